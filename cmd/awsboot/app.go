@@ -1,0 +1,142 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/urfave/cli/v2"
+	"golang.org/x/term"
+
+	"github.com/awsboot/awsboot/provision"
+)
+
+// env is everything a command touches outside the process: tests replace
+// parts of it.
+type env struct {
+	stdin      io.Reader
+	stdout     io.Writer
+	stderr     io.Writer
+	isTerminal func() bool
+	connect    func(context.Context, provision.ConnectOptions) (*provision.Clients, error)
+	files      func() provision.AWSFiles
+}
+
+func defaultEnv() env {
+	return env{
+		stdin:  os.Stdin,
+		stdout: os.Stdout,
+		stderr: os.Stderr,
+		// A real isatty check: /dev/null is a character device too, and a
+		// CI job reading it must not be taken for a person.
+		isTerminal: func() bool { return term.IsTerminal(int(os.Stdin.Fd())) },
+		connect:    provision.Connect,
+		files:      provision.DefaultAWSFiles,
+	}
+}
+
+// run builds the app, runs it and maps errors to exit codes.
+func run(args []string, e env) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	app := newApp(e)
+	err := app.RunContext(ctx, args)
+	if err == nil {
+		return exitOK
+	}
+	var ec cli.ExitCoder
+	if errors.As(err, &ec) {
+		if msg := err.Error(); msg != "" {
+			fmt.Fprintln(e.stderr, msg)
+		}
+		return ec.ExitCode()
+	}
+	fmt.Fprintf(e.stderr, "Error: %v\n", err)
+	return exitError
+}
+
+func awsFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: flagProfile, Usage: "AWS profile awsboot itself uses (default: AWS_PROFILE, else the default chain)"},
+		&cli.StringFlag{Name: flagRegion, Usage: "AWS region (default: the spec's region, AWS_REGION or the profile's)"},
+		&cli.StringFlag{Name: flagEndpointURL, Usage: "custom endpoint for every AWS API (default: AWS_ENDPOINT_URL); recorded in the written profile"},
+	}
+}
+
+func specFlags() []cli.Flag {
+	return append([]cli.Flag{
+		&cli.StringFlag{Name: flagFile, Aliases: []string{"f"}, Value: "awsboot.yaml", Usage: "the spec file"},
+		&cli.IntFlag{Name: flagParallelism, Value: 4, Usage: "how many AWS operations may run at once"},
+		&cli.BoolFlag{Name: flagStats, Usage: "print the AWS API calls made, by operation, to stderr"},
+	}, awsFlags()...)
+}
+
+func newApp(e env) *cli.App {
+	return &cli.App{
+		Name:            "awsboot",
+		Usage:           "set up the AWS side of your CI from one declarative spec",
+		Version:         version,
+		Writer:          e.stdout,
+		ErrWriter:       e.stderr,
+		HideHelpCommand: true,
+		Flags:           awsFlags(),
+		ExitErrHandler:  func(*cli.Context, error) {}, // run prints errors
+		Commands: []*cli.Command{
+			{
+				Name:  "plan",
+				Usage: "show what bootstrap would change (reads only, writes nothing)",
+				Flags: append(specFlags(),
+					&cli.BoolFlag{Name: flagJSON, Usage: "print the plan as JSON"},
+					&cli.BoolFlag{Name: flagDetailedExitcode, Usage: "exit 0 when there are no changes, 2 when there are, 1 on error"},
+					&cli.BoolFlag{Name: flagAdopt, Usage: "plan as if taking over existing objects without the awsboot tag"},
+				),
+				Action: func(c *cli.Context) error { return planCommand(c.Context, e, optionsFrom(c, provision.ModeApply)) },
+			},
+			{
+				Name:    "bootstrap",
+				Aliases: []string{"apply"},
+				Usage:   "create or repair everything the spec describes (idempotent)",
+				Flags: append(specFlags(),
+					&cli.BoolFlag{Name: flagAutoApprove, Usage: "do not ask for confirmation"},
+					&cli.BoolFlag{Name: flagAdopt, Usage: "take over existing objects that awsboot did not create"},
+				),
+				Action: func(c *cli.Context) error { return applyCommand(c.Context, e, optionsFrom(c, provision.ModeApply)) },
+			},
+			{
+				Name:    "teardown",
+				Aliases: []string{"destroy"},
+				Usage:   "delete what this stack created, in reverse order (data is kept unless --delete-data)",
+				Flags: append(specFlags(),
+					&cli.BoolFlag{Name: flagAutoApprove, Usage: "do not ask for confirmation"},
+					&cli.BoolFlag{Name: flagDeleteData, Usage: "also delete every object and version in the bucket"},
+				),
+				Action: func(c *cli.Context) error { return applyCommand(c.Context, e, optionsFrom(c, provision.ModeDestroy)) },
+			},
+			{
+				Name:  "validate",
+				Usage: "check the spec without calling AWS",
+				Flags: []cli.Flag{&cli.StringFlag{Name: flagFile, Aliases: []string{"f"}, Value: "awsboot.yaml", Usage: "the spec file"}},
+				Action: func(c *cli.Context) error {
+					s, err := provision.LoadSpec(c.String(flagFile))
+					if err != nil {
+						return specExit(err)
+					}
+					fmt.Fprintf(e.stdout, "%s: valid (stack %q, bucket %q, %d access entries)\n", s.File, s.Stack, s.Bucket.Name, len(s.Access))
+					return nil
+				},
+			},
+			{
+				Name:  "version",
+				Usage: "print the version",
+				Action: func(*cli.Context) error {
+					fmt.Fprintf(e.stdout, "awsboot %s\n", version)
+					return nil
+				},
+			},
+		},
+	}
+}

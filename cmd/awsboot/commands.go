@@ -1,0 +1,188 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/awsboot/awsboot/provision"
+)
+
+// options are the parsed flags of plan, bootstrap and teardown.
+type options struct {
+	mode             provision.Mode
+	file             string
+	connect          provision.ConnectOptions
+	autoApprove      bool
+	adopt            bool
+	deleteData       bool
+	json             bool
+	detailedExitcode bool
+	stats            bool
+	parallelism      int
+}
+
+func optionsFrom(c *cli.Context, mode provision.Mode) options {
+	return options{
+		mode: mode,
+		file: c.String(flagFile),
+		connect: provision.ConnectOptions{
+			Profile:  c.String(flagProfile),
+			Region:   c.String(flagRegion),
+			Endpoint: c.String(flagEndpointURL),
+		},
+		autoApprove:      c.Bool(flagAutoApprove),
+		adopt:            c.Bool(flagAdopt),
+		deleteData:       c.Bool(flagDeleteData),
+		json:             c.Bool(flagJSON),
+		detailedExitcode: c.Bool(flagDetailedExitcode),
+		stats:            c.Bool(flagStats),
+		parallelism:      c.Int(flagParallelism),
+	}
+}
+
+func specExit(err error) error {
+	return cli.Exit("Error: "+err.Error(), exitError)
+}
+
+// prepared is a loaded spec with its clients and plan.
+type prepared struct {
+	spec    *provision.Spec
+	clients *provision.Clients
+	plan    *provision.Plan
+}
+
+// prepare loads and validates the spec (before any AWS call), connects,
+// and makes the plan.
+func prepare(ctx context.Context, e env, o options) (*prepared, error) {
+	s, err := provision.LoadSpec(o.file)
+	if err != nil {
+		return nil, specExit(err)
+	}
+	if s.Region != "" {
+		if o.connect.Region != "" && o.connect.Region != s.Region {
+			return nil, cli.Exit(fmt.Sprintf("Error: --region %s conflicts with region %s in %s", o.connect.Region, s.Region, s.File), exitError)
+		}
+		o.connect.Region = s.Region
+	}
+	c, err := e.connect(ctx, o.connect)
+	if err != nil {
+		return nil, err
+	}
+	g, err := provision.BuildGraph(c, s, provision.BuildOptions{Files: e.files(), Adopt: o.adopt, DeleteData: o.deleteData})
+	if err != nil {
+		return nil, err
+	}
+	p, err := provision.MakePlan(ctx, g, o.mode, s.Stack, provision.PlanOptions{Adopt: o.adopt, Parallelism: o.parallelism})
+	if err != nil {
+		return &prepared{spec: s, clients: c}, err
+	}
+	return &prepared{spec: s, clients: c, plan: p}, nil
+}
+
+func planCommand(ctx context.Context, e env, o options) error {
+	p, err := prepare(ctx, e, o)
+	if p != nil && o.stats {
+		defer printStats(e.stderr, p.clients.Calls)
+	}
+	if err != nil {
+		return err
+	}
+	if o.json {
+		if err := provision.RenderJSON(e.stdout, p.plan, p.clients.Calls.Sorted()); err != nil {
+			return err
+		}
+	} else {
+		provision.RenderText(e.stdout, p.plan)
+	}
+	if o.detailedExitcode && p.plan.HasChanges() {
+		return cli.Exit("", exitChanges)
+	}
+	return nil
+}
+
+func applyCommand(ctx context.Context, e env, o options) error {
+	p, err := prepare(ctx, e, o)
+	if p != nil && o.stats {
+		defer printStats(e.stderr, p.clients.Calls)
+	}
+	if err != nil {
+		return err
+	}
+	provision.RenderText(e.stdout, p.plan)
+	if !p.plan.HasChanges() {
+		return nil
+	}
+	if !o.autoApprove {
+		if !e.isTerminal() {
+			return cli.Exit("Error: not applying without confirmation: standard input is not a terminal. Review the plan above and run again with --auto-approve.", exitError)
+		}
+		if !confirm(e.stdin, e.stdout, o.mode) {
+			return cli.Exit("Cancelled: nothing was changed.", exitError)
+		}
+	}
+	fmt.Fprintln(e.stdout)
+	ex := provision.Executor{Parallelism: o.parallelism, Hook: &progress{w: e.stdout}}
+	if err := ex.Apply(ctx, p.plan); err != nil {
+		return fmt.Errorf("%w\n\nNothing is left half-done on purpose: fix the cause and run the same command again; it continues from where it stopped", err)
+	}
+	add, change, destroy := p.plan.Counts()
+	word := "Bootstrap"
+	if o.mode == provision.ModeDestroy {
+		word = "Teardown"
+	}
+	fmt.Fprintf(e.stdout, "\n%s complete! Resources: %d added, %d changed, %d destroyed.\n", word, add, change, destroy)
+	return nil
+}
+
+func confirm(in io.Reader, out io.Writer, mode provision.Mode) bool {
+	q := "Do you want to perform these actions?"
+	if mode == provision.ModeDestroy {
+		q = "Do you really want to destroy these resources?"
+	}
+	fmt.Fprintf(out, "\n%s\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ", q)
+	line, err := bufio.NewReader(in).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return false
+	}
+	return strings.TrimSpace(line) == "yes"
+}
+
+// progress prints one line before and after each change.
+type progress struct{ w io.Writer }
+
+func (p *progress) PreApply(c provision.Change) {
+	fmt.Fprintf(p.w, "%s: %s...\n", c.Addr, map[provision.Action]string{provision.Create: "Creating", provision.Update: "Modifying", provision.Delete: "Destroying"}[c.Action])
+}
+
+func (p *progress) PostApply(c provision.Change, err error) {
+	if err != nil {
+		fmt.Fprintf(p.w, "%s: failed\n", c.Addr)
+		return
+	}
+	fmt.Fprintf(p.w, "%s: %s complete\n", c.Addr, map[provision.Action]string{provision.Create: "Creation", provision.Update: "Modifications", provision.Delete: "Destruction"}[c.Action])
+}
+
+func printStats(w io.Writer, calls *provision.CallCounter) {
+	ops := calls.Sorted()
+	total, mutating := 0, 0
+	for _, o := range ops {
+		total += o.Count
+		if o.Mutating {
+			mutating += o.Count
+		}
+	}
+	fmt.Fprintf(w, "AWS API calls: %d (%d mutating)\n", total, mutating)
+	for _, o := range ops {
+		m := ""
+		if o.Mutating {
+			m = "  (mutating)"
+		}
+		fmt.Fprintf(w, "  %-45s %4d%s\n", o.Op, o.Count, m)
+	}
+}

@@ -1,0 +1,24 @@
+package main
+
+// Flag names, in one place so commands, tests and docs agree.
+const (
+	flagFile             = "file"
+	flagProfile          = "profile"
+	flagRegion           = "region"
+	flagEndpointURL      = "endpoint-url"
+	flagAutoApprove      = "auto-approve"
+	flagAdopt            = "adopt"
+	flagDeleteData       = "delete-data"
+	flagJSON             = "json"
+	flagDetailedExitcode = "detailed-exitcode"
+	flagStats            = "stats"
+	flagParallelism      = "parallelism"
+)
+
+// Exit codes. plan --detailed-exitcode follows Terraform: 0 no changes,
+// 1 error, 2 changes present.
+const (
+	exitOK      = 0
+	exitError   = 1
+	exitChanges = 2
+)

@@ -1,0 +1,163 @@
+package policies
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Scope is what a grant applies to: one bucket and, optionally, one key
+// prefix inside it ("" means the whole bucket).
+type Scope struct {
+	Bucket string
+	Prefix string
+}
+
+// BucketARN is the ARN of the bucket itself (bucket-level actions).
+func (s Scope) BucketARN() string { return "arn:aws:s3:::" + s.Bucket }
+
+// ObjectARN is the ARN matching the objects the scope covers.
+func (s Scope) ObjectARN() string {
+	if s.Prefix == "" {
+		return s.BucketARN() + "/*"
+	}
+	return s.BucketARN() + "/" + strings.TrimSuffix(s.Prefix, "/") + "/*"
+}
+
+// Grant builds the policy document for one named grant.
+type Grant struct {
+	// Name is the value of `grant:` in the spec.
+	Name string
+	// Summary says in plain words what the grant allows.
+	Summary string
+	// Build returns the document for a scope.
+	Build func(Scope) Document
+}
+
+var grants = map[string]Grant{
+	"cache": {
+		Name:    "cache",
+		Summary: "read, write, list and delete objects (a CI cache)",
+		Build:   Cache,
+	},
+}
+
+// Lookup returns the grant called name.
+func Lookup(name string) (Grant, bool) {
+	g, ok := grants[name]
+	return g, ok
+}
+
+// Names lists the known grant names, sorted.
+func Names() []string {
+	out := make([]string, 0, len(grants))
+	for n := range grants {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Cache is the grant of the Semaphore S3 cache guide: s3:PutObject,
+// s3:GetObject and s3:DeleteObject on the objects, and s3:ListBucket on the
+// bucket. The guide puts all four actions on both ARNs; awsboot splits them
+// so each action names only the resource type it applies to, which grants
+// exactly the same access and passes Lint. With a prefix, listing is limited
+// to keys under that prefix by an s3:prefix condition.
+func Cache(s Scope) Document {
+	list := Statement{
+		Sid:      "ListCacheBucket",
+		Effect:   "Allow",
+		Action:   StringList{"s3:ListBucket"},
+		Resource: StringList{s.BucketARN()},
+	}
+	if s.Prefix != "" {
+		p := strings.TrimSuffix(s.Prefix, "/")
+		list.Condition = Condition{"StringLike": {"s3:prefix": {p, p + "/*"}}}
+	}
+	return Document{
+		Version: Version,
+		Statement: []Statement{
+			{
+				Sid:      "ReadWriteCacheObjects",
+				Effect:   "Allow",
+				Action:   StringList{"s3:PutObject", "s3:GetObject", "s3:DeleteObject"},
+				Resource: StringList{s.ObjectARN()},
+			},
+			list,
+		},
+	}
+}
+
+// bucketActions are the S3 actions in awsboot's grants that apply to the
+// bucket ARN; every other s3 action applies to object ARNs.
+var bucketActions = map[string]bool{
+	"s3:listbucket":                 true,
+	"s3:listbucketversions":         true,
+	"s3:getbucketlocation":          true,
+	"s3:listbucketmultipartuploads": true,
+}
+
+// Lint reports every way a document breaks awsboot's least-privilege rules:
+// a wildcard action or resource, a public principal, NotAction, a Deny-less
+// document with no statements, or an s3 action on the wrong resource type.
+func Lint(d Document) []error {
+	var errs []error
+	if d.Version != Version {
+		errs = append(errs, fmt.Errorf("version %q: want %q", d.Version, Version))
+	}
+	if len(d.Statement) == 0 {
+		errs = append(errs, fmt.Errorf("no statements"))
+	}
+	for i, s := range d.Statement {
+		name := s.Sid
+		if name == "" {
+			name = fmt.Sprintf("#%d", i)
+		}
+		if s.Principal != nil && s.Principal.Any {
+			errs = append(errs, fmt.Errorf("statement %s: public principal \"*\"", name))
+		}
+		if s.Principal != nil {
+			for _, v := range s.Principal.Values["AWS"] {
+				if v == "*" {
+					errs = append(errs, fmt.Errorf("statement %s: public principal {\"AWS\": \"*\"}", name))
+				}
+			}
+		}
+		if len(s.NotAction) > 0 {
+			errs = append(errs, fmt.Errorf("statement %s: NotAction grants everything else", name))
+		}
+		if len(s.Action) == 0 {
+			errs = append(errs, fmt.Errorf("statement %s: no actions", name))
+		}
+		for _, a := range s.Action {
+			if strings.Contains(a, "*") {
+				errs = append(errs, fmt.Errorf("statement %s: wildcard action %q", name, a))
+			}
+		}
+		for _, r := range s.Resource {
+			if r == "*" || strings.HasSuffix(r, ":::*") {
+				errs = append(errs, fmt.Errorf("statement %s: wildcard resource %q", name, r))
+			}
+		}
+		if s.Effect != "Allow" {
+			continue
+		}
+		for _, a := range s.Action {
+			la := strings.ToLower(a)
+			if !strings.HasPrefix(la, "s3:") {
+				continue
+			}
+			for _, r := range s.Resource {
+				isObject := strings.HasPrefix(r, "arn:aws:s3:::") && strings.Contains(strings.TrimPrefix(r, "arn:aws:s3:::"), "/")
+				if bucketActions[la] && isObject {
+					errs = append(errs, fmt.Errorf("statement %s: bucket action %s on object resource %s", name, a, r))
+				}
+				if !bucketActions[la] && !isObject {
+					errs = append(errs, fmt.Errorf("statement %s: object action %s on bucket resource %s", name, a, r))
+				}
+			}
+		}
+	}
+	return errs
+}

@@ -1,0 +1,269 @@
+package provision
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/middleware"
+)
+
+// S3API lists the S3 operations awsboot uses.
+type S3API interface {
+	HeadBucket(ctx context.Context, in *s3.HeadBucketInput, opts ...func(*s3.Options)) (*s3.HeadBucketOutput, error)
+	CreateBucket(ctx context.Context, in *s3.CreateBucketInput, opts ...func(*s3.Options)) (*s3.CreateBucketOutput, error)
+	DeleteBucket(ctx context.Context, in *s3.DeleteBucketInput, opts ...func(*s3.Options)) (*s3.DeleteBucketOutput, error)
+	GetBucketLocation(ctx context.Context, in *s3.GetBucketLocationInput, opts ...func(*s3.Options)) (*s3.GetBucketLocationOutput, error)
+	GetBucketTagging(ctx context.Context, in *s3.GetBucketTaggingInput, opts ...func(*s3.Options)) (*s3.GetBucketTaggingOutput, error)
+	PutBucketTagging(ctx context.Context, in *s3.PutBucketTaggingInput, opts ...func(*s3.Options)) (*s3.PutBucketTaggingOutput, error)
+	GetPublicAccessBlock(ctx context.Context, in *s3.GetPublicAccessBlockInput, opts ...func(*s3.Options)) (*s3.GetPublicAccessBlockOutput, error)
+	PutPublicAccessBlock(ctx context.Context, in *s3.PutPublicAccessBlockInput, opts ...func(*s3.Options)) (*s3.PutPublicAccessBlockOutput, error)
+	GetBucketEncryption(ctx context.Context, in *s3.GetBucketEncryptionInput, opts ...func(*s3.Options)) (*s3.GetBucketEncryptionOutput, error)
+	PutBucketEncryption(ctx context.Context, in *s3.PutBucketEncryptionInput, opts ...func(*s3.Options)) (*s3.PutBucketEncryptionOutput, error)
+	ListObjectVersions(ctx context.Context, in *s3.ListObjectVersionsInput, opts ...func(*s3.Options)) (*s3.ListObjectVersionsOutput, error)
+	DeleteObjects(ctx context.Context, in *s3.DeleteObjectsInput, opts ...func(*s3.Options)) (*s3.DeleteObjectsOutput, error)
+}
+
+// IAMAPI lists the IAM operations awsboot uses.
+type IAMAPI interface {
+	GetUser(ctx context.Context, in *iam.GetUserInput, opts ...func(*iam.Options)) (*iam.GetUserOutput, error)
+	CreateUser(ctx context.Context, in *iam.CreateUserInput, opts ...func(*iam.Options)) (*iam.CreateUserOutput, error)
+	DeleteUser(ctx context.Context, in *iam.DeleteUserInput, opts ...func(*iam.Options)) (*iam.DeleteUserOutput, error)
+	TagUser(ctx context.Context, in *iam.TagUserInput, opts ...func(*iam.Options)) (*iam.TagUserOutput, error)
+	UntagUser(ctx context.Context, in *iam.UntagUserInput, opts ...func(*iam.Options)) (*iam.UntagUserOutput, error)
+	ListUserTags(ctx context.Context, in *iam.ListUserTagsInput, opts ...func(*iam.Options)) (*iam.ListUserTagsOutput, error)
+
+	GetPolicy(ctx context.Context, in *iam.GetPolicyInput, opts ...func(*iam.Options)) (*iam.GetPolicyOutput, error)
+	GetPolicyVersion(ctx context.Context, in *iam.GetPolicyVersionInput, opts ...func(*iam.Options)) (*iam.GetPolicyVersionOutput, error)
+	CreatePolicy(ctx context.Context, in *iam.CreatePolicyInput, opts ...func(*iam.Options)) (*iam.CreatePolicyOutput, error)
+	CreatePolicyVersion(ctx context.Context, in *iam.CreatePolicyVersionInput, opts ...func(*iam.Options)) (*iam.CreatePolicyVersionOutput, error)
+	ListPolicyVersions(ctx context.Context, in *iam.ListPolicyVersionsInput, opts ...func(*iam.Options)) (*iam.ListPolicyVersionsOutput, error)
+	DeletePolicyVersion(ctx context.Context, in *iam.DeletePolicyVersionInput, opts ...func(*iam.Options)) (*iam.DeletePolicyVersionOutput, error)
+	DeletePolicy(ctx context.Context, in *iam.DeletePolicyInput, opts ...func(*iam.Options)) (*iam.DeletePolicyOutput, error)
+	ListPolicyTags(ctx context.Context, in *iam.ListPolicyTagsInput, opts ...func(*iam.Options)) (*iam.ListPolicyTagsOutput, error)
+	TagPolicy(ctx context.Context, in *iam.TagPolicyInput, opts ...func(*iam.Options)) (*iam.TagPolicyOutput, error)
+	ListEntitiesForPolicy(ctx context.Context, in *iam.ListEntitiesForPolicyInput, opts ...func(*iam.Options)) (*iam.ListEntitiesForPolicyOutput, error)
+
+	ListAttachedUserPolicies(ctx context.Context, in *iam.ListAttachedUserPoliciesInput, opts ...func(*iam.Options)) (*iam.ListAttachedUserPoliciesOutput, error)
+	AttachUserPolicy(ctx context.Context, in *iam.AttachUserPolicyInput, opts ...func(*iam.Options)) (*iam.AttachUserPolicyOutput, error)
+	DetachUserPolicy(ctx context.Context, in *iam.DetachUserPolicyInput, opts ...func(*iam.Options)) (*iam.DetachUserPolicyOutput, error)
+	DetachRolePolicy(ctx context.Context, in *iam.DetachRolePolicyInput, opts ...func(*iam.Options)) (*iam.DetachRolePolicyOutput, error)
+	DetachGroupPolicy(ctx context.Context, in *iam.DetachGroupPolicyInput, opts ...func(*iam.Options)) (*iam.DetachGroupPolicyOutput, error)
+	ListUserPolicies(ctx context.Context, in *iam.ListUserPoliciesInput, opts ...func(*iam.Options)) (*iam.ListUserPoliciesOutput, error)
+	DeleteUserPolicy(ctx context.Context, in *iam.DeleteUserPolicyInput, opts ...func(*iam.Options)) (*iam.DeleteUserPolicyOutput, error)
+
+	ListAccessKeys(ctx context.Context, in *iam.ListAccessKeysInput, opts ...func(*iam.Options)) (*iam.ListAccessKeysOutput, error)
+	CreateAccessKey(ctx context.Context, in *iam.CreateAccessKeyInput, opts ...func(*iam.Options)) (*iam.CreateAccessKeyOutput, error)
+	DeleteAccessKey(ctx context.Context, in *iam.DeleteAccessKeyInput, opts ...func(*iam.Options)) (*iam.DeleteAccessKeyOutput, error)
+}
+
+// STSAPI lists the STS operations awsboot uses.
+type STSAPI interface {
+	GetCallerIdentity(ctx context.Context, in *sts.GetCallerIdentityInput, opts ...func(*sts.Options)) (*sts.GetCallerIdentityOutput, error)
+}
+
+// Clients carries one client per service plus what the resources need to
+// know about where they run.
+type Clients struct {
+	S3  S3API
+	IAM IAMAPI
+	STS STSAPI
+	// AccountID is the account the caller's credentials belong to.
+	AccountID string
+	// CallerARN is the ARN of the caller's identity.
+	CallerARN string
+	// Region is the region API calls go to.
+	Region string
+	// Endpoint is the custom endpoint, "" for AWS.
+	Endpoint string
+	// Calls counts every API call by operation.
+	Calls *CallCounter
+	// base is the SDK config, kept to build clients for other credentials
+	// (checking a generated key).
+	base aws.Config
+}
+
+// STSWithKey returns an STS client that signs with the given static key,
+// used to prove a key works (and so to wait for IAM's eventual
+// consistency) without touching any file.
+func (c *Clients) STSWithKey(id, secret string) STSAPI {
+	cfg := c.base.Copy()
+	cfg.Credentials = aws.NewCredentialsCache(staticCreds{id: id, secret: secret})
+	return sts.NewFromConfig(cfg)
+}
+
+type staticCreds struct{ id, secret string }
+
+func (s staticCreds) Retrieve(context.Context) (aws.Credentials, error) {
+	return aws.Credentials{AccessKeyID: s.id, SecretAccessKey: s.secret, Source: "awsboot-generated"}, nil
+}
+
+// ConnectOptions are the standard AWS settings a user may pass as flags;
+// empty values leave the SDK's own resolution (environment, shared files)
+// in charge.
+type ConnectOptions struct {
+	Profile  string
+	Region   string
+	Endpoint string
+}
+
+// Connect loads the SDK's default configuration (credential chain,
+// AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL, AWS_CONFIG_FILE,
+// AWS_SHARED_CREDENTIALS_FILE), applies the flags on top, and builds the
+// clients with a call counter installed.
+func Connect(ctx context.Context, o ConnectOptions) (*Clients, error) {
+	counter := NewCallCounter()
+	var lo []func(*config.LoadOptions) error
+	if o.Profile != "" {
+		lo = append(lo, config.WithSharedConfigProfile(o.Profile))
+	}
+	if o.Region != "" {
+		lo = append(lo, config.WithRegion(o.Region))
+	}
+	if o.Endpoint != "" {
+		lo = append(lo, config.WithBaseEndpoint(o.Endpoint))
+	}
+	lo = append(lo, config.WithAPIOptions([]func(*middleware.Stack) error{counter.install}))
+	cfg, err := config.LoadDefaultConfig(ctx, lo...)
+	if err != nil {
+		return nil, fmt.Errorf("loading AWS configuration: %w", err)
+	}
+	if cfg.Region == "" {
+		return nil, errors.New("no AWS region: set region in the spec, --region, AWS_REGION or the profile's region")
+	}
+	endpoint := ""
+	if cfg.BaseEndpoint != nil {
+		endpoint = *cfg.BaseEndpoint
+	}
+	c := &Clients{
+		S3: s3.NewFromConfig(cfg, func(so *s3.Options) {
+			// Custom endpoints (moto, MinIO, gateways) rarely serve
+			// virtual-hosted bucket names.
+			so.UsePathStyle = endpoint != ""
+		}),
+		IAM:      iam.NewFromConfig(cfg),
+		STS:      sts.NewFromConfig(cfg),
+		Region:   cfg.Region,
+		Endpoint: endpoint,
+		Calls:    counter,
+		base:     cfg,
+	}
+	id, err := c.STS.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return nil, fmt.Errorf("checking AWS credentials (sts:GetCallerIdentity): %w", err)
+	}
+	c.AccountID = aws.ToString(id.Account)
+	c.CallerARN = aws.ToString(id.Arn)
+	return c, nil
+}
+
+// Partition is the ARN partition of the caller ("aws", "aws-cn",
+// "aws-us-gov"), "aws" when unknown.
+func (c *Clients) Partition() string {
+	if parts := strings.SplitN(c.CallerARN, ":", 3); len(parts) == 3 && parts[1] != "" {
+		return parts[1]
+	}
+	return "aws"
+}
+
+// CallCounter counts API calls by "Service.Operation". It is how awsboot
+// proves (and tests assert) that a converged run makes no mutating call.
+type CallCounter struct {
+	mu     sync.Mutex
+	counts map[string]int
+}
+
+// NewCallCounter returns an empty counter.
+func NewCallCounter() *CallCounter { return &CallCounter{counts: map[string]int{}} }
+
+func (c *CallCounter) install(stack *middleware.Stack) error {
+	return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("awsbootCallCounter",
+		func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+			c.Add(middleware.GetServiceID(ctx) + "." + middleware.GetOperationName(ctx))
+			return next.HandleInitialize(ctx, in)
+		}), middleware.After)
+}
+
+// Add counts one call of op.
+func (c *CallCounter) Add(op string) {
+	c.mu.Lock()
+	c.counts[op]++
+	c.mu.Unlock()
+}
+
+// Counts returns a copy of the counts.
+func (c *CallCounter) Counts() map[string]int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make(map[string]int, len(c.counts))
+	for k, v := range c.counts {
+		out[k] = v
+	}
+	return out
+}
+
+// Mutating returns the counts of operations that change something: every
+// operation that is not a Get, List, Head or Describe.
+func (c *CallCounter) Mutating() map[string]int {
+	out := map[string]int{}
+	for op, n := range c.Counts() {
+		if IsMutating(op) {
+			out[op] = n
+		}
+	}
+	return out
+}
+
+// IsMutating reports whether "Service.Operation" changes state.
+func IsMutating(op string) bool {
+	name := op[strings.LastIndex(op, ".")+1:]
+	for _, p := range []string{"Get", "List", "Head", "Describe"} {
+		if strings.HasPrefix(name, p) {
+			return false
+		}
+	}
+	return true
+}
+
+// Sorted returns the operations in name order with their counts.
+func (c *CallCounter) Sorted() []OpCount {
+	var out []OpCount
+	for op, n := range c.Counts() {
+		out = append(out, OpCount{Op: op, Count: n, Mutating: IsMutating(op)})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Op < out[j].Op })
+	return out
+}
+
+// OpCount is one line of the call statistics.
+type OpCount struct {
+	Op       string `json:"operation"`
+	Count    int    `json:"count"`
+	Mutating bool   `json:"mutating"`
+}
+
+// errorCode returns the AWS error code of err, "" if it is not an API
+// error. S3 reports several "not found" conditions only by code.
+func errorCode(err error) string {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return ae.ErrorCode()
+	}
+	return ""
+}
+
+// isIAMNotFound reports IAM's NoSuchEntity.
+func isIAMNotFound(err error) bool {
+	var nf *iamtypes.NoSuchEntityException
+	return errors.As(err, &nf)
+}

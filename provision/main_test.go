@@ -1,0 +1,158 @@
+package provision
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+
+	"github.com/awsboot/awsboot/provision/mototest"
+)
+
+// moto is the emulator shared by this package's integration tests; each
+// test resets it first. Tests that use it must not call t.Parallel.
+var moto *mototest.Server
+
+func TestMain(m *testing.M) {
+	os.Exit(testMain(m))
+}
+
+func testMain(m *testing.M) int {
+	// Point every SDK default at the emulator and away from the
+	// developer's own AWS configuration.
+	home, err := os.MkdirTemp("", "awsboot-test-home-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(home)
+	for k, v := range map[string]string{
+		"HOME":                        home,
+		"AWS_CONFIG_FILE":             filepath.Join(home, "admin-config"),
+		"AWS_SHARED_CREDENTIALS_FILE": filepath.Join(home, "admin-credentials"),
+		"AWS_PROFILE":                 "",
+		"AWS_ACCESS_KEY_ID":           "testing",
+		"AWS_SECRET_ACCESS_KEY":       "testing",
+		"AWS_SESSION_TOKEN":           "",
+		"AWS_REGION":                  "us-east-1",
+		"AWS_EC2_METADATA_DISABLED":   "true",
+	} {
+		os.Setenv(k, v)
+	}
+	os.Unsetenv("AWS_PROFILE")
+	os.Unsetenv("AWS_SESSION_TOKEN")
+	os.Unsetenv("AWS_ENDPOINT_URL")
+	if os.Getenv("AWSBOOT_SKIP_MOTO") == "" {
+		moto, err = mototest.Start(mototest.Options{})
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "integration tests need moto: %v\n(set AWSBOOT_SKIP_MOTO=1 to run only the unit tests)\n", err)
+			return 1
+		}
+		defer moto.Stop()
+	}
+	return m.Run()
+}
+
+// testEnv is one integration test's world: a reset emulator, clients for
+// it, and private AWS files and agent config.
+type testEnv struct {
+	t        *testing.T
+	ctx      context.Context
+	c        *Clients
+	files    AWSFiles
+	dir      string
+	endpoint string
+}
+
+func newTestEnv(t *testing.T) *testEnv {
+	t.Helper()
+	if moto == nil {
+		t.Skip("AWSBOOT_SKIP_MOTO is set: skipping a test against the emulator")
+	}
+	if err := moto.Reset(); err != nil {
+		t.Fatal(err)
+	}
+	return newTestEnvAt(t, moto.URL)
+}
+
+func newTestEnvAt(t *testing.T, url string) *testEnv {
+	t.Helper()
+	ctx := context.Background()
+	c, err := Connect(ctx, ConnectOptions{Endpoint: url, Region: "us-east-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	return &testEnv{
+		t: t, ctx: ctx, c: c, dir: dir, endpoint: url,
+		files: AWSFiles{Config: filepath.Join(dir, ".aws", "config"), Credentials: filepath.Join(dir, ".aws", "credentials")},
+	}
+}
+
+// reconnect builds new clients, with a fresh call counter.
+func (e *testEnv) reconnect() {
+	e.t.Helper()
+	c, err := Connect(e.ctx, ConnectOptions{Endpoint: e.endpoint, Region: "us-east-1"})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.c = c
+}
+
+func hasTag(tags []iamtypes.Tag, k, v string) bool {
+	for _, t := range tags {
+		if aws.ToString(t.Key) == k && aws.ToString(t.Value) == v {
+			return true
+		}
+	}
+	return false
+}
+
+// spec loads an example into the test's directory so relative paths
+// (the agent config) land there.
+func (e *testEnv) spec(example string) *Spec {
+	e.t.Helper()
+	data, err := os.ReadFile(filepath.Join("..", "examples", example))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	path := filepath.Join(e.dir, example)
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		e.t.Fatal(err)
+	}
+	s, err := LoadSpec(path)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return s
+}
+
+type runOpts struct {
+	adopt, deleteData bool
+}
+
+func (e *testEnv) plan(s *Spec, mode Mode, o runOpts) (*Plan, error) {
+	e.t.Helper()
+	g, err := BuildGraph(e.c, s, BuildOptions{Files: e.files, Adopt: o.adopt, DeleteData: o.deleteData})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return MakePlan(e.ctx, g, mode, s.Stack, PlanOptions{Adopt: o.adopt, Parallelism: 4})
+}
+
+// apply plans and applies, failing the test on any error.
+func (e *testEnv) apply(s *Spec, mode Mode, o runOpts) *Plan {
+	e.t.Helper()
+	p, err := e.plan(s, mode, o)
+	if err != nil {
+		e.t.Fatalf("plan: %v", err)
+	}
+	if err := (Executor{Parallelism: 4}).Apply(e.ctx, p); err != nil {
+		e.t.Fatalf("apply: %v", err)
+	}
+	return p
+}

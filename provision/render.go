@@ -1,0 +1,167 @@
+package provision
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// RenderText writes the plan the way Terraform users read one: a block per
+// changing resource with +, ~ and - lines, secrets as (sensitive value),
+// values only known after apply as (known after apply), and a summary line.
+func RenderText(w io.Writer, p *Plan) {
+	if !p.HasChanges() {
+		fmt.Fprintf(w, "No changes. Stack %q matches the spec.\n", p.Stack)
+		for _, c := range p.Changes {
+			writeKept(w, c)
+		}
+		return
+	}
+	fmt.Fprintf(w, "awsboot will perform the following actions for stack %q:\n", p.Stack)
+	for _, c := range p.Changes {
+		if c.Action == NoOp {
+			writeKept(w, c)
+			continue
+		}
+		fmt.Fprintf(w, "\n  # %s %s\n", c.Addr, verb(c.Action))
+		if c.Reason != "" {
+			fmt.Fprintf(w, "  # (%s)\n", c.Reason)
+		}
+		for _, n := range c.Notes {
+			fmt.Fprintf(w, "  # note: %s\n", n)
+		}
+		fmt.Fprintf(w, "  %s %s", c.Action.Symbol(), c.Addr)
+		if c.Action == Delete || len(c.Diffs) == 0 {
+			fmt.Fprintln(w)
+			continue
+		}
+		fmt.Fprintln(w, " {")
+		width := 0
+		for _, d := range c.Diffs {
+			width = max(width, len(d.Path))
+		}
+		for _, d := range c.Diffs {
+			writeDiff(w, c.Action, d, width)
+		}
+		fmt.Fprintln(w, "    }")
+	}
+	add, change, destroy := p.Counts()
+	fmt.Fprintf(w, "\nPlan: %d to add, %d to change, %d to destroy.\n", add, change, destroy)
+}
+
+func writeKept(w io.Writer, c Change) {
+	if c.Reason == "" {
+		return
+	}
+	fmt.Fprintf(w, "\n  # %s is left as it is: %s\n", c.Addr, c.Reason)
+}
+
+func verb(a Action) string {
+	switch a {
+	case Create:
+		return "will be created"
+	case Update:
+		return "will be updated in place"
+	case Delete:
+		return "will be destroyed"
+	}
+	return "is unchanged"
+}
+
+func writeDiff(w io.Writer, a Action, d FieldDiff, width int) {
+	sym := "~"
+	switch {
+	case a == Create || d.Before == "" && !d.Unknown && !d.Sensitive:
+		sym = "+"
+	case d.After == "" && !d.Unknown && !d.Sensitive:
+		sym = "-"
+	case d.Before == "" && (d.Unknown || d.Sensitive):
+		sym = "+"
+	}
+	pad := strings.Repeat(" ", width-len(d.Path))
+	var val string
+	switch {
+	case d.Sensitive:
+		val = "(sensitive value)"
+	case sym == "+" && d.Unknown:
+		val = "(known after apply)"
+	case sym == "+":
+		val = quote(d.After, width)
+	case sym == "-":
+		val = quote(d.Before, width) + " -> null"
+	case d.Unknown:
+		val = quote(d.Before, width) + " -> (known after apply)"
+	default:
+		val = quote(d.Before, width) + " -> " + quote(d.After, width)
+	}
+	fmt.Fprintf(w, "      %s %s%s = %s\n", sym, d.Path, pad, val)
+}
+
+// quote shows one-line values in quotes and multi-line values (policy
+// documents) as an indented heredoc.
+func quote(v string, width int) string {
+	if !strings.Contains(v, "\n") {
+		return fmt.Sprintf("%q", v)
+	}
+	indent := strings.Repeat(" ", 12)
+	var b strings.Builder
+	b.WriteString("<<-EOT\n")
+	for _, l := range strings.Split(v, "\n") {
+		b.WriteString(indent + l + "\n")
+	}
+	b.WriteString(strings.Repeat(" ", 10) + "EOT")
+	return b.String()
+}
+
+// JSONPlan is the machine-readable form of a plan (awsboot plan --json).
+type JSONPlan struct {
+	FormatVersion string       `json:"format_version"`
+	Mode          string       `json:"mode"`
+	Stack         string       `json:"stack"`
+	Changes       []JSONChange `json:"changes"`
+	Summary       JSONSummary  `json:"summary"`
+	// Calls lists the AWS API calls made while planning, by operation.
+	Calls []OpCount `json:"calls,omitempty"`
+}
+
+// JSONChange is one resource's change.
+type JSONChange struct {
+	Address string      `json:"address"`
+	Action  string      `json:"action"`
+	Reason  string      `json:"reason,omitempty"`
+	Notes   []string    `json:"notes,omitempty"`
+	Diffs   []FieldDiff `json:"diffs,omitempty"`
+}
+
+// JSONSummary counts the changes.
+type JSONSummary struct {
+	Add     int `json:"add"`
+	Change  int `json:"change"`
+	Destroy int `json:"destroy"`
+}
+
+// ToJSON converts a plan; sensitive values are blanked (they never hold a
+// secret in the first place, this is the second lock).
+func ToJSON(p *Plan, calls []OpCount) JSONPlan {
+	out := JSONPlan{FormatVersion: "1", Mode: p.Mode.String(), Stack: p.Stack, Changes: []JSONChange{}, Calls: calls}
+	for _, c := range p.Changes {
+		jc := JSONChange{Address: string(c.Addr), Action: c.Action.String(), Reason: c.Reason, Notes: c.Notes}
+		for _, d := range c.Diffs {
+			if d.Sensitive {
+				d.Before, d.After = "", ""
+			}
+			jc.Diffs = append(jc.Diffs, d)
+		}
+		out.Changes = append(out.Changes, jc)
+	}
+	out.Summary.Add, out.Summary.Change, out.Summary.Destroy = p.Counts()
+	return out
+}
+
+// RenderJSON writes the plan as indented JSON.
+func RenderJSON(w io.Writer, p *Plan, calls []OpCount) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(ToJSON(p, calls))
+}

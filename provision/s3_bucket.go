@@ -1,0 +1,348 @@
+package provision
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+)
+
+// S3Bucket is the stack's bucket: its existence and region, ownership
+// tag, public access block and default encryption.
+type S3Bucket struct {
+	c          *Clients
+	stack      string
+	name       string
+	region     string
+	tags       map[string]string
+	deleteData bool
+}
+
+// NewS3Bucket returns the bucket resource for a spec.
+func NewS3Bucket(c *Clients, s *Spec, deleteData bool) *S3Bucket {
+	return &S3Bucket{c: c, stack: s.Stack, name: s.Bucket.Name, region: c.Region, tags: s.Bucket.Tags, deleteData: deleteData}
+}
+
+type bucketState struct {
+	region  string
+	tags    map[string]string
+	pab     s3types.PublicAccessBlockConfiguration
+	sse     string
+	hasData bool
+}
+
+// Addr implements Resource.
+func (b *S3Bucket) Addr() Address { return Addr("s3_bucket", b.name) }
+
+// DependsOn implements Resource.
+func (b *S3Bucket) DependsOn() []Address { return nil }
+
+// Describe names the bucket in messages.
+func (b *S3Bucket) Describe() string { return fmt.Sprintf("S3 bucket %q", b.name) }
+
+// desiredTags are the spec's tags plus the ownership tag.
+func (b *S3Bucket) desiredTags() map[string]string {
+	t := map[string]string{StackTag: b.stack}
+	for k, v := range b.tags {
+		t[k] = v
+	}
+	return t
+}
+
+// Read implements Resource.
+func (b *S3Bucket) Read(ctx context.Context) (*Observation, error) {
+	_, err := b.c.S3.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(b.name)})
+	if err != nil {
+		switch httpStatus(err) {
+		case http.StatusNotFound:
+			return &Observation{}, nil
+		case http.StatusForbidden:
+			return nil, fmt.Errorf("bucket %q exists but this account cannot access it: bucket names are global, so it probably belongs to another AWS account; choose another name", b.name)
+		case http.StatusMovedPermanently:
+			return nil, fmt.Errorf("bucket %q exists in another region than %s; a bucket cannot move: set region to the bucket's region or choose another name", b.name, b.region)
+		}
+		return nil, fmt.Errorf("checking bucket %q: %w", b.name, err)
+	}
+	st := bucketState{tags: map[string]string{}}
+	loc, err := b.c.S3.GetBucketLocation(ctx, &s3.GetBucketLocationInput{Bucket: aws.String(b.name)})
+	if err != nil {
+		return nil, fmt.Errorf("reading location of bucket %q: %w", b.name, err)
+	}
+	st.region = normalizeLocation(string(loc.LocationConstraint))
+
+	tags, err := b.c.S3.GetBucketTagging(ctx, &s3.GetBucketTaggingInput{Bucket: aws.String(b.name)})
+	switch {
+	case err == nil:
+		for _, t := range tags.TagSet {
+			st.tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
+		}
+	case errorCode(err) != "NoSuchTagSet":
+		return nil, fmt.Errorf("reading tags of bucket %q: %w", b.name, err)
+	}
+
+	pab, err := b.c.S3.GetPublicAccessBlock(ctx, &s3.GetPublicAccessBlockInput{Bucket: aws.String(b.name)})
+	switch {
+	case err == nil && pab.PublicAccessBlockConfiguration != nil:
+		st.pab = *pab.PublicAccessBlockConfiguration
+	case err != nil && errorCode(err) != "NoSuchPublicAccessBlockConfiguration":
+		return nil, fmt.Errorf("reading public access block of bucket %q: %w", b.name, err)
+	}
+
+	enc, err := b.c.S3.GetBucketEncryption(ctx, &s3.GetBucketEncryptionInput{Bucket: aws.String(b.name)})
+	switch {
+	case err == nil && enc.ServerSideEncryptionConfiguration != nil:
+		for _, r := range enc.ServerSideEncryptionConfiguration.Rules {
+			if r.ApplyServerSideEncryptionByDefault != nil {
+				st.sse = string(r.ApplyServerSideEncryptionByDefault.SSEAlgorithm)
+			}
+		}
+	case err != nil && errorCode(err) != "ServerSideEncryptionConfigurationNotFoundError":
+		return nil, fmt.Errorf("reading encryption of bucket %q: %w", b.name, err)
+	}
+
+	vers, err := b.c.S3.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: aws.String(b.name), MaxKeys: aws.Int32(1)})
+	if err != nil {
+		return nil, fmt.Errorf("checking whether bucket %q holds objects: %w", b.name, err)
+	}
+	st.hasData = len(vers.Versions) > 0 || len(vers.DeleteMarkers) > 0
+
+	o := &Observation{Exists: true, Owner: st.tags[StackTag], Data: st}
+	if st.hasData && !b.deleteData {
+		o.KeepReason = "the bucket holds objects, so it is kept to protect the data; run teardown with --delete-data to delete every object, every version and the bucket"
+	}
+	return o, nil
+}
+
+// normalizeLocation maps GetBucketLocation's legacy answers to regions.
+func normalizeLocation(loc string) string {
+	switch loc {
+	case "":
+		return "us-east-1"
+	case "EU":
+		return "eu-west-1"
+	}
+	return loc
+}
+
+const sseS3 = string(s3types.ServerSideEncryptionAes256)
+
+// Diff implements Resource.
+func (b *S3Bucket) Diff(o *Observation) ([]FieldDiff, error) {
+	desired := b.desiredTags()
+	if !o.Exists {
+		d := createFields("name", b.name, "region", b.region)
+		d = append(d, createFields(
+			"public_access_block.block_public_acls", "true",
+			"public_access_block.ignore_public_acls", "true",
+			"public_access_block.block_public_policy", "true",
+			"public_access_block.restrict_public_buckets", "true",
+			"encryption.sse_algorithm", sseS3)...)
+		for _, k := range sortedKeys(desired) {
+			d = append(d, FieldDiff{Path: "tags." + k, After: desired[k]})
+		}
+		return d, nil
+	}
+	st := o.Data.(bucketState)
+	if st.region != b.region {
+		return nil, fmt.Errorf("bucket %q is in %s but the stack's region is %s; a bucket cannot change region: set region: %s in the spec or use another bucket name", b.name, st.region, b.region, st.region)
+	}
+	var d []FieldDiff
+	d = diffField(d, "public_access_block.block_public_acls", boolStr(st.pab.BlockPublicAcls), "true")
+	d = diffField(d, "public_access_block.ignore_public_acls", boolStr(st.pab.IgnorePublicAcls), "true")
+	d = diffField(d, "public_access_block.block_public_policy", boolStr(st.pab.BlockPublicPolicy), "true")
+	d = diffField(d, "public_access_block.restrict_public_buckets", boolStr(st.pab.RestrictPublicBuckets), "true")
+	d = diffField(d, "encryption.sse_algorithm", st.sse, sseS3)
+	for _, k := range sortedKeys(desired) {
+		d = diffField(d, "tags."+k, st.tags[k], desired[k])
+	}
+	return d, nil
+}
+
+func boolStr(b *bool) string {
+	if b != nil && *b {
+		return "true"
+	}
+	return "false"
+}
+
+func sortedKeys(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Create implements Resource. The ownership tag goes on first (in the
+// create call itself where S3 supports it, then explicitly), so a run
+// killed half-way leaves a bucket the next run recognises as its own.
+func (b *S3Bucket) Create(ctx context.Context, _ *Observation) error {
+	in := &s3.CreateBucketInput{Bucket: aws.String(b.name)}
+	cfg := &s3types.CreateBucketConfiguration{}
+	if b.region != "us-east-1" {
+		cfg.LocationConstraint = s3types.BucketLocationConstraint(b.region)
+	}
+	if b.c.Endpoint == "" {
+		// AWS applies tags given at creation atomically; S3-compatible
+		// services may not know the field, so they get PutBucketTagging
+		// alone.
+		for _, k := range sortedKeys(b.desiredTags()) {
+			cfg.Tags = append(cfg.Tags, s3types.Tag{Key: aws.String(k), Value: aws.String(b.desiredTags()[k])})
+		}
+	}
+	if cfg.LocationConstraint != "" || len(cfg.Tags) > 0 {
+		in.CreateBucketConfiguration = cfg
+	}
+	if _, err := b.c.S3.CreateBucket(ctx, in); err != nil {
+		var owned *s3types.BucketAlreadyOwnedByYou
+		if !errors.As(err, &owned) {
+			return fmt.Errorf("creating bucket %q: %w", b.name, err)
+		}
+	}
+	st := bucketState{tags: map[string]string{}}
+	if err := b.putTags(ctx, st.tags); err != nil {
+		return err
+	}
+	if err := b.putPublicAccessBlock(ctx); err != nil {
+		return err
+	}
+	return b.putEncryption(ctx)
+}
+
+// Update implements Resource: it repairs only the settings that drifted.
+func (b *S3Bucket) Update(ctx context.Context, o *Observation, diffs []FieldDiff) error {
+	st := o.Data.(bucketState)
+	if hasPath(diffs, "tags") {
+		if err := b.putTags(ctx, st.tags); err != nil {
+			return err
+		}
+	}
+	if hasPath(diffs, "public_access_block") {
+		if err := b.putPublicAccessBlock(ctx); err != nil {
+			return err
+		}
+	}
+	if hasPath(diffs, "encryption") {
+		return b.putEncryption(ctx)
+	}
+	return nil
+}
+
+// putTags writes the desired tags, keeping tags someone else added: S3
+// replaces the whole tag set, and removing other people's tags is not
+// awsboot's business.
+func (b *S3Bucket) putTags(ctx context.Context, existing map[string]string) error {
+	all := map[string]string{}
+	for k, v := range existing {
+		all[k] = v
+	}
+	for k, v := range b.desiredTags() {
+		all[k] = v
+	}
+	var set []s3types.Tag
+	for _, k := range sortedKeys(all) {
+		set = append(set, s3types.Tag{Key: aws.String(k), Value: aws.String(all[k])})
+	}
+	_, err := b.c.S3.PutBucketTagging(ctx, &s3.PutBucketTaggingInput{Bucket: aws.String(b.name), Tagging: &s3types.Tagging{TagSet: set}})
+	if err != nil {
+		return fmt.Errorf("tagging bucket %q: %w", b.name, err)
+	}
+	return nil
+}
+
+func (b *S3Bucket) putPublicAccessBlock(ctx context.Context) error {
+	_, err := b.c.S3.PutPublicAccessBlock(ctx, &s3.PutPublicAccessBlockInput{
+		Bucket: aws.String(b.name),
+		PublicAccessBlockConfiguration: &s3types.PublicAccessBlockConfiguration{
+			BlockPublicAcls:       aws.Bool(true),
+			IgnorePublicAcls:      aws.Bool(true),
+			BlockPublicPolicy:     aws.Bool(true),
+			RestrictPublicBuckets: aws.Bool(true),
+		},
+	})
+	if err != nil {
+		return fmt.Errorf("blocking public access to bucket %q: %w", b.name, err)
+	}
+	return nil
+}
+
+func (b *S3Bucket) putEncryption(ctx context.Context) error {
+	_, err := b.c.S3.PutBucketEncryption(ctx, &s3.PutBucketEncryptionInput{
+		Bucket: aws.String(b.name),
+		ServerSideEncryptionConfiguration: &s3types.ServerSideEncryptionConfiguration{
+			Rules: []s3types.ServerSideEncryptionRule{{
+				ApplyServerSideEncryptionByDefault: &s3types.ServerSideEncryptionByDefault{SSEAlgorithm: s3types.ServerSideEncryptionAes256},
+			}},
+		},
+	})
+	if err != nil {
+		return fmt.Errorf("setting default encryption of bucket %q: %w", b.name, err)
+	}
+	return nil
+}
+
+// Delete implements Resource. The plan only deletes a bucket that is
+// empty or whose data the user agreed to delete (--delete-data); then
+// every object version and delete marker goes first.
+func (b *S3Bucket) Delete(ctx context.Context, o *Observation) error {
+	if b.deleteData {
+		if err := b.empty(ctx); err != nil {
+			return err
+		}
+	}
+	_, err := b.c.S3.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: aws.String(b.name)})
+	switch {
+	case err == nil, errorCode(err) == "NoSuchBucket":
+		return nil
+	case errorCode(err) == "BucketNotEmpty":
+		return fmt.Errorf("deleting bucket %q: objects were written to it since the plan was made; it is kept (run teardown again, with --delete-data to delete them)", b.name)
+	}
+	return fmt.Errorf("deleting bucket %q: %w", b.name, err)
+}
+
+func (b *S3Bucket) empty(ctx context.Context) error {
+	in := &s3.ListObjectVersionsInput{Bucket: aws.String(b.name)}
+	for {
+		out, err := b.c.S3.ListObjectVersions(ctx, in)
+		if err != nil {
+			return fmt.Errorf("listing objects of bucket %q: %w", b.name, err)
+		}
+		var ids []s3types.ObjectIdentifier
+		for _, v := range out.Versions {
+			ids = append(ids, s3types.ObjectIdentifier{Key: v.Key, VersionId: v.VersionId})
+		}
+		for _, m := range out.DeleteMarkers {
+			ids = append(ids, s3types.ObjectIdentifier{Key: m.Key, VersionId: m.VersionId})
+		}
+		if len(ids) > 0 {
+			res, err := b.c.S3.DeleteObjects(ctx, &s3.DeleteObjectsInput{Bucket: aws.String(b.name), Delete: &s3types.Delete{Objects: ids, Quiet: aws.Bool(true)}})
+			if err != nil {
+				return fmt.Errorf("deleting objects of bucket %q: %w", b.name, err)
+			}
+			if len(res.Errors) > 0 {
+				e := res.Errors[0]
+				return fmt.Errorf("deleting objects of bucket %q: %d failed, first %s: %s", b.name, len(res.Errors), aws.ToString(e.Key), aws.ToString(e.Message))
+			}
+		}
+		if !aws.ToBool(out.IsTruncated) {
+			return nil
+		}
+		in.KeyMarker, in.VersionIdMarker = out.NextKeyMarker, out.NextVersionIdMarker
+	}
+}
+
+// httpStatus returns the HTTP status of an AWS error, 0 if none.
+func httpStatus(err error) int {
+	var re *awshttp.ResponseError
+	if errors.As(err, &re) {
+		return re.HTTPStatusCode()
+	}
+	return 0
+}
