@@ -123,7 +123,11 @@ func (k *IAMAccessKey) Read(ctx context.Context) (*Observation, error) {
 		}
 	}
 	exists := len(st.keys) > 0 || st.section && st.marker != ""
-	return &Observation{Exists: exists, Owner: owner, DerivedOwnership: true, Data: st}, nil
+	o := &Observation{Exists: exists, Owner: owner, DerivedOwnership: true, Data: st}
+	if !st.valid && len(st.unknown) == 1 {
+		o.Notes = append(o.Notes, fmt.Sprintf("user %q already has access key %s whose secret is not in %s; it is left alone and a second key is created", k.user, st.unknown[0], k.path))
+	}
+	return o, nil
 }
 
 // isOrphan reports whether key was made by a run that died before saving
@@ -190,9 +194,6 @@ func (k *IAMAccessKey) Diff(o *Observation) ([]FieldDiff, error) {
 		FieldDiff{Path: "credentials_file", After: k.path},
 		FieldDiff{Path: "profile", After: k.profile},
 	)
-	if len(st.unknown) == 1 {
-		o.Notes = append(o.Notes, fmt.Sprintf("user %q already has access key %s whose secret is not in %s; it is left alone and a second key is created", k.user, st.unknown[0], k.path))
-	}
 	return d, nil
 }
 

@@ -8,7 +8,9 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/awsboot/awsboot/provision/mototest"
 )
@@ -102,6 +104,12 @@ func (e *testEnv) reconnect() {
 	}
 	e.c = c
 }
+
+// iam and s3 return the SDK clients behind the narrow interfaces, for
+// tests that change things by hand.
+func (e *testEnv) iam() *iam.Client { return e.c.IAM.(*iam.Client) }
+
+func (e *testEnv) s3() *s3.Client { return e.c.S3.(*s3.Client) }
 
 func hasTag(tags []iamtypes.Tag, k, v string) bool {
 	for _, t := range tags {

@@ -128,7 +128,7 @@ func MakePlan(ctx context.Context, g *Graph, mode Mode, stack string, opts PlanO
 }
 
 func changeFor(r Resource, o *Observation, mode Mode, stack string, adopt bool) (Change, error) {
-	c := Change{Addr: r.Addr(), res: r, obs: o, Notes: o.Notes}
+	c := Change{Addr: r.Addr(), res: r, obs: o}
 	if mode == ModeDestroy {
 		switch {
 		case !o.Exists:
@@ -160,6 +160,7 @@ func changeFor(r Resource, o *Observation, mode Mode, stack string, adopt bool) 
 		return c, fmt.Errorf("%s: %w", r.Addr(), err)
 	}
 	c.Diffs = diffs
+	c.Notes = o.Notes
 	switch {
 	case !o.Exists:
 		c.Action = Create

@@ -12,7 +12,11 @@ import (
 // values only known after apply as (known after apply), and a summary line.
 func RenderText(w io.Writer, p *Plan) {
 	if !p.HasChanges() {
-		fmt.Fprintf(w, "No changes. Stack %q matches the spec.\n", p.Stack)
+		if p.Mode == ModeDestroy {
+			fmt.Fprintf(w, "Nothing to destroy: stack %q owns nothing that still exists.\n", p.Stack)
+		} else {
+			fmt.Fprintf(w, "No changes. Stack %q matches the spec.\n", p.Stack)
+		}
 		for _, c := range p.Changes {
 			writeKept(w, c)
 		}

@@ -223,6 +223,9 @@ func decodeErrors(path string, root *yaml.Node, err error) error {
 			se.Msg = fmt.Sprintf("unknown field %q", um[1])
 		case cannotRe.MatchString(m[2]):
 			cm := cannotRe.FindStringSubmatch(m[2])
+			if v := valueAt(root.Content[0], field); v != nil && v.Line == line {
+				se.Column = v.Column
+			}
 			se.Msg = fmt.Sprintf("expected %s, got %s %q", goTypeWords(cm[3]), yamlTagWords(cm[1]), cm[2])
 		default:
 			se.Msg = m[2]
@@ -291,6 +294,37 @@ func fieldAtLine(n *yaml.Node, prefix string, line int) (string, int) {
 		}
 	}
 	return "", 0
+}
+
+// valueAt returns the value node of a mapping key path such as
+// "bucket.name" (sequence indexes are not needed for type errors on
+// scalars, which are found by line first).
+func valueAt(n *yaml.Node, path string) *yaml.Node {
+	for _, key := range strings.Split(path, ".") {
+		if i := strings.IndexByte(key, '['); i >= 0 {
+			idx, err := strconv.Atoi(strings.TrimSuffix(key[i+1:], "]"))
+			n = valueAt(n, key[:i])
+			if n == nil || n.Kind != yaml.SequenceNode || err != nil || idx >= len(n.Content) {
+				return nil
+			}
+			n = n.Content[idx]
+			continue
+		}
+		if n.Kind != yaml.MappingNode {
+			return nil
+		}
+		var next *yaml.Node
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == key {
+				next = n.Content[i+1]
+			}
+		}
+		if next == nil {
+			return nil
+		}
+		n = next
+	}
+	return n
 }
 
 func joinPath(prefix, key string) string {
@@ -415,7 +449,8 @@ func (v *validator) validateBucket(s *Spec) {
 	if b.Encryption != "sse-s3" {
 		v.errorf([]any{"bucket", "encryption"}, "unknown encryption %q (supported: sse-s3)", b.Encryption)
 	}
-	for k, val := range b.Tags {
+	for _, k := range sortedKeys(b.Tags) {
+		val := b.Tags[k]
 		p := []any{"bucket", "tags", k}
 		switch {
 		case k == StackTag:
@@ -497,7 +532,11 @@ func (v *validator) validateAccess(s *Spec) {
 		if len(a.Policy) > 128 || !iamNameRe.MatchString(a.Policy) && a.Policy != "" {
 			v.errorf(p("policy"), "%q is not a valid IAM policy name (1-128 of letters, digits and +=,.@_-)", a.Policy)
 		}
-		dup("policy", a.Policy, i, p("policy"))
+		if _, explicit := v.node(p("policy")...); explicit {
+			// A default policy name follows the user's, whose duplicate
+			// is already reported.
+			dup("policy", a.Policy, i, p("policy"))
+		}
 		if a.Write.AWSProfile != "" && (len(a.Write.AWSProfile) > 64 || !profileRe.MatchString(a.Write.AWSProfile)) {
 			v.errorf(p("write", "aws_profile"), "%q is not a valid profile name", a.Write.AWSProfile)
 		}

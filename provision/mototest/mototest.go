@@ -35,6 +35,7 @@ type Server struct {
 	LogPath string
 	cmd     *exec.Cmd
 	exited  chan struct{}
+	tmpDir  string // removed by Stop when Start made it
 }
 
 // ErrNotInstalled is returned when neither moto_server nor python3 with
@@ -76,12 +77,13 @@ func Start(o Options) (*Server, error) {
 }
 
 func start(prog string, pre []string, port int, o Options) (*Server, error) {
-	dir := o.LogDir
+	dir, tmpDir := o.LogDir, ""
 	if dir == "" {
 		var err error
 		if dir, err = os.MkdirTemp("", "awsboot-moto-"); err != nil {
 			return nil, err
 		}
+		tmpDir = dir
 	}
 	logPath := filepath.Join(dir, fmt.Sprintf("moto-%d.log", port))
 	logf, err := os.Create(logPath)
@@ -102,13 +104,16 @@ func start(prog string, pre []string, port int, o Options) (*Server, error) {
 		return nil, fmt.Errorf("starting moto: %w", err)
 	}
 	exited := make(chan struct{})
-	s := &Server{URL: fmt.Sprintf("http://127.0.0.1:%d", port), LogPath: logPath, cmd: cmd, exited: exited}
+	s := &Server{URL: fmt.Sprintf("http://127.0.0.1:%d", port), LogPath: logPath, cmd: cmd, exited: exited, tmpDir: tmpDir}
 	go func() { _ = cmd.Wait(); close(exited) }()
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		select {
 		case <-exited:
 			log, _ := os.ReadFile(logPath)
+			if tmpDir != "" {
+				os.RemoveAll(tmpDir)
+			}
 			return nil, fmt.Errorf("moto exited at start-up: %s", bytes.TrimSpace(log))
 		default:
 		}
@@ -162,6 +167,9 @@ func (s *Server) Stop() {
 	case <-time.After(5 * time.Second):
 		_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
 		<-s.exited
+	}
+	if s.tmpDir != "" {
+		os.RemoveAll(s.tmpDir)
 	}
 }
 
