@@ -149,7 +149,11 @@ func Lint(d Document) []error {
 				continue
 			}
 			for _, r := range s.Resource {
-				isObject := strings.HasPrefix(r, "arn:aws:s3:::") && strings.Contains(strings.TrimPrefix(r, "arn:aws:s3:::"), "/")
+				_, path, isS3 := strings.Cut(r, ":s3:::")
+				if !isS3 || strings.Contains(a, "*") {
+					continue // reported above, or not an S3 resource
+				}
+				isObject := strings.Contains(path, "/")
 				if bucketActions[la] && isObject {
 					errs = append(errs, fmt.Errorf("statement %s: bucket action %s on object resource %s", name, a, r))
 				}

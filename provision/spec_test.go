@@ -1,0 +1,124 @@
+package provision
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestExamplesLoad loads and validates every spec in examples/ (eksctl's
+// configfile_test pattern): an example that rots fails here.
+func TestExamplesLoad(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("..", "examples", "*.yaml"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no examples found: %v", err)
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			if _, err := LoadSpec(f); err != nil {
+				t.Errorf("%v", err)
+			}
+		})
+	}
+}
+
+func TestSpecDefaults(t *testing.T) {
+	s, err := ParseSpec("/specs/s.yaml", []byte(`
+version: 1
+stack: s
+bucket: {name: my-bucket}
+access:
+  - {name: cache, grant: cache, user: ci, write: {aws_profile: ci, semaphore_agent: agent.yaml}}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !*s.Bucket.BlockPublicAccess || s.Bucket.Encryption != "sse-s3" {
+		t.Errorf("bucket defaults: %+v", s.Bucket)
+	}
+	if s.Access[0].Policy != "ci-cache-policy" {
+		t.Errorf("default policy name = %q", s.Access[0].Policy)
+	}
+	if got := s.Path(s.Access[0].Write.SemaphoreAgent); got != "/specs/agent.yaml" {
+		t.Errorf("relative path resolved to %q", got)
+	}
+}
+
+func TestBucketNameRules(t *testing.T) {
+	for name, want := range map[string]string{
+		"semaphore-cache":       "",
+		"a.b-c":                 "",
+		"ab":                    "it must be 3 to 63 characters long",
+		strings.Repeat("a", 64): "it must be 3 to 63 characters long",
+		"-abc":                  "it must begin and end with a letter or digit",
+		"abc.":                  "it must begin and end with a letter or digit",
+		"a..b":                  "it must not contain two adjacent periods",
+		"10.0.0.1":              "it must not be formatted as an IP address",
+		"xn--abc":               "it must not start with xn--",
+		"sthree-abc":            "it must not start with sthree-",
+		"abc-s3alias":           "it must not end with -s3alias",
+		"abc--ol-s3":            "it must not end with --ol-s3",
+		"Upper":                 "only lowercase letters, digits, '.' and '-' are allowed",
+		"under_score":           "only lowercase letters, digits, '.' and '-' are allowed",
+	} {
+		if got := bucketNameProblem(name); got != want {
+			t.Errorf("%q: got %q, want %q", name, got, want)
+		}
+	}
+}
+
+// TestSpecErrorsAreAllReported checks that problems come as one list,
+// each with file, line and field, and match ErrInvalidSpec.
+func TestSpecErrorsAreAllReported(t *testing.T) {
+	_, err := ParseSpec("s.yaml", []byte("version: 1\nstack: bad stack\nbucket: {name: ok-bucket}\naccess:\n  - {name: Cache, grant: nope, user: ci, write: {aws_profile: ci}}\n"))
+	if !errors.Is(err, ErrInvalidSpec) {
+		t.Fatalf("err = %v, want ErrInvalidSpec", err)
+	}
+	want := []string{
+		`s.yaml:2:8: stack: "bad stack": use 1 to 63 letters, digits, '.', '_' or '-', starting with a letter or digit`,
+		`s.yaml:5:12: access[0].name: "Cache": use lowercase letters, digits and '-'`,
+		`s.yaml:5:26: access[0].grant: unknown grant "nope" (known: cache)`,
+	}
+	if diff := cmp.Diff(want, strings.Split(err.Error(), "\n")); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+// FuzzParseSpec: the loader never panics, and whatever it accepts is a
+// spec the engine can build on.
+func FuzzParseSpec(f *testing.F) {
+	for _, p := range []string{"../examples/semaphore-cache.yaml"} {
+		if b, err := os.ReadFile(p); err == nil {
+			f.Add(b)
+		}
+	}
+	f.Add([]byte("version: 1\nstack: s\nbucket: {name: abc}\naccess: [{name: a, grant: cache, user: u, write: {aws_profile: p}}]\n"))
+	f.Add([]byte("version: 1\nbucket: [1, 2]\n"))
+	f.Add([]byte("- a\n- b\n"))
+	f.Add([]byte("version: !!binary abc\n"))
+	f.Add([]byte("&a [*a]"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s, err := ParseSpec("fuzz.yaml", data)
+		if err != nil {
+			if !errors.Is(err, ErrInvalidSpec) {
+				t.Fatalf("error is not ErrInvalidSpec: %v", err)
+			}
+			if !strings.HasPrefix(err.Error(), "fuzz.yaml") {
+				t.Fatalf("error does not name the file: %v", err)
+			}
+			return
+		}
+		if bucketNameProblem(s.Bucket.Name) != "" || len(s.Access) == 0 || s.Stack == "" {
+			t.Fatalf("accepted an invalid spec: %+v", s)
+		}
+		for _, a := range s.Access {
+			if a.User != "" && a.Write.AWSProfile == "" {
+				t.Fatalf("accepted a user without a profile: %+v", a)
+			}
+		}
+	})
+}
