@@ -184,3 +184,8 @@ func (p *AWSProfile) Delete(context.Context, *Observation) error {
 	}
 	return writeINI(p.path, f)
 }
+
+// DestroyDescription implements destroyDescriber.
+func (p *AWSProfile) DestroyDescription(*Observation) string {
+	return fmt.Sprintf("removes section [%s] from %s; the rest of the file stays byte for byte", p.section(), p.path)
+}

@@ -321,3 +321,17 @@ func (k *IAMAccessKey) Delete(ctx context.Context, o *Observation) error {
 	}
 	return writeINI(k.path, f)
 }
+
+// DestroyDescription implements destroyDescriber.
+func (k *IAMAccessKey) DestroyDescription(o *Observation) string {
+	st := o.Data.(keyState)
+	var ids []string
+	for _, key := range st.keys {
+		ids = append(ids, aws.ToString(key.AccessKeyId))
+	}
+	what := "deletes no IAM key (none left)"
+	if len(ids) > 0 {
+		what = "deletes access key " + strings.Join(ids, ", ")
+	}
+	return fmt.Sprintf("%s of user %q and removes section [%s] from %s", what, k.user, k.profile, k.path)
+}

@@ -217,3 +217,8 @@ func (p *IAMPolicy) Delete(ctx context.Context, _ *Observation) error {
 	}
 	return nil
 }
+
+// DestroyDescription implements destroyDescriber.
+func (p *IAMPolicy) DestroyDescription(*Observation) string {
+	return "detaches it from every user, role and group and deletes its old versions first"
+}

@@ -213,3 +213,8 @@ func deleteAccessKey(ctx context.Context, c *Clients, user, id string) error {
 	}
 	return nil
 }
+
+// DestroyDescription implements destroyDescriber.
+func (u *IAMUser) DestroyDescription(*Observation) string {
+	return "deletes its access keys and detaches its policies first"
+}

@@ -145,6 +145,9 @@ func changeFor(r Resource, o *Observation, mode Mode, stack string, adopt bool) 
 			c.Reason = o.KeepReason
 		default:
 			c.Action = Delete
+			if d, ok := r.(destroyDescriber); ok {
+				c.Reason = d.DestroyDescription(o)
+			}
 		}
 		return c, nil
 	}
@@ -170,6 +173,13 @@ func changeFor(r Resource, o *Observation, mode Mode, stack string, adopt bool) 
 		c.Action = NoOp
 	}
 	return c, nil
+}
+
+// destroyDescriber is implemented by resources whose deletion is narrower
+// or wider than the address suggests (a profile section, not the file; a
+// user's keys with the user), so the teardown plan says exactly what goes.
+type destroyDescriber interface {
+	DestroyDescription(o *Observation) string
 }
 
 // describer is implemented by resources that can name themselves in

@@ -346,3 +346,11 @@ func httpStatus(err error) int {
 	}
 	return 0
 }
+
+// DestroyDescription implements destroyDescriber.
+func (b *S3Bucket) DestroyDescription(o *Observation) string {
+	if o.Data.(bucketState).hasData {
+		return "deletes every object and object version first (--delete-data), then the bucket"
+	}
+	return "the bucket is empty"
+}

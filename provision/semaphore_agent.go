@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/awsboot/awsboot/provision/localfile"
 )
@@ -160,4 +161,13 @@ func writeKeepingMode(path string, data []byte) error {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	return nil
+}
+
+// DestroyDescription implements destroyDescriber.
+func (r *SemaphoreAgentConfig) DestroyDescription(*Observation) string {
+	var names []string
+	for _, v := range r.vars() {
+		names = append(names, v.Name)
+	}
+	return fmt.Sprintf("removes %s from env-vars in %s; every other key stays", strings.Join(names, ", "), r.path)
 }

@@ -48,6 +48,10 @@ func run(args []string, e env) int {
 	if err == nil {
 		return exitOK
 	}
+	if ctx.Err() != nil {
+		fmt.Fprintln(e.stderr, "Interrupted: changes already started were allowed to finish, nothing new was started. Run the same command again to continue from here.")
+		return exitInterrupted
+	}
 	var ec cli.ExitCoder
 	if errors.As(err, &ec) {
 		if msg := err.Error(); msg != "" {

@@ -21,4 +21,6 @@ const (
 	exitOK      = 0
 	exitError   = 1
 	exitChanges = 2
+	// exitInterrupted follows the shell's 128+SIGINT.
+	exitInterrupted = 130
 )
