@@ -62,7 +62,7 @@ func testMain(m *testing.M) int {
 // testEnv is one integration test's world: a reset emulator, clients for
 // it, and private AWS files and agent config.
 type testEnv struct {
-	t        *testing.T
+	t        testing.TB
 	ctx      context.Context
 	c        *Clients
 	files    AWSFiles
@@ -70,7 +70,7 @@ type testEnv struct {
 	endpoint string
 }
 
-func newTestEnv(t *testing.T) *testEnv {
+func newTestEnv(t testing.TB) *testEnv {
 	t.Helper()
 	if moto == nil {
 		t.Skip("AWSBOOT_SKIP_MOTO is set: skipping a test against the emulator")
@@ -81,7 +81,7 @@ func newTestEnv(t *testing.T) *testEnv {
 	return newTestEnvAt(t, moto.URL)
 }
 
-func newTestEnvAt(t *testing.T, url string) *testEnv {
+func newTestEnvAt(t testing.TB, url string) *testEnv {
 	t.Helper()
 	ctx := context.Background()
 	c, err := Connect(ctx, ConnectOptions{Endpoint: url, Region: "us-east-1"})
