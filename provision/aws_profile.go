@@ -79,6 +79,11 @@ type AWSProfile struct {
 	endpoint string
 	path     string
 	after    []Address
+	// roleARN and tokenFile make a profile that assumes a role with a web
+	// identity token kept in a file (role access); empty for user access,
+	// whose key lives in the credentials file.
+	roleARN   string
+	tokenFile string
 }
 
 // NewAWSProfile returns the config-file profile for an access entry;
@@ -100,8 +105,20 @@ func (p *AWSProfile) Describe() string {
 	return fmt.Sprintf("profile %q in %s", p.profile, p.path)
 }
 
+// NewAWSRoleProfile returns a config-file profile that assumes roleARN
+// with the OIDC token kept in tokenFile: the SDKs and CLI refresh the
+// session themselves, and no secret is stored.
+func NewAWSRoleProfile(c *Clients, s *Spec, a Access, files AWSFiles, roleARN string, after ...Address) *AWSProfile {
+	p := NewAWSProfile(c, s, a, files, after...)
+	p.roleARN, p.tokenFile = roleARN, s.Path(a.Write.WebIdentityTokenFile)
+	return p
+}
+
 func (p *AWSProfile) desired() [][2]string {
 	kv := [][2]string{{"region", p.region}, {"output", "json"}}
+	if p.roleARN != "" {
+		kv = append(kv, [2]string{"role_arn", p.roleARN}, [2]string{"web_identity_token_file", p.tokenFile}, [2]string{"role_session_name", "awsboot-" + p.stack})
+	}
 	if p.endpoint != "" {
 		kv = append(kv, [2]string{"endpoint_url", p.endpoint})
 	}

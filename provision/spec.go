@@ -44,11 +44,18 @@ type Bucket struct {
 // Access is one consumer of the bucket: a grant and the identity that holds
 // it, plus the local files to write for it.
 type Access struct {
-	Name   string `yaml:"name"`
-	Grant  string `yaml:"grant"`
+	Name  string `yaml:"name"`
+	Grant string `yaml:"grant"`
+	// User is an IAM user with one access key; Role an IAM role assumed
+	// through OIDC federation. Exactly one of them is set.
 	User   string `yaml:"user"`
+	Role   string `yaml:"role"`
 	Policy string `yaml:"policy"`
-	Write  Write  `yaml:"write"`
+	// OIDC says who may assume Role; required with role.
+	OIDC *OIDC `yaml:"oidc"`
+	// MaxSession is the role's maximum session duration (1h to 12h).
+	MaxSession string `yaml:"max_session"`
+	Write      Write  `yaml:"write"`
 }
 
 // Write lists the local files awsboot writes for an access entry.
@@ -59,6 +66,15 @@ type Write struct {
 	// SemaphoreAgent is the path of a Semaphore agent config.yaml whose
 	// env-vars get the cache settings.
 	SemaphoreAgent string `yaml:"semaphore_agent"`
+	// SemaphorePipeline is a file that receives the pipeline commands
+	// that assume the role with the job's OIDC token.
+	SemaphorePipeline string `yaml:"semaphore_pipeline"`
+	// GitHubWorkflow is a file that receives the equivalent GitHub
+	// Actions step.
+	GitHubWorkflow string `yaml:"github_workflow"`
+	// WebIdentityTokenFile, with aws_profile and role, makes the profile
+	// assume the role with the token kept in that file.
+	WebIdentityTokenFile string `yaml:"web_identity_token_file"`
 }
 
 // SpecError is a problem in a spec file, located by line and column.
@@ -156,6 +172,15 @@ func (s *Spec) applyDefaults() {
 		a := &s.Access[i]
 		if a.Policy == "" && a.User != "" {
 			a.Policy = a.User + "-" + a.Grant + "-policy"
+		}
+		if a.Policy == "" && a.Role != "" {
+			a.Policy = a.Role + "-" + a.Grant + "-policy"
+		}
+		if a.Role != "" && a.MaxSession == "" {
+			a.MaxSession = "1h"
+		}
+		if a.OIDC != nil {
+			a.OIDC.expandPresets()
 		}
 	}
 }
@@ -498,7 +523,7 @@ func (v *validator) validateAccess(s *Spec) {
 		v.errorf([]any{"access"}, "is required: list at least one consumer of the bucket")
 		return
 	}
-	seen := map[string]map[string]int{"name": {}, "user": {}, "policy": {}, "aws_profile": {}, "semaphore_agent": {}}
+	seen := map[string]map[string]int{"name": {}, "user": {}, "role": {}, "policy": {}, "aws_profile": {}, "semaphore_agent": {}, "semaphore_pipeline": {}, "github_workflow": {}}
 	dup := func(kind, val string, i int, path []any) {
 		if val == "" {
 			return
@@ -520,7 +545,16 @@ func (v *validator) validateAccess(s *Spec) {
 				v.errorf(p("grant"), "unknown grant %q (known: %s)", a.Grant, strings.Join(policies.Names(), ", "))
 			}
 		}
-		if v.required(p("user"), a.User) {
+		switch {
+		case a.User != "" && a.Role != "":
+			v.errorf(p("role"), "set either user (an access key) or role (OIDC federation), not both")
+		case a.Role != "":
+			v.validateRole(a, p)
+		case a.OIDC != nil:
+			v.errorf(p("oidc"), "oidc needs role: the IAM role that pipelines assume")
+		}
+		dup("role", a.Role, i, p("role"))
+		if a.Role == "" && v.required(p("user"), a.User) {
 			if len(a.User) > 64 || !iamNameRe.MatchString(a.User) {
 				v.errorf(p("user"), "%q is not a valid IAM user name (1-64 of letters, digits and +=,.@_-)", a.User)
 			}
@@ -542,5 +576,17 @@ func (v *validator) validateAccess(s *Spec) {
 		}
 		dup("aws_profile", a.Write.AWSProfile, i, p("write", "aws_profile"))
 		dup("semaphore_agent", a.Write.SemaphoreAgent, i, p("write", "semaphore_agent"))
+		dup("semaphore_pipeline", a.Write.SemaphorePipeline, i, p("write", "semaphore_pipeline"))
+		dup("github_workflow", a.Write.GitHubWorkflow, i, p("write", "github_workflow"))
+		if a.Role == "" {
+			for _, f := range []struct{ name, val string }{{"semaphore_pipeline", a.Write.SemaphorePipeline}, {"github_workflow", a.Write.GitHubWorkflow}, {"web_identity_token_file", a.Write.WebIdentityTokenFile}} {
+				if f.val != "" {
+					v.errorf(p("write", f.name), "is for role (OIDC) access; a user's key goes to write.aws_profile")
+				}
+			}
+			if a.MaxSession != "" {
+				v.errorf(p("max_session"), "is for role (OIDC) access")
+			}
+		}
 	}
 }

@@ -1,6 +1,11 @@
 package provision
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+
+	"github.com/awsboot/awsboot/templates"
+)
 
 // BuildOptions are the run's choices that shape resources.
 type BuildOptions struct {
@@ -25,10 +30,29 @@ type BuildOptions struct {
 func BuildGraph(c *Clients, s *Spec, o BuildOptions) (*Graph, error) {
 	bucket := NewS3Bucket(c, s, o.DeleteData)
 	resources := []Resource{bucket}
+	providers := map[string]*OIDCProvider{}
+	for _, a := range s.Access {
+		if a.OIDC == nil {
+			continue
+		}
+		// One provider per issuer, shared by every role that trusts it.
+		issuer := strings.TrimSuffix(a.OIDC.Issuer, "/")
+		if p, ok := providers[issuer]; ok {
+			p.audiences = sortedUnique(append(p.audiences, a.OIDC.Audience))
+			p.thumbprints = normThumbprints(append(p.thumbprints, a.OIDC.Thumbprints...))
+			continue
+		}
+		providers[issuer] = NewOIDCProvider(c, s.Stack, issuer, []string{a.OIDC.Audience}, a.OIDC.Thumbprints)
+		resources = append(resources, providers[issuer])
+	}
 	for _, a := range s.Access {
 		policy, err := NewIAMPolicy(c, s, a)
 		if err != nil {
 			return nil, fmt.Errorf("access %q: %w", a.Name, err)
+		}
+		if a.Role != "" {
+			resources = append(resources, roleResources(c, s, a, o, bucket, policy, providers[strings.TrimSuffix(a.OIDC.Issuer, "/")])...)
+			continue
 		}
 		user := NewIAMUser(c, s, a, policy.ARN())
 		attach := NewIAMUserPolicyAttachment(c, user, policy)
@@ -40,4 +64,27 @@ func BuildGraph(c *Clients, s *Spec, o BuildOptions) (*Graph, error) {
 		}
 	}
 	return NewGraph(resources...)
+}
+
+// roleResources are an OIDC access entry's: the policy, the role that
+// trusts the provider, the attachment, and the files that let pipelines
+// assume the role.
+//
+//	iam_oidc_provider ─ iam_role ─┬─ iam_role_policy_attachment ─┬─ local_file (pipeline snippets)
+//	iam_policy ───────────────────┘                              └─ aws_profile (role_arn + token file)
+func roleResources(c *Clients, s *Spec, a Access, o BuildOptions, bucket *S3Bucket, policy *IAMPolicy, provider *OIDCProvider) []Resource {
+	role := NewIAMRole(c, s, a, provider, policy.ARN())
+	attach := NewIAMRolePolicyAttachment(c, role, policy)
+	out := []Resource{policy, role, attach}
+	data := templates.OIDCData{RoleARN: role.ARN(), Region: c.Region, Audience: a.OIDC.Audience, SessionSeconds: a.MaxSessionSeconds()}
+	if a.Write.SemaphorePipeline != "" {
+		out = append(out, NewLocalFile(a.Name+"/semaphore_pipeline", s.Path(a.Write.SemaphorePipeline), s.Stack, "semaphore-oidc.yml", data, attach.Addr(), bucket.Addr()))
+	}
+	if a.Write.GitHubWorkflow != "" {
+		out = append(out, NewLocalFile(a.Name+"/github_workflow", s.Path(a.Write.GitHubWorkflow), s.Stack, "github-oidc-step.yml", data, attach.Addr(), bucket.Addr()))
+	}
+	if a.Write.AWSProfile != "" {
+		out = append(out, NewAWSRoleProfile(c, s, a, o.Files, role.ARN(), attach.Addr()))
+	}
+	return out
 }

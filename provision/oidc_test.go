@@ -1,0 +1,260 @@
+package provision
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/awsboot/awsboot/policies"
+)
+
+const semaphoreProvider = "arn:aws:iam::123456789012:oidc-provider/acme.semaphoreci.com"
+
+// TestOIDCBootstrap is point 1 of the OIDC issue: provider, role with
+// exactly the documented trust policy, the role's policy; a second run
+// makes no mutating call.
+func TestOIDCBootstrap(t *testing.T) {
+	e := newTestEnv(t)
+	s := e.spec("semaphore-oidc.yaml")
+	e.apply(s, ModeApply, runOpts{})
+
+	prov, err := e.iam().GetOpenIDConnectProvider(e.ctx, &iam.GetOpenIDConnectProviderInput{OpenIDConnectProviderArn: aws.String(semaphoreProvider)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"https://acme.semaphoreci.com"}, prov.ClientIDList); diff != "" {
+		t.Errorf("client ids (-want +got):\n%s", diff)
+	}
+	role, err := e.iam().GetRole(e.ctx, &iam.GetRoleInput{RoleName: aws.String("semaphore-cache-role")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := policies.Parse(aws.ToString(role.Role.AssumeRolePolicyDocument))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := policies.Parse(`{"Version":"2012-10-17","Statement":[{
+		"Sid":"ExactSubjects","Effect":"Allow",
+		"Principal":{"Federated":"` + semaphoreProvider + `"},
+		"Action":"sts:AssumeRoleWithWebIdentity",
+		"Condition":{"StringEquals":{
+			"acme.semaphoreci.com:aud":"https://acme.semaphoreci.com",
+			"acme.semaphoreci.com:sub":"org:acme:project:936a5312-a3b8-4921-8b3f-2cec8baac574:repo:web:ref_type:branch:ref:refs/heads/main"}}}]}`)
+	if !policies.Equal(want, got) {
+		t.Errorf("trust policy:\n%s\nwant:\n%s", got.JSON(), want.JSON())
+	}
+	if aws.ToInt32(role.Role.MaxSessionDuration) != 3600 {
+		t.Errorf("max session = %d", aws.ToInt32(role.Role.MaxSessionDuration))
+	}
+	att, err := e.iam().ListAttachedRolePolicies(e.ctx, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String("semaphore-cache-role")})
+	if err != nil || len(att.AttachedPolicies) != 1 || aws.ToString(att.AttachedPolicies[0].PolicyName) != "semaphore-cache-role-cache-policy" {
+		t.Fatalf("attached = %+v, %v", att, err)
+	}
+	snippet := readFile(t, filepath.Join(e.dir, ".semaphore", "aws-oidc.yml"))
+	if !strings.Contains(snippet, `export ROLE_ARN="arn:aws:iam::123456789012:role/semaphore-cache-role"`) || !strings.Contains(snippet, "$SEMAPHORE_OIDC_TOKEN") {
+		t.Errorf("pipeline snippet:\n%s", snippet)
+	}
+	if _, err := os.Stat(e.files.Credentials); !os.IsNotExist(err) {
+		t.Errorf("OIDC access wrote a credentials file: %v", err)
+	}
+
+	e.reconnect()
+	p := e.apply(s, ModeApply, runOpts{})
+	if p.HasChanges() {
+		t.Errorf("second run has changes: %v", allDiffs(p))
+	}
+	if m := e.c.Calls.Mutating(); len(m) != 0 {
+		t.Errorf("second run made mutating calls: %v", m)
+	}
+}
+
+// TestOIDCAssumeRoleReachesBucket is point 2: sts:AssumeRoleWithWebIdentity
+// with the created role returns credentials that put and get objects in
+// the bucket. moto does not verify the web identity token's signature (nor
+// the trust policy's conditions), so any well-formed string stands in for
+// Semaphore's token here; the trust policy itself is checked as data in
+// TestOIDCBootstrap.
+func TestOIDCAssumeRoleReachesBucket(t *testing.T) {
+	e := newTestEnv(t)
+	s := e.spec("semaphore-oidc.yaml")
+	e.apply(s, ModeApply, runOpts{})
+	ctx := context.Background()
+
+	stsc := sts.NewFromConfig(rawConfig(t, moto.URL, "testing", "testing"))
+	out, err := stsc.AssumeRoleWithWebIdentity(ctx, &sts.AssumeRoleWithWebIdentityInput{
+		RoleArn:          aws.String("arn:aws:iam::123456789012:role/semaphore-cache-role"),
+		RoleSessionName:  aws.String("semaphore-job-1"),
+		WebIdentityToken: aws.String("eyJhbGciOiJSUzI1NiJ9.unsigned-test-token.sig"),
+		DurationSeconds:  aws.Int32(3600),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := out.Credentials
+	cfg := rawConfig(t, moto.URL, "", "")
+	cfg.Credentials = staticSession{id: aws.ToString(c.AccessKeyId), secret: aws.ToString(c.SecretAccessKey), token: aws.ToString(c.SessionToken)}
+	s3c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
+	if _, err := s3c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("semaphore-cache"), Key: aws.String("k"), Body: strings.NewReader("v")}); err != nil {
+		t.Fatalf("put with the role session: %v", err)
+	}
+	if _, err := s3c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("semaphore-cache"), Key: aws.String("k")}); err != nil {
+		t.Fatalf("get with the role session: %v", err)
+	}
+}
+
+type staticSession struct{ id, secret, token string }
+
+func (s staticSession) Retrieve(context.Context) (aws.Credentials, error) {
+	return aws.Credentials{AccessKeyID: s.id, SecretAccessKey: s.secret, SessionToken: s.token}, nil
+}
+
+// otherStackSpec is a second stack that trusts the same issuer.
+const otherStackSpec = `version: 1
+stack: other-oidc
+region: us-east-1
+bucket: {name: other-cache}
+access:
+  - name: deploys
+    grant: cache
+    role: other-role
+    oidc:
+      semaphore: {org: acme, project: 11111111-2222-3333-4444-555555555555, repo: api, branch: main}
+`
+
+// TestSharedProvider is point 3: a second stack reuses the provider;
+// tearing down one leaves it for the other; the last removes it.
+func TestSharedProvider(t *testing.T) {
+	e := newTestEnv(t)
+	a := e.spec("semaphore-oidc.yaml")
+	writeFile(t, filepath.Join(e.dir, "other.yaml"), otherStackSpec)
+	b, err := LoadSpec(filepath.Join(e.dir, "other.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.apply(a, ModeApply, runOpts{})
+	p := e.apply(b, ModeApply, runOpts{})
+	for _, c := range p.Changes {
+		if c.Addr == "iam_oidc_provider.acme.semaphoreci.com" && c.Action != Update {
+			t.Errorf("second stack's provider change = %v, want an update (reuse)", c.Action)
+		}
+	}
+	providers := func() int {
+		out, err := e.iam().ListOpenIDConnectProviders(e.ctx, &iam.ListOpenIDConnectProvidersInput{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(out.OpenIDConnectProviderList)
+	}
+	if n := providers(); n != 1 {
+		t.Fatalf("%d providers, want 1", n)
+	}
+	e.apply(a, ModeDestroy, runOpts{})
+	if n := providers(); n != 1 {
+		t.Fatalf("after tearing down the first stack: %d providers, want 1", n)
+	}
+	if p, err := e.plan(b, ModeApply, runOpts{}); err != nil || p.HasChanges() {
+		t.Fatalf("the second stack is no longer converged: %v %v", err, allDiffs(p))
+	}
+	e.apply(b, ModeDestroy, runOpts{})
+	if n := providers(); n != 0 {
+		t.Fatalf("after tearing down the last stack: %d providers, want 0", n)
+	}
+}
+
+// TestTrustPolicyDrift is point 5: conditions widened by hand are shown and
+// repaired; so is the maximum session.
+func TestTrustPolicyDrift(t *testing.T) {
+	e := newTestEnv(t)
+	s := e.spec("semaphore-oidc.yaml")
+	e.apply(s, ModeApply, runOpts{})
+	wide := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"` + semaphoreProvider + `"},
+		"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringLike":{"acme.semaphoreci.com:sub":"org:acme:*"}}}]}`
+	if _, err := e.iam().UpdateAssumeRolePolicy(e.ctx, &iam.UpdateAssumeRolePolicyInput{RoleName: aws.String("semaphore-cache-role"), PolicyDocument: aws.String(wide)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.iam().UpdateRole(e.ctx, &iam.UpdateRoleInput{RoleName: aws.String("semaphore-cache-role"), MaxSessionDuration: aws.Int32(43200)}); err != nil {
+		t.Fatal(err)
+	}
+	p, err := e.plan(s, ModeApply, runOpts{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"iam_role.semaphore-cache-role trust_policy", "iam_role.semaphore-cache-role max_session_duration"}, allDiffs(p)); diff != "" {
+		t.Fatalf("(-want +got):\n%s", diff)
+	}
+	e.apply(s, ModeApply, runOpts{})
+	if p, err := e.plan(s, ModeApply, runOpts{}); err != nil || p.HasChanges() {
+		t.Errorf("after repair: %v %v", err, allDiffs(p))
+	}
+}
+
+// addClientIDFake passes every IAM call to moto except
+// AddClientIDToOpenIDConnectProvider, which moto 5.2.1 answers with a 500
+// (not implemented): this stateful stand-in records the added audience and
+// reports it from GetOpenIDConnectProvider, as IAM does.
+type addClientIDFake struct {
+	IAMAPI
+	added map[string][]string
+}
+
+func (f *addClientIDFake) AddClientIDToOpenIDConnectProvider(_ context.Context, in *iam.AddClientIDToOpenIDConnectProviderInput, _ ...func(*iam.Options)) (*iam.AddClientIDToOpenIDConnectProviderOutput, error) {
+	arn := aws.ToString(in.OpenIDConnectProviderArn)
+	f.added[arn] = append(f.added[arn], aws.ToString(in.ClientID))
+	return &iam.AddClientIDToOpenIDConnectProviderOutput{}, nil
+}
+
+func (f *addClientIDFake) GetOpenIDConnectProvider(ctx context.Context, in *iam.GetOpenIDConnectProviderInput, opts ...func(*iam.Options)) (*iam.GetOpenIDConnectProviderOutput, error) {
+	out, err := f.IAMAPI.GetOpenIDConnectProvider(ctx, in, opts...)
+	if err == nil {
+		out.ClientIDList = append(out.ClientIDList, f.added[aws.ToString(in.OpenIDConnectProviderArn)]...)
+	}
+	return out, err
+}
+
+// TestExistingProviderIsReused: a provider made by hand for the issuer is
+// reused, gets the missing audience, and is never deleted by awsboot.
+func TestExistingProviderIsReused(t *testing.T) {
+	e := newTestEnv(t)
+	s := e.spec("semaphore-oidc.yaml")
+	_, err := e.iam().CreateOpenIDConnectProvider(e.ctx, &iam.CreateOpenIDConnectProviderInput{
+		Url: aws.String("https://acme.semaphoreci.com"), ClientIDList: []string{"some-other-audience"},
+		ThumbprintList: []string{"9e99a48a9960b14926bb7f3b02e22da2b0ab7280"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := e.iam()
+	fake := &addClientIDFake{IAMAPI: raw, added: map[string][]string{}}
+	e.c.IAM = fake
+	p := e.apply(s, ModeApply, runOpts{})
+	var prov Change
+	for _, c := range p.Changes {
+		if c.Addr == "iam_oidc_provider.acme.semaphoreci.com" {
+			prov = c
+		}
+	}
+	if prov.Action != Update || len(prov.Diffs) != 1 || prov.Diffs[0].Path != "client_ids" || prov.Diffs[0].After != "https://acme.semaphoreci.com" {
+		t.Fatalf("provider change = %+v, want the audience added", prov)
+	}
+	if len(prov.Notes) != 1 || !strings.Contains(prov.Notes[0], "not created by awsboot") {
+		t.Errorf("notes = %v", prov.Notes)
+	}
+	if diff := cmp.Diff(map[string][]string{semaphoreProvider: {"https://acme.semaphoreci.com"}}, fake.added); diff != "" {
+		t.Errorf("audiences added (-want +got):\n%s", diff)
+	}
+	if p, err := e.plan(s, ModeApply, runOpts{}); err != nil || p.HasChanges() {
+		t.Errorf("after reuse: %v %v", err, allDiffs(p))
+	}
+	e.apply(s, ModeDestroy, runOpts{})
+	if _, err := raw.GetOpenIDConnectProvider(e.ctx, &iam.GetOpenIDConnectProviderInput{OpenIDConnectProviderArn: aws.String(semaphoreProvider)}); err != nil {
+		t.Errorf("teardown deleted a provider awsboot did not create: %v", err)
+	}
+}

@@ -1,0 +1,42 @@
+package provision
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/awsboot/awsboot/policies"
+)
+
+// TestPresetTrustPolicies pins the trust policy each preset produces
+// (testdata/trust/*.json; UPDATE_GOLDEN=1 rewrites them), so a change to
+// what a preset lets in is always a reviewed diff.
+func TestPresetTrustPolicies(t *testing.T) {
+	presets := map[string]string{
+		"semaphore-branch": `{semaphore: {org: acme, project: 936a5312-a3b8-4921-8b3f-2cec8baac574, repo: web, branch: main}}`,
+		"semaphore-tag":    `{semaphore: {org: acme, project: 936a5312-a3b8-4921-8b3f-2cec8baac574, repo: web, tag: "v*"}}`,
+		"semaphore-pr":     `{semaphore: {org: acme, project: 936a5312-a3b8-4921-8b3f-2cec8baac574, repo: web, pull_request: true}}`,
+		"github-branch":    `{github: {repo: acme/web, branch: main}}`,
+		"github-env":       `{github: {repo: acme/web, environment: production}}`,
+		"github-pr":        `{github: {repo: acme/web, pull_request: true}}`,
+	}
+	for name, oidc := range presets {
+		t.Run(name, func(t *testing.T) {
+			spec := fmt.Sprintf("version: 1\nstack: s\nbucket: {name: b-bucket}\naccess:\n  - {name: p, grant: cache, role: r, oidc: %s}\n", oidc)
+			s, err := ParseSpec("preset.yaml", []byte(spec))
+			if err != nil {
+				t.Fatal(err)
+			}
+			o := s.Access[0].OIDC
+			host := issuerHost(o.Issuer)
+			doc := policies.Trust(policies.WebIdentity{
+				ProviderARN: "arn:aws:iam::123456789012:oidc-provider/" + host, Host: host, Audience: o.Audience,
+				Subjects: o.Subjects, SubjectPatterns: o.SubjectPatterns,
+			})
+			golden(t, "../trust/"+name, doc.JSON()+"\n")
+			if strings.Contains(doc.JSON(), `"*"`) {
+				t.Error("a preset produced a bare wildcard")
+			}
+		})
+	}
+}
