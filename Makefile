@@ -29,7 +29,7 @@ demo: build check-moto ## bootstrap examples/semaphore-cache.yaml end to end aga
 	$(GO) run ./cmd/awsboot-demo -awsboot $(BIN)
 
 .PHONY: bench
-bench: ## run the benchmarks (planning speed, AWS calls per run)
+bench: check-moto ## run the benchmarks (planning speed, AWS calls per run)
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 .PHONY: fuzz

@@ -23,10 +23,6 @@ func (NopHook) PreApply(Change) {}
 // PostApply does nothing.
 func (NopHook) PostApply(Change, error) {}
 
-// ErrSkipped marks changes not started because something they wait for
-// failed.
-var ErrSkipped = errors.New("skipped because a change it depends on failed")
-
 // Executor applies a plan.
 type Executor struct {
 	// Parallelism bounds how many changes run at once; <1 means 1.

@@ -10,7 +10,7 @@ import (
 // validated to be acyclic and complete.
 type Graph struct {
 	byAddr map[Address]Resource
-	order  []Address // topological, ties broken by address
+	order  []Address // topological, ties broken by listing order
 }
 
 // NewGraph validates the resources (unique addresses, known dependencies,

@@ -181,26 +181,29 @@ func (p *IAMPolicy) deleteVersion(ctx context.Context, v iamtypes.PolicyVersion)
 // grant) and its non-default versions are deleted first.
 func (p *IAMPolicy) Delete(ctx context.Context, _ *Observation) error {
 	arn := aws.String(p.ARN())
-	ents, err := p.c.IAM.ListEntitiesForPolicy(ctx, &iam.ListEntitiesForPolicyInput{PolicyArn: arn})
-	if isIAMNotFound(err) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("listing entities of policy %s: %w", p.ARN(), err)
-	}
-	for _, u := range ents.PolicyUsers {
-		if _, err := p.c.IAM.DetachUserPolicy(ctx, &iam.DetachUserPolicyInput{PolicyArn: arn, UserName: u.UserName}); err != nil && !isIAMNotFound(err) {
-			return fmt.Errorf("detaching policy %s from user %s: %w", p.ARN(), aws.ToString(u.UserName), err)
+	pg := iam.NewListEntitiesForPolicyPaginator(p.c.IAM, &iam.ListEntitiesForPolicyInput{PolicyArn: arn})
+	for pg.HasMorePages() {
+		ents, err := pg.NextPage(ctx)
+		if isIAMNotFound(err) {
+			return nil
 		}
-	}
-	for _, r := range ents.PolicyRoles {
-		if _, err := p.c.IAM.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{PolicyArn: arn, RoleName: r.RoleName}); err != nil && !isIAMNotFound(err) {
-			return fmt.Errorf("detaching policy %s from role %s: %w", p.ARN(), aws.ToString(r.RoleName), err)
+		if err != nil {
+			return fmt.Errorf("listing entities of policy %s: %w", p.ARN(), err)
 		}
-	}
-	for _, g := range ents.PolicyGroups {
-		if _, err := p.c.IAM.DetachGroupPolicy(ctx, &iam.DetachGroupPolicyInput{PolicyArn: arn, GroupName: g.GroupName}); err != nil && !isIAMNotFound(err) {
-			return fmt.Errorf("detaching policy %s from group %s: %w", p.ARN(), aws.ToString(g.GroupName), err)
+		for _, u := range ents.PolicyUsers {
+			if _, err := p.c.IAM.DetachUserPolicy(ctx, &iam.DetachUserPolicyInput{PolicyArn: arn, UserName: u.UserName}); err != nil && !isIAMNotFound(err) {
+				return fmt.Errorf("detaching policy %s from user %s: %w", p.ARN(), aws.ToString(u.UserName), err)
+			}
+		}
+		for _, r := range ents.PolicyRoles {
+			if _, err := p.c.IAM.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{PolicyArn: arn, RoleName: r.RoleName}); err != nil && !isIAMNotFound(err) {
+				return fmt.Errorf("detaching policy %s from role %s: %w", p.ARN(), aws.ToString(r.RoleName), err)
+			}
+		}
+		for _, g := range ents.PolicyGroups {
+			if _, err := p.c.IAM.DetachGroupPolicy(ctx, &iam.DetachGroupPolicyInput{PolicyArn: arn, GroupName: g.GroupName}); err != nil && !isIAMNotFound(err) {
+				return fmt.Errorf("detaching policy %s from group %s: %w", p.ARN(), aws.ToString(g.GroupName), err)
+			}
 		}
 	}
 	versions, err := p.nonDefaultVersions(ctx)

@@ -135,9 +135,12 @@ func changeFor(r Resource, o *Observation, mode Mode, stack string, adopt bool) 
 			c.Action = NoOp
 		case o.Owner != stack:
 			c.Action = NoOp
-			if o.Owner == "" {
-				c.Reason = "exists but was not created by awsboot (no " + StackTag + " tag): left in place"
-			} else {
+			switch {
+			case o.DerivedOwnership:
+				// The parent (user, role) already says it is left alone.
+			case o.Owner == "":
+				c.Reason = "exists but was not created by awsboot: left in place"
+			default:
 				c.Reason = fmt.Sprintf("belongs to stack %q: left in place", o.Owner)
 			}
 		case o.KeepReason != "":

@@ -117,8 +117,8 @@ func (e *NotOwnedError) Error() string {
 	if e.Owner != "" {
 		return fmt.Sprintf("%s: %s belongs to awsboot stack %q, not %q; awsboot will not take it over", e.Addr, e.What, e.Owner, e.Stack)
 	}
-	return fmt.Sprintf("%s: %s already exists and was not created by awsboot (no %s tag); "+
-		"rename it in the spec, or run again with --adopt to take it over (awsboot then manages and may later delete it)", e.Addr, e.What, StackTag)
+	return fmt.Sprintf("%s: %s already exists and was not created by awsboot; "+
+		"rename it in the spec, or run again with --adopt to take it over (awsboot then manages and may later delete it)", e.Addr, e.What)
 }
 
 // Unwrap lets errors.Is(err, ErrNotOwned) match.

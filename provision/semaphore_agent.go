@@ -76,8 +76,13 @@ func (r *SemaphoreAgentConfig) Read(context.Context) (*Observation, error) {
 		st.env[name] = append(st.env[name], value)
 	}
 	o := &Observation{DerivedOwnership: true, Data: st}
+	for _, v := range r.vars() {
+		// Entries set by hand (another bucket) are updated, not
+		// duplicated: they exist, but are not this stack's to delete.
+		o.Exists = o.Exists || len(st.env[v.Name]) > 0
+	}
 	if vals := st.env[envBucket]; len(vals) > 0 && vals[0] == r.bucket {
-		o.Exists, o.Owner = true, r.stack
+		o.Owner = r.stack
 	}
 	return o, nil
 }

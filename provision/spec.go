@@ -524,15 +524,16 @@ func (v *validator) validateAccess(s *Spec) {
 		return
 	}
 	seen := map[string]map[string]int{"name": {}, "user": {}, "role": {}, "policy": {}, "aws_profile": {}, "semaphore_agent": {}, "semaphore_pipeline": {}, "github_workflow": {}}
-	dup := func(kind, val string, i int, path []any) {
+	dup := func(kind, val string, i int, path []any) bool {
 		if val == "" {
-			return
+			return false
 		}
 		if j, ok := seen[kind][val]; ok {
 			v.errorf(path, "%q is already used by access[%d]", val, j)
-			return
+			return true
 		}
 		seen[kind][val] = i
+		return false
 	}
 	for i, a := range s.Access {
 		p := func(f ...any) []any { return append([]any{"access", i}, f...) }
@@ -553,7 +554,7 @@ func (v *validator) validateAccess(s *Spec) {
 		case a.OIDC != nil:
 			v.errorf(p("oidc"), "oidc needs role: the IAM role that pipelines assume")
 		}
-		dup("role", a.Role, i, p("role"))
+		roleDup := dup("role", a.Role, i, p("role"))
 		if a.Role == "" && v.required(p("user"), a.User) {
 			if len(a.User) > 64 || !iamNameRe.MatchString(a.User) {
 				v.errorf(p("user"), "%q is not a valid IAM user name (1-64 of letters, digits and +=,.@_-)", a.User)
@@ -562,22 +563,23 @@ func (v *validator) validateAccess(s *Spec) {
 				v.errorf(p("write", "aws_profile"), "is required with user: the new access key's secret is shown only once and awsboot must store it in a profile")
 			}
 		}
-		dup("user", a.User, i, p("user"))
+		userDup := dup("user", a.User, i, p("user"))
 		if len(a.Policy) > 128 || !iamNameRe.MatchString(a.Policy) && a.Policy != "" {
 			v.errorf(p("policy"), "%q is not a valid IAM policy name (1-128 of letters, digits and +=,.@_-)", a.Policy)
 		}
-		if _, explicit := v.node(p("policy")...); explicit {
-			// A default policy name follows the user's, whose duplicate
-			// is already reported.
+		if _, explicit := v.node(p("policy")...); explicit || !userDup && !roleDup {
+			// A default policy name follows the user's or role's; when
+			// that is a duplicate, it is already reported.
 			dup("policy", a.Policy, i, p("policy"))
 		}
 		if a.Write.AWSProfile != "" && (len(a.Write.AWSProfile) > 64 || !profileRe.MatchString(a.Write.AWSProfile)) {
 			v.errorf(p("write", "aws_profile"), "%q is not a valid profile name", a.Write.AWSProfile)
 		}
 		dup("aws_profile", a.Write.AWSProfile, i, p("write", "aws_profile"))
-		dup("semaphore_agent", a.Write.SemaphoreAgent, i, p("write", "semaphore_agent"))
-		dup("semaphore_pipeline", a.Write.SemaphorePipeline, i, p("write", "semaphore_pipeline"))
-		dup("github_workflow", a.Write.GitHubWorkflow, i, p("write", "github_workflow"))
+		// Paths are compared resolved: ./a.yaml and a.yaml are one file.
+		dup("semaphore_agent", s.Path(a.Write.SemaphoreAgent), i, p("write", "semaphore_agent"))
+		dup("semaphore_pipeline", s.Path(a.Write.SemaphorePipeline), i, p("write", "semaphore_pipeline"))
+		dup("github_workflow", s.Path(a.Write.GitHubWorkflow), i, p("write", "github_workflow"))
 		if a.Role == "" {
 			for _, f := range []struct{ name, val string }{{"semaphore_pipeline", a.Write.SemaphorePipeline}, {"github_workflow", a.Write.GitHubWorkflow}, {"web_identity_token_file", a.Write.WebIdentityTokenFile}} {
 				if f.val != "" {

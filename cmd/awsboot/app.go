@@ -49,7 +49,7 @@ func run(args []string, e env) int {
 		return exitOK
 	}
 	if ctx.Err() != nil {
-		fmt.Fprintln(e.stderr, "Interrupted: changes already started were allowed to finish, nothing new was started. Run the same command again to continue from here.")
+		fmt.Fprintln(e.stderr, "Interrupted: AWS calls in flight were cancelled and nothing new was started. Run the same command again: it reads what exists and finishes the job.")
 		return exitInterrupted
 	}
 	var ec cli.ExitCoder

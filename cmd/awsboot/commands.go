@@ -27,14 +27,26 @@ type options struct {
 	parallelism      int
 }
 
+// stringFlag returns a flag given after the command or, failing that,
+// before it (`awsboot --region X plan`): urfave/cli answers c.String from
+// the command's own, unset copy of a flag that both levels define.
+func stringFlag(c *cli.Context, name string) string {
+	for _, ctx := range c.Lineage() {
+		if ctx.IsSet(name) {
+			return ctx.String(name)
+		}
+	}
+	return ""
+}
+
 func optionsFrom(c *cli.Context, mode provision.Mode) options {
 	return options{
 		mode: mode,
 		file: c.String(flagFile),
 		connect: provision.ConnectOptions{
-			Profile:  c.String(flagProfile),
-			Region:   c.String(flagRegion),
-			Endpoint: c.String(flagEndpointURL),
+			Profile:  stringFlag(c, flagProfile),
+			Region:   stringFlag(c, flagRegion),
+			Endpoint: stringFlag(c, flagEndpointURL),
 		},
 		autoApprove:      c.Bool(flagAutoApprove),
 		adopt:            c.Bool(flagAdopt),
@@ -129,7 +141,7 @@ func applyCommand(ctx context.Context, e env, o options) error {
 	fmt.Fprintln(e.stdout)
 	ex := provision.Executor{Parallelism: o.parallelism, Hook: &progress{w: e.stdout}}
 	if err := ex.Apply(ctx, p.plan); err != nil {
-		return fmt.Errorf("%w\n\nNothing is left half-done on purpose: fix the cause and run the same command again; it continues from where it stopped", err)
+		return fmt.Errorf("%w\n\nWhat succeeded stays in place. Fix the cause and run the same command again: it reads what exists and finishes the rest", err)
 	}
 	add, change, destroy := p.plan.Counts()
 	word := "Bootstrap"
