@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -256,5 +257,63 @@ func TestExistingProviderIsReused(t *testing.T) {
 	e.apply(s, ModeDestroy, runOpts{})
 	if _, err := raw.GetOpenIDConnectProvider(e.ctx, &iam.GetOpenIDConnectProviderInput{OpenIDConnectProviderArn: aws.String(semaphoreProvider)}); err != nil {
 		t.Errorf("teardown deleted a provider awsboot did not create: %v", err)
+	}
+}
+
+// TestRoleProfileAssumesRole: with write.aws_profile and a token file, the
+// written profile (role_arn + web_identity_token_file) is all an SDK needs:
+// it exchanges the token for a session by itself. moto accepts any token.
+func TestRoleProfileAssumesRole(t *testing.T) {
+	e := newTestEnv(t)
+	spec := `version: 1
+stack: runner
+region: us-east-1
+bucket: {name: runner-cache}
+access:
+  - name: runner
+    grant: cache
+    role: runner-role
+    oidc: {semaphore: {org: acme, project: 936a5312-a3b8-4921-8b3f-2cec8baac574, repo: web, branch: main}}
+    write: {aws_profile: runner, web_identity_token_file: ./token}
+`
+	writeFile(t, filepath.Join(e.dir, "runner.yaml"), spec)
+	writeFile(t, filepath.Join(e.dir, "token"), "eyJhbGciOiJSUzI1NiJ9.unsigned-test-token.sig")
+	s, err := LoadSpec(filepath.Join(e.dir, "runner.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.apply(s, ModeApply, runOpts{})
+	if _, err := os.Stat(e.files.Credentials); !os.IsNotExist(err) {
+		t.Fatalf("a credentials file was written for OIDC access: %v", err)
+	}
+	cfgText := readFile(t, e.files.Config)
+	for _, want := range []string{"[profile runner]", "role_arn = arn:aws:iam::123456789012:role/runner-role", "web_identity_token_file = " + filepath.Join(e.dir, "token")} {
+		if !strings.Contains(cfgText, want) {
+			t.Errorf("config lacks %q:\n%s", want, cfgText)
+		}
+	}
+	for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION"} {
+		t.Setenv(k, "")
+		os.Unsetenv(k)
+	}
+	// The Go SDK does not hand the profile's endpoint_url to the STS client
+	// of its web identity provider, so the emulator's address is also given
+	// for STS here (against AWS the profile alone is enough).
+	t.Setenv("AWS_ENDPOINT_URL_STS", e.endpoint)
+	cfg, err := config.LoadDefaultConfig(e.ctx, config.WithSharedConfigProfile("runner"),
+		config.WithSharedConfigFiles([]string{e.files.Config}), config.WithSharedCredentialsFiles([]string{e.files.Credentials}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := sts.NewFromConfig(cfg).GetCallerIdentity(e.ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		t.Fatalf("the profile does not work: %v", err)
+	}
+	if !strings.Contains(aws.ToString(id.Arn), "assumed-role/runner-role/") {
+		t.Errorf("caller = %s, want a session of runner-role", aws.ToString(id.Arn))
+	}
+	s3c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
+	if _, err := s3c.PutObject(e.ctx, &s3.PutObjectInput{Bucket: aws.String("runner-cache"), Key: aws.String("k"), Body: strings.NewReader("v")}); err != nil {
+		t.Errorf("put through the role profile: %v", err)
 	}
 }
