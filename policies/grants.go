@@ -32,6 +32,8 @@ type Grant struct {
 	Summary string
 	// Build returns the document for a scope.
 	Build func(Scope) Document
+	// RequiresPrefix grants only make sense under a key prefix.
+	RequiresPrefix bool
 }
 
 var grants = map[string]Grant{
@@ -40,6 +42,27 @@ var grants = map[string]Grant{
 		Summary: "read, write, list and delete objects (a CI cache)",
 		Build:   Cache,
 	},
+	"publisher": {
+		Name:           "publisher",
+		Summary:        "write and read objects under one key prefix (Bacalhau's S3 managed publisher)",
+		Build:          Publisher,
+		RequiresPrefix: true,
+	},
+}
+
+// Publisher is the grant Bacalhau's S3 managed publisher documents for the
+// orchestrator: s3:PutObject and s3:GetObject on bucket/prefix/* and
+// nothing on the bucket itself (it never lists or creates it).
+func Publisher(s Scope) Document {
+	return Document{
+		Version: Version,
+		Statement: []Statement{{
+			Sid:      "PublishResults",
+			Effect:   "Allow",
+			Action:   StringList{"s3:PutObject", "s3:GetObject"},
+			Resource: StringList{s.ObjectARN()},
+		}},
+	}
 }
 
 // Lookup returns the grant called name.

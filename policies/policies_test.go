@@ -54,6 +54,7 @@ func TestLint(t *testing.T) {
 	}{
 		"cache grant is clean":          {doc: Cache(Scope{Bucket: "b"})},
 		"cache grant with prefix clean": {doc: Cache(Scope{Bucket: "b", Prefix: "ci/"})},
+		"publisher grant is clean":      {doc: Publisher(Scope{Bucket: "b", Prefix: "results"})},
 		"wildcards": {
 			doc:  Document{Version: Version, Statement: []Statement{{Effect: "Allow", Action: StringList{"s3:*"}, Resource: StringList{"*"}}}},
 			want: []string{`statement #0: wildcard action "s3:*"`, `statement #0: wildcard resource "*"`},
@@ -94,6 +95,7 @@ func TestGrantGolden(t *testing.T) {
 	for name, doc := range map[string]Document{
 		"cache":        Cache(Scope{Bucket: "semaphore-cache"}),
 		"cache-prefix": Cache(Scope{Bucket: "semaphore-cache", Prefix: "agents/"}),
+		"publisher":    Publisher(Scope{Bucket: "my-result-bucket", Prefix: "bacalhau-managed-publisher"}),
 	} {
 		t.Run(name, func(t *testing.T) {
 			path := filepath.Join("testdata", name+".json")

@@ -27,7 +27,7 @@ func NewIAMPolicy(c *Clients, s *Spec, a Access) (*IAMPolicy, error) {
 	if !ok {
 		return nil, fmt.Errorf("unknown grant %q", a.Grant)
 	}
-	doc := g.Build(policies.Scope{Bucket: s.Bucket.Name})
+	doc := g.Build(policies.Scope{Bucket: s.Bucket.Name, Prefix: a.Prefix})
 	if errs := policies.Lint(doc); len(errs) > 0 {
 		return nil, fmt.Errorf("grant %q for bucket %q fails the least-privilege checks: %v", a.Grant, s.Bucket.Name, errs)
 	}

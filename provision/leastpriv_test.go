@@ -179,3 +179,41 @@ func TestGeneratedCredentialsAreLeastPrivilege(t *testing.T) {
 		}
 	}
 }
+
+// TestPublisherCredentialsArePrefixScoped: the orchestrator's key of the
+// Bacalhau example may put and get under its prefix and nothing else,
+// with moto enforcing IAM.
+func TestPublisherCredentialsArePrefixScoped(t *testing.T) {
+	srv, adminID, adminSecret := startEnforcingMoto(t)
+	t.Setenv("AWS_ACCESS_KEY_ID", adminID)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", adminSecret)
+	e := newTestEnvAt(t, srv.URL)
+	e.apply(e.spec("bacalhau-publisher.yaml"), ModeApply, runOpts{})
+	ctx := context.Background()
+
+	data, _, err := localfile.ReadFileIfExists(e.files.Credentials)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := localfile.ParseINI(data)
+	id, _ := f.Get("bacalhau", "aws_access_key_id")
+	secret, _ := f.Get("bacalhau", "aws_secret_access_key")
+	pub := rawS3(t, srv.URL, id, secret)
+	bucket := aws.String("my-result-bucket")
+	if _, err := pub.PutObject(ctx, &s3.PutObjectInput{Bucket: bucket, Key: aws.String("bacalhau-managed-publisher/job-1/out.tar.gz"), Body: strings.NewReader("r")}); err != nil {
+		t.Errorf("put under the prefix: %v", err)
+	}
+	if _, err := pub.GetObject(ctx, &s3.GetObjectInput{Bucket: bucket, Key: aws.String("bacalhau-managed-publisher/job-1/out.tar.gz")}); err != nil {
+		t.Errorf("get under the prefix: %v", err)
+	}
+	denied := map[string]error{}
+	_, denied["put outside the prefix"] = pub.PutObject(ctx, &s3.PutObjectInput{Bucket: bucket, Key: aws.String("other/x"), Body: strings.NewReader("r")})
+	_, denied["list the bucket"] = pub.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: bucket})
+	_, denied["delete under the prefix"] = pub.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: bucket, Key: aws.String("bacalhau-managed-publisher/job-1/out.tar.gz")})
+	_, denied["delete the bucket"] = pub.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: bucket})
+	for what, err := range denied {
+		if errorCode(err) != "AccessDenied" {
+			t.Errorf("%s: got %v, want AccessDenied", what, err)
+		}
+	}
+}

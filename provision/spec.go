@@ -46,6 +46,9 @@ type Bucket struct {
 type Access struct {
 	Name  string `yaml:"name"`
 	Grant string `yaml:"grant"`
+	// Prefix limits the grant to keys under it ("results/"); required by
+	// grants that need one (publisher).
+	Prefix string `yaml:"prefix"`
 	// User is an IAM user with one access key; Role an IAM role assumed
 	// through OIDC federation. Exactly one of them is set.
 	User   string `yaml:"user"`
@@ -542,9 +545,16 @@ func (v *validator) validateAccess(s *Spec) {
 		}
 		dup("name", a.Name, i, p("name"))
 		if v.required(p("grant"), a.Grant) {
-			if _, ok := policies.Lookup(a.Grant); !ok {
+			g, ok := policies.Lookup(a.Grant)
+			if !ok {
 				v.errorf(p("grant"), "unknown grant %q (known: %s)", a.Grant, strings.Join(policies.Names(), ", "))
 			}
+			if ok && g.RequiresPrefix && a.Prefix == "" {
+				v.errorf(p("prefix"), "is required with grant %s: the key prefix the grant is limited to", a.Grant)
+			}
+		}
+		if a.Prefix != "" && (strings.HasPrefix(a.Prefix, "/") || strings.ContainsAny(a.Prefix, "*?") || strings.Contains(a.Prefix, "//") || strings.Trim(a.Prefix, "/") == "") {
+			v.errorf(p("prefix"), "%q: write a key prefix like results/ (no leading slash, no wildcards)", a.Prefix)
 		}
 		switch {
 		case a.User != "" && a.Role != "":

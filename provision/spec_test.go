@@ -81,7 +81,7 @@ func TestSpecErrorsAreAllReported(t *testing.T) {
 	want := []string{
 		`s.yaml:2:8: stack: "bad stack": use 1 to 63 letters, digits, '.', '_' or '-', starting with a letter or digit`,
 		`s.yaml:5:12: access[0].name: "Cache": use lowercase letters, digits and '-'`,
-		`s.yaml:5:26: access[0].grant: unknown grant "nope" (known: cache)`,
+		`s.yaml:5:26: access[0].grant: unknown grant "nope" (known: cache, publisher)`,
 	}
 	if diff := cmp.Diff(want, strings.Split(err.Error(), "\n")); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
