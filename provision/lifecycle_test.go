@@ -379,3 +379,64 @@ func writeFile(t *testing.T, path, content string) {
 		t.Fatal(err)
 	}
 }
+
+// TestLifecycleAndVersioningDrift: every created bucket gets the
+// abort-multipart rule; the Bacalhau example's expiry rule and versioning
+// setting are enforced, and changes by hand show as drift and are repaired.
+func TestLifecycleAndVersioningDrift(t *testing.T) {
+	e := newTestEnv(t)
+	for _, ex := range []string{"semaphore-cache.yaml", "bacalhau-publisher.yaml"} {
+		e.apply(e.spec(ex), ModeApply, runOpts{})
+	}
+	rules := func(bucket string) map[string]string {
+		out, err := e.s3().GetBucketLifecycleConfiguration(e.ctx, &s3.GetBucketLifecycleConfigurationInput{Bucket: aws.String(bucket)})
+		if err != nil {
+			t.Fatalf("%s: %v", bucket, err)
+		}
+		m := map[string]string{}
+		for _, r := range out.Rules {
+			m[aws.ToString(r.ID)] = observedRule(r).String()
+		}
+		return m
+	}
+	abort := `prefix="", abort incomplete multipart uploads after 1 day`
+	if diff := cmp.Diff(map[string]string{abortRuleID: abort}, rules("semaphore-cache")); diff != "" {
+		t.Errorf("cache bucket rules (-want +got):\n%s", diff)
+	}
+	want := map[string]string{abortRuleID: abort, "expire-bacalhau-managed-publisher": `prefix="bacalhau-managed-publisher/", expire after 7 days`}
+	if diff := cmp.Diff(want, rules("my-result-bucket")); diff != "" {
+		t.Errorf("results bucket rules (-want +got):\n%s", diff)
+	}
+
+	s := e.spec("bacalhau-publisher.yaml")
+	if _, err := e.s3().PutBucketVersioning(e.ctx, &s3.PutBucketVersioningInput{Bucket: aws.String("my-result-bucket"),
+		VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.s3().PutBucketLifecycleConfiguration(e.ctx, &s3.PutBucketLifecycleConfigurationInput{Bucket: aws.String("my-result-bucket"),
+		LifecycleConfiguration: &s3types.BucketLifecycleConfiguration{Rules: []s3types.LifecycleRule{{
+			ID: aws.String("expire-bacalhau-managed-publisher"), Status: s3types.ExpirationStatusEnabled,
+			Filter:     &s3types.LifecycleRuleFilter{Prefix: aws.String("bacalhau-managed-publisher/")},
+			Expiration: &s3types.LifecycleExpiration{Days: aws.Int32(365)},
+		}}}}); err != nil {
+		t.Fatal(err)
+	}
+	p, err := e.plan(s, ModeApply, runOpts{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{
+		"s3_bucket.my-result-bucket versioning",
+		"s3_bucket.my-result-bucket lifecycle.awsboot-abort-incomplete-multipart",
+		"s3_bucket.my-result-bucket lifecycle.expire-bacalhau-managed-publisher",
+	}, allDiffs(p)); diff != "" {
+		t.Fatalf("(-want +got):\n%s", diff)
+	}
+	e.apply(s, ModeApply, runOpts{})
+	if diff := cmp.Diff(want, rules("my-result-bucket")); diff != "" {
+		t.Errorf("after repair (-want +got):\n%s", diff)
+	}
+	if p, err := e.plan(s, ModeApply, runOpts{}); err != nil || p.HasChanges() {
+		t.Errorf("after repair: %v %v", err, allDiffs(p))
+	}
+}

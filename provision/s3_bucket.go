@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"sort"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
@@ -21,20 +22,68 @@ type S3Bucket struct {
 	name       string
 	region     string
 	tags       map[string]string
+	versioning *bool
+	rules      []lifecycleRule
 	deleteData bool
 }
 
 // NewS3Bucket returns the bucket resource for a spec.
 func NewS3Bucket(c *Clients, s *Spec, deleteData bool) *S3Bucket {
-	return &S3Bucket{c: c, stack: s.Stack, name: s.Bucket.Name, region: c.Region, tags: s.Bucket.Tags, deleteData: deleteData}
+	b := &S3Bucket{c: c, stack: s.Stack, name: s.Bucket.Name, region: c.Region, tags: s.Bucket.Tags, versioning: s.Bucket.Versioning, deleteData: deleteData}
+	if n := *s.Bucket.AbortIncompleteMultipartDays; n > 0 {
+		b.rules = append(b.rules, lifecycleRule{id: abortRuleID, abortDays: int32(n)})
+	}
+	for _, r := range s.Bucket.Lifecycle {
+		b.rules = append(b.rules, lifecycleRule{id: r.ID, prefix: *r.Prefix, expireDays: int32(r.ExpireDays), noncurrentDays: int32(r.NoncurrentExpireDays)})
+	}
+	return b
+}
+
+// abortRuleID names the rule, on every bucket awsboot creates, that
+// removes the parts of multipart uploads nobody completed (as the CDK
+// bootstrap bucket does): they are billed and invisible in listings.
+const abortRuleID = "awsboot-abort-incomplete-multipart"
+
+// lifecycleRule is the part of an S3 lifecycle rule awsboot manages.
+type lifecycleRule struct {
+	id             string
+	prefix         string
+	expireDays     int32
+	noncurrentDays int32
+	abortDays      int32
+}
+
+// String is the rule as one comparable line, shown in plans.
+func (r lifecycleRule) String() string {
+	var parts []string
+	parts = append(parts, fmt.Sprintf("prefix=%q", r.prefix))
+	if r.expireDays > 0 {
+		parts = append(parts, "expire after "+days(r.expireDays))
+	}
+	if r.noncurrentDays > 0 {
+		parts = append(parts, "expire noncurrent versions after "+days(r.noncurrentDays))
+	}
+	if r.abortDays > 0 {
+		parts = append(parts, "abort incomplete multipart uploads after "+days(r.abortDays))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func days(n int32) string {
+	if n == 1 {
+		return "1 day"
+	}
+	return fmt.Sprintf("%d days", n)
 }
 
 type bucketState struct {
-	region  string
-	tags    map[string]string
-	pab     s3types.PublicAccessBlockConfiguration
-	sse     string
-	hasData bool
+	region     string
+	tags       map[string]string
+	pab        s3types.PublicAccessBlockConfiguration
+	sse        string
+	versioning string // Enabled, Suspended or "" (never enabled)
+	rules      map[string]string
+	hasData    bool
 }
 
 // Addr implements Resource.
@@ -106,6 +155,23 @@ func (b *S3Bucket) Read(ctx context.Context) (*Observation, error) {
 		return nil, fmt.Errorf("reading encryption of bucket %q: %w", b.name, err)
 	}
 
+	ver, err := b.c.S3.GetBucketVersioning(ctx, &s3.GetBucketVersioningInput{Bucket: aws.String(b.name)})
+	if err != nil {
+		return nil, fmt.Errorf("reading versioning of bucket %q: %w", b.name, err)
+	}
+	st.versioning = string(ver.Status)
+
+	st.rules = map[string]string{}
+	lc, err := b.c.S3.GetBucketLifecycleConfiguration(ctx, &s3.GetBucketLifecycleConfigurationInput{Bucket: aws.String(b.name)})
+	switch {
+	case err == nil:
+		for _, r := range lc.Rules {
+			st.rules[aws.ToString(r.ID)] = observedRule(r).String()
+		}
+	case errorCode(err) != "NoSuchLifecycleConfiguration":
+		return nil, fmt.Errorf("reading lifecycle of bucket %q: %w", b.name, err)
+	}
+
 	vers, err := b.c.S3.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: aws.String(b.name), MaxKeys: aws.Int32(1)})
 	if err != nil {
 		return nil, fmt.Errorf("checking whether bucket %q holds objects: %w", b.name, err)
@@ -146,6 +212,12 @@ func (b *S3Bucket) Diff(o *Observation) ([]FieldDiff, error) {
 		for _, k := range sortedKeys(desired) {
 			d = append(d, FieldDiff{Path: "tags." + k, After: desired[k]})
 		}
+		if b.versioning != nil {
+			d = append(d, FieldDiff{Path: "versioning", After: versioningWord(b.wantVersioning())})
+		}
+		for _, r := range b.rules {
+			d = append(d, FieldDiff{Path: "lifecycle." + r.id, After: r.String()})
+		}
 		return d, nil
 	}
 	st := o.Data.(bucketState)
@@ -161,7 +233,109 @@ func (b *S3Bucket) Diff(o *Observation) ([]FieldDiff, error) {
 	for _, k := range sortedKeys(desired) {
 		d = diffField(d, "tags."+k, st.tags[k], desired[k])
 	}
+	if b.versioning != nil {
+		d = diffField(d, "versioning", versioningWord(st.versioning), versioningWord(b.wantVersioning()))
+	}
+	want := b.wantRules()
+	ids := map[string]string{}
+	for k, v := range st.rules {
+		ids[k] = v
+	}
+	for k := range want {
+		ids[k] = ""
+	}
+	for _, id := range sortedKeys(ids) {
+		d = diffField(d, "lifecycle."+id, st.rules[id], want[id])
+	}
 	return d, nil
+}
+
+func (b *S3Bucket) wantVersioning() string {
+	if b.versioning != nil && *b.versioning {
+		return string(s3types.BucketVersioningStatusEnabled)
+	}
+	return string(s3types.BucketVersioningStatusSuspended)
+}
+
+// versioningWord shows versioning as on/off; a bucket that never had it
+// is off.
+func versioningWord(status string) string {
+	if status == string(s3types.BucketVersioningStatusEnabled) {
+		return "on"
+	}
+	return "off"
+}
+
+func (b *S3Bucket) wantRules() map[string]string {
+	out := map[string]string{}
+	for _, r := range b.rules {
+		out[r.id] = r.String()
+	}
+	return out
+}
+
+// observedRule reads the managed parts of an S3 rule; a disabled rule
+// reads as empty, so it shows as drift.
+func observedRule(r s3types.LifecycleRule) lifecycleRule {
+	out := lifecycleRule{id: aws.ToString(r.ID)}
+	if r.Status != s3types.ExpirationStatusEnabled {
+		return lifecycleRule{id: out.id, prefix: "(disabled)"}
+	}
+	if r.Filter != nil && r.Filter.Prefix != nil {
+		out.prefix = aws.ToString(r.Filter.Prefix)
+	} else if r.Prefix != nil { //nolint:staticcheck // legacy top-level prefix
+		out.prefix = aws.ToString(r.Prefix)
+	}
+	if r.Expiration != nil {
+		out.expireDays = aws.ToInt32(r.Expiration.Days)
+	}
+	if r.NoncurrentVersionExpiration != nil {
+		out.noncurrentDays = aws.ToInt32(r.NoncurrentVersionExpiration.NoncurrentDays)
+	}
+	if r.AbortIncompleteMultipartUpload != nil {
+		out.abortDays = aws.ToInt32(r.AbortIncompleteMultipartUpload.DaysAfterInitiation)
+	}
+	return out
+}
+
+func (b *S3Bucket) putVersioning(ctx context.Context) error {
+	_, err := b.c.S3.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String(b.name),
+		VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatus(b.wantVersioning())}})
+	if err != nil {
+		return fmt.Errorf("setting versioning of bucket %q: %w", b.name, err)
+	}
+	return nil
+}
+
+// putLifecycle replaces the bucket's lifecycle with exactly awsboot's
+// rules; rules added by hand to a bucket awsboot owns are drift.
+func (b *S3Bucket) putLifecycle(ctx context.Context) error {
+	if len(b.rules) == 0 {
+		if _, err := b.c.S3.DeleteBucketLifecycle(ctx, &s3.DeleteBucketLifecycleInput{Bucket: aws.String(b.name)}); err != nil {
+			return fmt.Errorf("removing lifecycle of bucket %q: %w", b.name, err)
+		}
+		return nil
+	}
+	var rules []s3types.LifecycleRule
+	for _, r := range b.rules {
+		lr := s3types.LifecycleRule{ID: aws.String(r.id), Status: s3types.ExpirationStatusEnabled, Filter: &s3types.LifecycleRuleFilter{Prefix: aws.String(r.prefix)}}
+		if r.expireDays > 0 {
+			lr.Expiration = &s3types.LifecycleExpiration{Days: aws.Int32(r.expireDays)}
+		}
+		if r.noncurrentDays > 0 {
+			lr.NoncurrentVersionExpiration = &s3types.NoncurrentVersionExpiration{NoncurrentDays: aws.Int32(r.noncurrentDays)}
+		}
+		if r.abortDays > 0 {
+			lr.AbortIncompleteMultipartUpload = &s3types.AbortIncompleteMultipartUpload{DaysAfterInitiation: aws.Int32(r.abortDays)}
+		}
+		rules = append(rules, lr)
+	}
+	_, err := b.c.S3.PutBucketLifecycleConfiguration(ctx, &s3.PutBucketLifecycleConfigurationInput{Bucket: aws.String(b.name),
+		LifecycleConfiguration: &s3types.BucketLifecycleConfiguration{Rules: rules}})
+	if err != nil {
+		return fmt.Errorf("setting lifecycle of bucket %q: %w", b.name, err)
+	}
+	return nil
 }
 
 func boolStr(b *bool) string {
@@ -213,7 +387,18 @@ func (b *S3Bucket) Create(ctx context.Context, _ *Observation) error {
 	if err := b.putPublicAccessBlock(ctx); err != nil {
 		return err
 	}
-	return b.putEncryption(ctx)
+	if err := b.putEncryption(ctx); err != nil {
+		return err
+	}
+	if b.versioning != nil && *b.versioning {
+		if err := b.putVersioning(ctx); err != nil {
+			return err
+		}
+	}
+	if len(b.rules) == 0 {
+		return nil
+	}
+	return b.putLifecycle(ctx)
 }
 
 // Update implements Resource: it repairs only the settings that drifted.
@@ -230,7 +415,19 @@ func (b *S3Bucket) Update(ctx context.Context, o *Observation, diffs []FieldDiff
 		}
 	}
 	if hasPath(diffs, "encryption") {
-		return b.putEncryption(ctx)
+		if err := b.putEncryption(ctx); err != nil {
+			return err
+		}
+	}
+	if hasPath(diffs, "versioning") {
+		if err := b.putVersioning(ctx); err != nil {
+			return err
+		}
+	}
+	for _, d := range diffs {
+		if strings.HasPrefix(d.Path, "lifecycle.") {
+			return b.putLifecycle(ctx)
+		}
 	}
 	return nil
 }

@@ -39,6 +39,23 @@ type Bucket struct {
 	// Encryption is the default encryption: sse-s3 (the default).
 	Encryption string            `yaml:"encryption"`
 	Tags       map[string]string `yaml:"tags"`
+	// Versioning turns object versioning on (true) or off (false); unset
+	// leaves it as it is.
+	Versioning *bool `yaml:"versioning"`
+	// AbortIncompleteMultipartDays cleans up abandoned multipart uploads
+	// (default 1; 0 turns the rule off).
+	AbortIncompleteMultipartDays *int `yaml:"abort_incomplete_multipart_days"`
+	// Lifecycle are expiry rules, one per key prefix.
+	Lifecycle []LifecycleRule `yaml:"lifecycle"`
+}
+
+// LifecycleRule expires objects under a prefix. Prefix is required: a rule
+// for the whole bucket must say prefix: "" explicitly.
+type LifecycleRule struct {
+	ID                   string  `yaml:"id"`
+	Prefix               *string `yaml:"prefix"`
+	ExpireDays           int     `yaml:"expire_days"`
+	NoncurrentExpireDays int     `yaml:"noncurrent_expire_days"`
 }
 
 // Access is one consumer of the bucket: a grant and the identity that holds
@@ -170,6 +187,19 @@ func (s *Spec) applyDefaults() {
 	}
 	if s.Bucket.Encryption == "" {
 		s.Bucket.Encryption = "sse-s3"
+	}
+	if s.Bucket.AbortIncompleteMultipartDays == nil {
+		one := 1
+		s.Bucket.AbortIncompleteMultipartDays = &one
+	}
+	for i := range s.Bucket.Lifecycle {
+		r := &s.Bucket.Lifecycle[i]
+		if r.ID == "" && r.Prefix != nil {
+			r.ID = "expire-" + strings.Trim(strings.ReplaceAll(*r.Prefix, "/", "-"), "-")
+			if *r.Prefix == "" {
+				r.ID = "expire-all"
+			}
+		}
 	}
 	for i := range s.Access {
 		a := &s.Access[i]
@@ -476,6 +506,26 @@ func (v *validator) validateBucket(s *Spec) {
 	}
 	if b.Encryption != "sse-s3" {
 		v.errorf([]any{"bucket", "encryption"}, "unknown encryption %q (supported: sse-s3)", b.Encryption)
+	}
+	if n := *b.AbortIncompleteMultipartDays; n < 0 || n > 3650 {
+		v.errorf([]any{"bucket", "abort_incomplete_multipart_days"}, "%d: use 0 (off) to 3650 days", n)
+	}
+	ids := map[string]int{}
+	for i, r := range b.Lifecycle {
+		p := func(f ...any) []any { return append([]any{"bucket", "lifecycle", i}, f...) }
+		if r.Prefix == nil {
+			v.errorf(p("prefix"), "is required; a rule that expires the whole bucket must say prefix: \"\" explicitly")
+		}
+		if r.ExpireDays < 0 || r.NoncurrentExpireDays < 0 || r.ExpireDays+r.NoncurrentExpireDays == 0 {
+			v.errorf(p(), "set expire_days and/or noncurrent_expire_days to a number of days (1 or more)")
+		}
+		if j, dup := ids[r.ID]; dup && r.ID != "" {
+			v.errorf(p("id"), "%q is already used by bucket.lifecycle[%d]", r.ID, j)
+		}
+		ids[r.ID] = i
+		if r.ID == abortRuleID {
+			v.errorf(p("id"), "%q is the rule awsboot manages from abort_incomplete_multipart_days", r.ID)
+		}
 	}
 	for _, k := range sortedKeys(b.Tags) {
 		val := b.Tags[k]
