@@ -640,6 +640,9 @@ func (v *validator) validateAccess(s *Spec) {
 		dup("semaphore_agent", s.Path(a.Write.SemaphoreAgent), i, p("write", "semaphore_agent"))
 		dup("semaphore_pipeline", s.Path(a.Write.SemaphorePipeline), i, p("write", "semaphore_pipeline"))
 		dup("github_workflow", s.Path(a.Write.GitHubWorkflow), i, p("write", "github_workflow"))
+		if a.Role != "" && a.Write.SemaphoreAgent != "" {
+			v.errorf(p("write", "semaphore_agent"), "is for user access (an agent with a stored key); with role, use write.semaphore_pipeline")
+		}
 		if a.Role == "" {
 			for _, f := range []struct{ name, val string }{{"semaphore_pipeline", a.Write.SemaphorePipeline}, {"github_workflow", a.Write.GitHubWorkflow}, {"web_identity_token_file", a.Write.WebIdentityTokenFile}} {
 				if f.val != "" {

@@ -9,7 +9,7 @@ import (
 )
 
 // TestPresetTrustPolicies pins the trust policy each preset produces
-// (testdata/trust/*.json; UPDATE_GOLDEN=1 rewrites them), so a change to
+// (testdata/trust/*.golden; UPDATE_GOLDEN=1 rewrites them), so a change to
 // what a preset lets in is always a reviewed diff.
 func TestPresetTrustPolicies(t *testing.T) {
 	presets := map[string]string{
