@@ -166,7 +166,7 @@ func (k *IAMAccessKey) Diff(o *Observation) ([]FieldDiff, error) {
 		if st.marker != "" {
 			return nil, fmt.Errorf("profile %q in %s belongs to awsboot stack %q; choose another write.aws_profile", k.profile, k.path, st.marker)
 		}
-		if !k.adopt && !st.valid {
+		if !k.adopt {
 			return nil, fmt.Errorf("profile %q already exists in %s and was not written by awsboot; "+
 				"choose another write.aws_profile, or run again with --adopt to replace its credentials (the file is backed up first)", k.profile, k.path)
 		}
