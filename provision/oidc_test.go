@@ -317,3 +317,41 @@ access:
 		t.Errorf("put through the role profile: %v", err)
 	}
 }
+
+// TestGitHubExample bootstraps examples/github-oidc.yaml: the preset's
+// trust policy (issuer, sts.amazonaws.com audience, the main branch of one
+// repository), the workflow step, and a teardown that leaves nothing.
+func TestGitHubExample(t *testing.T) {
+	e := newTestEnv(t)
+	s := e.spec("github-oidc.yaml")
+	e.apply(s, ModeApply, runOpts{})
+	role, err := e.iam().GetRole(e.ctx, &iam.GetRoleInput{RoleName: aws.String("github-actions-cache-role")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := policies.Parse(aws.ToString(role.Role.AssumeRolePolicyDocument))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := policies.Parse(`{"Version":"2012-10-17","Statement":[{"Sid":"ExactSubjects","Effect":"Allow",
+		"Principal":{"Federated":"arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"},
+		"Action":"sts:AssumeRoleWithWebIdentity",
+		"Condition":{"StringEquals":{"token.actions.githubusercontent.com:aud":"sts.amazonaws.com",
+			"token.actions.githubusercontent.com:sub":"repo:acme/web:ref:refs/heads/main"}}}]}`)
+	if !policies.Equal(want, got) {
+		t.Errorf("trust policy:\n%s", got.JSON())
+	}
+	step := readFile(t, filepath.Join(e.dir, "aws-oidc-step.yml"))
+	if !strings.Contains(step, "role-to-assume: arn:aws:iam::123456789012:role/github-actions-cache-role") {
+		t.Errorf("workflow step:\n%s", step)
+	}
+	e.apply(s, ModeDestroy, runOpts{})
+	e.assertNothingOwned()
+	out, err := e.iam().ListOpenIDConnectProviders(e.ctx, &iam.ListOpenIDConnectProvidersInput{})
+	if err != nil || len(out.OpenIDConnectProviderList) != 0 {
+		t.Errorf("providers left: %v %v", out, err)
+	}
+	if _, err := os.Stat(filepath.Join(e.dir, "aws-oidc-step.yml")); !os.IsNotExist(err) {
+		t.Errorf("the workflow step file is still there: %v", err)
+	}
+}
