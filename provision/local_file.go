@@ -15,18 +15,25 @@ import (
 // without it is someone else's and is not overwritten without --adopt.
 // It holds no secret.
 type LocalFile struct {
-	name     string
-	path     string
-	stack    string
-	template string
-	data     templates.OIDCData
-	after    []Address
+	name   string
+	path   string
+	stack  string
+	render func(marker string) (string, error)
+	after  []Address
 }
 
-// NewLocalFile returns a templated file resource.
-func NewLocalFile(name, path, stack, template string, data templates.OIDCData, after ...Address) *LocalFile {
-	data.Marker = marker(stack)
-	return &LocalFile{name: name, path: path, stack: stack, template: template, data: data, after: after}
+// NewLocalFile returns a file resource whose content render makes, given
+// the ownership marker line.
+func NewLocalFile(name, path, stack string, render func(marker string) (string, error), after ...Address) *LocalFile {
+	return &LocalFile{name: name, path: path, stack: stack, render: render, after: after}
+}
+
+// oidcSnippet renders an OIDC pipeline template.
+func oidcSnippet(template string, data templates.OIDCData) func(string) (string, error) {
+	return func(marker string) (string, error) {
+		data.Marker = marker
+		return templates.Render(template, data)
+	}
 }
 
 // Addr implements Resource.
@@ -38,7 +45,7 @@ func (f *LocalFile) DependsOn() []Address { return f.after }
 // Describe names the file in messages.
 func (f *LocalFile) Describe() string { return "file " + f.path }
 
-func (f *LocalFile) content() (string, error) { return templates.Render(f.template, f.data) }
+func (f *LocalFile) content() (string, error) { return f.render(marker(f.stack)) }
 
 // Read implements Resource.
 func (f *LocalFile) Read(context.Context) (*Observation, error) {

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/awsboot/awsboot/policies"
 	"gopkg.in/yaml.v3"
@@ -75,7 +76,9 @@ type Access struct {
 	OIDC *OIDC `yaml:"oidc"`
 	// MaxSession is the role's maximum session duration (1h to 12h).
 	MaxSession string `yaml:"max_session"`
-	Write      Write  `yaml:"write"`
+	// PresignExpiry is Bacalhau's PreSignedURLExpiration (default 1h).
+	PresignExpiry string `yaml:"presign_expiry"`
+	Write         Write  `yaml:"write"`
 }
 
 // Write lists the local files awsboot writes for an access entry.
@@ -95,6 +98,12 @@ type Write struct {
 	// WebIdentityTokenFile, with aws_profile and role, makes the profile
 	// assume the role with the token kept in that file.
 	WebIdentityTokenFile string `yaml:"web_identity_token_file"`
+	// BacalhauConfig is an orchestrator config file that receives the
+	// Publishers.Types.S3Managed block.
+	BacalhauConfig string `yaml:"bacalhau_config"`
+	// BacalhauFlags is a file that receives the same settings as
+	// `bacalhau serve -c Key=Value` lines.
+	BacalhauFlags string `yaml:"bacalhau_flags"`
 }
 
 // SpecError is a problem in a spec file, located by line and column.
@@ -211,6 +220,9 @@ func (s *Spec) applyDefaults() {
 		}
 		if a.Role != "" && a.MaxSession == "" {
 			a.MaxSession = "1h"
+		}
+		if (a.Write.BacalhauConfig != "" || a.Write.BacalhauFlags != "") && a.PresignExpiry == "" {
+			a.PresignExpiry = "1h"
 		}
 		if a.OIDC != nil {
 			a.OIDC.expandPresets()
@@ -576,7 +588,7 @@ func (v *validator) validateAccess(s *Spec) {
 		v.errorf([]any{"access"}, "is required: list at least one consumer of the bucket")
 		return
 	}
-	seen := map[string]map[string]int{"name": {}, "user": {}, "role": {}, "policy": {}, "aws_profile": {}, "semaphore_agent": {}, "semaphore_pipeline": {}, "github_workflow": {}}
+	seen := map[string]map[string]int{"name": {}, "user": {}, "role": {}, "policy": {}, "aws_profile": {}, "semaphore_agent": {}, "semaphore_pipeline": {}, "github_workflow": {}, "bacalhau_config": {}, "bacalhau_flags": {}}
 	dup := func(kind, val string, i int, path []any) bool {
 		if val == "" {
 			return false
@@ -640,6 +652,18 @@ func (v *validator) validateAccess(s *Spec) {
 		dup("semaphore_agent", s.Path(a.Write.SemaphoreAgent), i, p("write", "semaphore_agent"))
 		dup("semaphore_pipeline", s.Path(a.Write.SemaphorePipeline), i, p("write", "semaphore_pipeline"))
 		dup("github_workflow", s.Path(a.Write.GitHubWorkflow), i, p("write", "github_workflow"))
+		dup("bacalhau_config", s.Path(a.Write.BacalhauConfig), i, p("write", "bacalhau_config"))
+		dup("bacalhau_flags", s.Path(a.Write.BacalhauFlags), i, p("write", "bacalhau_flags"))
+		if a.Write.BacalhauConfig != "" || a.Write.BacalhauFlags != "" {
+			if a.Grant != "publisher" {
+				v.errorf(p("grant"), "write.bacalhau_config and write.bacalhau_flags configure Bacalhau's S3 managed publisher: use grant: publisher")
+			}
+			if d, err := time.ParseDuration(a.PresignExpiry); err != nil || d <= 0 || d > 7*24*time.Hour {
+				v.errorf(p("presign_expiry"), "%q: use a duration up to 168h (presigned URLs last at most 7 days), like 1h", a.PresignExpiry)
+			}
+		} else if a.PresignExpiry != "" {
+			v.errorf(p("presign_expiry"), "only applies with write.bacalhau_config or write.bacalhau_flags")
+		}
 		if a.Role != "" && a.Write.SemaphoreAgent != "" {
 			v.errorf(p("write", "semaphore_agent"), "is for user access (an agent with a stored key); with role, use write.semaphore_pipeline")
 		}

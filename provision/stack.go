@@ -62,6 +62,12 @@ func BuildGraph(c *Clients, s *Spec, o BuildOptions) (*Graph, error) {
 		if a.Write.SemaphoreAgent != "" {
 			resources = append(resources, NewSemaphoreAgentConfig(s, a, bucket.Addr(), key.Addr()))
 		}
+		if a.Write.BacalhauConfig != "" {
+			resources = append(resources, NewBacalhauConfig(c, s, a, bucket.Addr(), key.Addr()))
+		}
+		if a.Write.BacalhauFlags != "" {
+			resources = append(resources, NewLocalFile(a.Name+"/bacalhau_flags", s.Path(a.Write.BacalhauFlags), s.Stack, bacalhauFlags(bacalhauSettings(c, s, a)), bucket.Addr(), key.Addr()))
+		}
 	}
 	return NewGraph(resources...)
 }
@@ -78,10 +84,10 @@ func roleResources(c *Clients, s *Spec, a Access, o BuildOptions, bucket *S3Buck
 	out := []Resource{policy, role, attach}
 	data := templates.OIDCData{RoleARN: role.ARN(), Region: c.Region, Audience: a.OIDC.Audience, SessionSeconds: a.MaxSessionSeconds()}
 	if a.Write.SemaphorePipeline != "" {
-		out = append(out, NewLocalFile(a.Name+"/semaphore_pipeline", s.Path(a.Write.SemaphorePipeline), s.Stack, "semaphore-oidc.yml", data, attach.Addr(), bucket.Addr()))
+		out = append(out, NewLocalFile(a.Name+"/semaphore_pipeline", s.Path(a.Write.SemaphorePipeline), s.Stack, oidcSnippet("semaphore-oidc.yml", data), attach.Addr(), bucket.Addr()))
 	}
 	if a.Write.GitHubWorkflow != "" {
-		out = append(out, NewLocalFile(a.Name+"/github_workflow", s.Path(a.Write.GitHubWorkflow), s.Stack, "github-oidc-step.yml", data, attach.Addr(), bucket.Addr()))
+		out = append(out, NewLocalFile(a.Name+"/github_workflow", s.Path(a.Write.GitHubWorkflow), s.Stack, oidcSnippet("github-oidc-step.yml", data), attach.Addr(), bucket.Addr()))
 	}
 	if a.Write.AWSProfile != "" {
 		out = append(out, NewAWSRoleProfile(c, s, a, o.Files, role.ARN(), attach.Addr()))
