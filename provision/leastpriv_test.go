@@ -12,6 +12,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go/logging"
 
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/awsboot/awsboot/policies"
 	"github.com/awsboot/awsboot/provision/localfile"
 	"github.com/awsboot/awsboot/provision/mototest"
 )
@@ -216,4 +219,92 @@ func TestPublisherCredentialsArePrefixScoped(t *testing.T) {
 			t.Errorf("%s: got %v, want AccessDenied", what, err)
 		}
 	}
+}
+
+// TestVerify is the Bacalhau issue's point 3. Against the plain emulator
+// every granted action and the presigned GET pass and the "refused"
+// checks are skipped (nothing enforces IAM there). Against moto enforcing
+// IAM the refusals are checked too, and narrowing the policy by hand makes
+// verify fail with a clear line. moto's enforcement reads credentials only
+// from the Authorization header, so it answers every presigned
+// (query-string signed) URL with a 500: that one check is asserted to fail
+// for that reason there, and passes against the plain emulator.
+func TestVerify(t *testing.T) {
+	plain := newTestEnv(t)
+	pub := plain.spec("bacalhau-publisher.yaml")
+	plain.apply(pub, ModeApply, runOpts{})
+	p := "my-result-bucket/bacalhau-managed-publisher/<probe>"
+	presign := "presigned GET of " + p + " (expires in 1h) over plain HTTP"
+	skip := "skip: the service does not enforce IAM"
+	want := map[string]string{
+		"s3:PutObject " + p: "ok",
+		"s3:GetObject " + p: "ok",
+		presign:             "ok",
+		"s3:ListBucket my-result-bucket prefix bacalhau-managed-publisher/": skip,
+		"s3:DeleteBucket my-result-bucket":                                  skip,
+		"s3:PutObject my-result-bucket/<outside the prefix>":                skip,
+		"s3:DeleteObject " + p:                                              skip,
+	}
+	if diff := cmp.Diff(want, verifyResults(t, plain, pub)); diff != "" {
+		t.Errorf("publisher, plain emulator (-want +got):\n%s", diff)
+	}
+
+	srv, adminID, adminSecret := startEnforcingMoto(t)
+	t.Setenv("AWS_ACCESS_KEY_ID", adminID)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", adminSecret)
+	e := newTestEnvAt(t, srv.URL)
+	pub = e.spec("bacalhau-publisher.yaml")
+	cache := e.spec("semaphore-cache.yaml")
+	e.apply(pub, ModeApply, runOpts{})
+	e.apply(cache, ModeApply, runOpts{})
+	const motoPresign = "FAIL: the presigned URL answered 500 INTERNAL SERVER ERROR"
+	for k := range want {
+		want[k] = "ok"
+	}
+	want[presign] = motoPresign
+	if diff := cmp.Diff(want, verifyResults(t, e, pub)); diff != "" {
+		t.Errorf("publisher, enforcing emulator (-want +got):\n%s", diff)
+	}
+	for check, res := range verifyResults(t, e, cache) {
+		if res != "ok" && !(strings.HasPrefix(check, "presigned GET") && res == motoPresign) {
+			t.Errorf("cache: %s: %s", check, res)
+		}
+	}
+	out, err := e.s3().ListObjectVersions(e.ctx, &s3.ListObjectVersionsInput{Bucket: aws.String("my-result-bucket")})
+	if err != nil || len(out.Versions)+len(out.DeleteMarkers) != 0 {
+		t.Errorf("probe objects left behind: %d, %v", len(out.Versions)+len(out.DeleteMarkers), err)
+	}
+
+	// Narrow the policy by hand: GetObject is gone.
+	narrow := policies.Publisher(policies.Scope{Bucket: "my-result-bucket", Prefix: "bacalhau-managed-publisher"})
+	narrow.Statement[0].Action = policies.StringList{"s3:PutObject"}
+	if _, err := e.iam().CreatePolicyVersion(e.ctx, &iam.CreatePolicyVersionInput{
+		PolicyArn: aws.String("arn:aws:iam::123456789012:policy/bacalhau-publisher-policy"), PolicyDocument: aws.String(narrow.JSON()), SetAsDefault: true,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	got := verifyResults(t, e, pub)
+	if res := got["s3:GetObject "+p]; !strings.HasPrefix(res, "FAIL: ") || !strings.Contains(res, "AccessDenied") {
+		t.Errorf("GetObject after narrowing: %q, want a FAIL naming AccessDenied", res)
+	}
+	checks, _ := Verify(e.ctx, e.c, pub, e.files)
+	if !Failed(checks) {
+		t.Error("verify did not fail after the policy was narrowed")
+	}
+}
+
+func verifyResults(t *testing.T, e *testEnv, s *Spec) map[string]string {
+	t.Helper()
+	checks, err := Verify(e.ctx, e.c, s, e.files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, c := range checks {
+		out[c.Check] = c.Result
+		if c.Detail != "" {
+			out[c.Check] += ": " + c.Detail
+		}
+	}
+	return out
 }

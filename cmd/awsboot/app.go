@@ -121,6 +121,12 @@ func newApp(e env) *cli.App {
 				Action: func(c *cli.Context) error { return applyCommand(c.Context, e, optionsFrom(c, provision.ModeDestroy)) },
 			},
 			{
+				Name:   "verify",
+				Usage:  "prove, with only the credentials awsboot wrote, that each grant works and nothing more",
+				Flags:  append(specFlags(), &cli.BoolFlag{Name: flagJSON, Usage: "print the checks as JSON"}),
+				Action: func(c *cli.Context) error { return verifyCommand(c.Context, e, optionsFrom(c, provision.ModeApply)) },
+			},
+			{
 				Name:  "validate",
 				Usage: "check the spec without calling AWS",
 				Flags: []cli.Flag{&cli.StringFlag{Name: flagFile, Aliases: []string{"f"}, Value: "awsboot.yaml", Usage: "the spec file"}},

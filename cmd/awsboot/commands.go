@@ -3,10 +3,12 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
+	"text/tabwriter"
 
 	"github.com/urfave/cli/v2"
 
@@ -197,4 +199,44 @@ func printStats(w io.Writer, calls *provision.CallCounter) {
 		}
 		fmt.Fprintf(w, "  %-45s %4d%s\n", o.Op, o.Count, m)
 	}
+}
+
+func verifyCommand(ctx context.Context, e env, o options) error {
+	s, err := provision.LoadSpec(o.file)
+	if err != nil {
+		return specExit(err)
+	}
+	if s.Region != "" {
+		o.connect.Region = s.Region
+	}
+	c, err := e.connect(ctx, o.connect)
+	if err != nil {
+		return err
+	}
+	checks, err := provision.Verify(ctx, c, s, e.files())
+	if err != nil {
+		return err
+	}
+	if o.json {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(checks); err != nil {
+			return err
+		}
+	} else {
+		tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ACCESS\tCHECK\tRESULT")
+		for _, ch := range checks {
+			res := ch.Result
+			if ch.Detail != "" {
+				res += ": " + ch.Detail
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", ch.Access, ch.Check, res)
+		}
+		tw.Flush()
+	}
+	if provision.Failed(checks) {
+		return cli.Exit("Error: verification failed: see the FAIL lines above", exitError)
+	}
+	return nil
 }
