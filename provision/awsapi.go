@@ -64,6 +64,11 @@ type IAMAPI interface {
 	DetachUserPolicy(ctx context.Context, in *iam.DetachUserPolicyInput, opts ...func(*iam.Options)) (*iam.DetachUserPolicyOutput, error)
 	DetachRolePolicy(ctx context.Context, in *iam.DetachRolePolicyInput, opts ...func(*iam.Options)) (*iam.DetachRolePolicyOutput, error)
 	DetachGroupPolicy(ctx context.Context, in *iam.DetachGroupPolicyInput, opts ...func(*iam.Options)) (*iam.DetachGroupPolicyOutput, error)
+	ListPolicies(ctx context.Context, in *iam.ListPoliciesInput, opts ...func(*iam.Options)) (*iam.ListPoliciesOutput, error)
+	GetUserPolicy(ctx context.Context, in *iam.GetUserPolicyInput, opts ...func(*iam.Options)) (*iam.GetUserPolicyOutput, error)
+	PutUserPolicy(ctx context.Context, in *iam.PutUserPolicyInput, opts ...func(*iam.Options)) (*iam.PutUserPolicyOutput, error)
+	GetRolePolicy(ctx context.Context, in *iam.GetRolePolicyInput, opts ...func(*iam.Options)) (*iam.GetRolePolicyOutput, error)
+	PutRolePolicy(ctx context.Context, in *iam.PutRolePolicyInput, opts ...func(*iam.Options)) (*iam.PutRolePolicyOutput, error)
 	ListUserPolicies(ctx context.Context, in *iam.ListUserPoliciesInput, opts ...func(*iam.Options)) (*iam.ListUserPoliciesOutput, error)
 	DeleteUserPolicy(ctx context.Context, in *iam.DeleteUserPolicyInput, opts ...func(*iam.Options)) (*iam.DeleteUserPolicyOutput, error)
 
@@ -111,8 +116,12 @@ type Clients struct {
 	CallerARN string
 	// Region is the region API calls go to.
 	Region string
-	// Endpoint is the custom endpoint, "" for AWS.
+	// Endpoint is the custom S3 endpoint, "" for AWS. It is what the
+	// written profiles record.
 	Endpoint string
+	// iamEndpoint is a custom IAM and STS endpoint when the service serves
+	// them apart from S3 (Versity's gateway does).
+	iamEndpoint string
 	// Calls counts every API call by operation.
 	Calls *CallCounter
 	// base is the SDK config, kept to build clients for other credentials
@@ -126,7 +135,18 @@ type Clients struct {
 func (c *Clients) STSWithKey(id, secret string) STSAPI {
 	cfg := c.base.Copy()
 	cfg.Credentials = aws.NewCredentialsCache(staticCreds{id: id, secret: secret})
-	return sts.NewFromConfig(cfg)
+	return sts.NewFromConfig(cfg, c.stsOptions)
+}
+
+// Custom reports whether the stack talks to an S3-compatible service
+// rather than AWS: only then may a setting the service does not implement
+// be skipped (and the plan says so).
+func (c *Clients) Custom() bool { return c.Endpoint != "" || c.iamEndpoint != "" }
+
+func (c *Clients) stsOptions(o *sts.Options) {
+	if c.iamEndpoint != "" {
+		o.BaseEndpoint = aws.String(c.iamEndpoint)
+	}
 }
 
 type staticCreds struct{ id, secret string }
@@ -142,6 +162,11 @@ type ConnectOptions struct {
 	Profile  string
 	Region   string
 	Endpoint string
+	// IAMEndpoint serves IAM and STS when they are apart from S3.
+	IAMEndpoint string
+	// PathStyle forces path-style bucket addressing (default: on with a
+	// custom endpoint).
+	PathStyle *bool
 }
 
 // Connect loads the SDK's default configuration (credential chain,
@@ -172,19 +197,26 @@ func Connect(ctx context.Context, o ConnectOptions) (*Clients, error) {
 	if cfg.BaseEndpoint != nil {
 		endpoint = *cfg.BaseEndpoint
 	}
-	c := &Clients{
-		S3: s3.NewFromConfig(cfg, func(so *s3.Options) {
-			// Custom endpoints (moto, MinIO, gateways) rarely serve
-			// virtual-hosted bucket names.
-			so.UsePathStyle = endpoint != ""
-		}),
-		IAM:      iam.NewFromConfig(cfg),
-		STS:      sts.NewFromConfig(cfg),
-		Region:   cfg.Region,
-		Endpoint: endpoint,
-		Calls:    counter,
-		base:     cfg,
+	// Custom endpoints (moto, MinIO, gateways) rarely serve
+	// virtual-hosted bucket names.
+	pathStyle := endpoint != ""
+	if o.PathStyle != nil {
+		pathStyle = *o.PathStyle
 	}
+	c := &Clients{
+		Region:      cfg.Region,
+		Endpoint:    endpoint,
+		iamEndpoint: o.IAMEndpoint,
+		Calls:       counter,
+		base:        cfg,
+	}
+	c.S3 = s3.NewFromConfig(cfg, func(so *s3.Options) { so.UsePathStyle = pathStyle })
+	c.IAM = iam.NewFromConfig(cfg, func(io *iam.Options) {
+		if o.IAMEndpoint != "" {
+			io.BaseEndpoint = aws.String(o.IAMEndpoint)
+		}
+	})
+	c.STS = sts.NewFromConfig(cfg, c.stsOptions)
 	id, err := c.STS.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
 		return nil, fmt.Errorf("checking AWS credentials (sts:GetCallerIdentity): %w", err)

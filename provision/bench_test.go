@@ -17,7 +17,7 @@ func BenchmarkPlanConverged(b *testing.B) {
 	s := e.spec("semaphore-cache.yaml")
 	e.apply(s, ModeApply, runOpts{})
 	e.reconnect()
-	g, err := BuildGraph(e.c, s, BuildOptions{Files: e.files})
+	g, err := BuildGraph(e.ctx, e.c, s, BuildOptions{Files: e.files})
 	if err != nil {
 		b.Fatal(err)
 	}

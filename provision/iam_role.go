@@ -25,6 +25,7 @@ type IAMRole struct {
 	maxSession int32
 	policyARN  string
 	provider   Address
+	inline     string
 }
 
 // NewIAMRole returns the role resource for an access entry.
@@ -88,6 +89,9 @@ func readRole(ctx context.Context, c *Clients, name, policyARN string) (*roleSta
 	ap := iam.NewListAttachedRolePoliciesPaginator(c.IAM, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String(name)})
 	for ap.HasMorePages() {
 		page, err := ap.NextPage(ctx)
+		if c.Custom() && notImplemented(err) {
+			break // a service without managed policies has none attached
+		}
 		if err != nil {
 			return nil, fmt.Errorf("reading policies of role %q: %w", name, err)
 		}
@@ -138,7 +142,9 @@ func (r *IAMRole) Diff(o *Observation) ([]FieldDiff, error) {
 		d = append(d, FieldDiff{Path: "other_managed_policies", Before: arn})
 	}
 	for _, n := range st.inline {
-		d = append(d, FieldDiff{Path: "inline_policies", Before: n})
+		if n != r.inline {
+			d = append(d, FieldDiff{Path: "inline_policies", Before: n})
+		}
 	}
 	return d, nil
 }
@@ -177,7 +183,13 @@ func (r *IAMRole) Update(ctx context.Context, o *Observation, diffs []FieldDiff)
 			return fmt.Errorf("updating maximum session of role %q: %w", r.name, err)
 		}
 	}
-	return r.strip(ctx, st.extra, st.inline)
+	var others []string
+	for _, n := range st.inline {
+		if n != r.inline {
+			others = append(others, n)
+		}
+	}
+	return r.strip(ctx, st.extra, others)
 }
 
 // strip detaches managed policies and deletes inline ones.

@@ -21,6 +21,9 @@ type IAMUser struct {
 	stack     string
 	name      string
 	policyARN string
+	// inline is the name of the stack's inline policy when grants are
+	// inline (policy_style); other inline policies are drift.
+	inline string
 }
 
 // NewIAMUser returns the user resource; policyARN is the one managed
@@ -70,6 +73,9 @@ func readUser(ctx context.Context, c *Clients, name, policyARN string) (*userSta
 	ap := iam.NewListAttachedUserPoliciesPaginator(c.IAM, &iam.ListAttachedUserPoliciesInput{UserName: aws.String(name)})
 	for ap.HasMorePages() {
 		page, err := ap.NextPage(ctx)
+		if c.Custom() && notImplemented(err) {
+			break // a service without managed policies has none attached
+		}
 		if err != nil {
 			return nil, fmt.Errorf("reading policies of user %q: %w", name, err)
 		}
@@ -115,7 +121,9 @@ func (u *IAMUser) Diff(o *Observation) ([]FieldDiff, error) {
 		d = append(d, FieldDiff{Path: "other_managed_policies", Before: arn})
 	}
 	for _, n := range st.inline {
-		d = append(d, FieldDiff{Path: "inline_policies", Before: n})
+		if n != u.inline {
+			d = append(d, FieldDiff{Path: "inline_policies", Before: n})
+		}
 	}
 	return d, nil
 }
@@ -145,7 +153,13 @@ func (u *IAMUser) Update(ctx context.Context, o *Observation, diffs []FieldDiff)
 	if err := u.detach(ctx, st.extra); err != nil {
 		return err
 	}
-	return u.deleteInline(ctx, st.inline)
+	var others []string
+	for _, n := range st.inline {
+		if n != u.inline {
+			others = append(others, n)
+		}
+	}
+	return u.deleteInline(ctx, others)
 }
 
 func (u *IAMUser) detach(ctx context.Context, arns []string) error {

@@ -145,7 +145,7 @@ type runOpts struct {
 
 func (e *testEnv) plan(s *Spec, mode Mode, o runOpts) (*Plan, error) {
 	e.t.Helper()
-	g, err := BuildGraph(e.c, s, BuildOptions{Files: e.files, Adopt: o.adopt, DeleteData: o.deleteData})
+	g, err := BuildGraph(e.ctx, e.c, s, BuildOptions{Files: e.files, Adopt: o.adopt, DeleteData: o.deleteData})
 	if err != nil {
 		e.t.Fatal(err)
 	}

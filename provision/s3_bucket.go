@@ -84,6 +84,33 @@ type bucketState struct {
 	versioning string // Enabled, Suspended or "" (never enabled)
 	rules      map[string]string
 	hasData    bool
+	// unsupported are settings an S3-compatible service does not
+	// implement; they are skipped, and the plan names them.
+	unsupported map[string]bool
+}
+
+// Optional bucket settings, by the name the plan uses.
+const (
+	settingPAB        = "public_access_block"
+	settingEncryption = "encryption"
+	settingVersioning = "versioning"
+	settingLifecycle  = "lifecycle"
+)
+
+// notImplemented reports a service answering that it lacks an API.
+func notImplemented(err error) bool {
+	switch errorCode(err) {
+	case "NotImplemented", "InvalidAction", "NotSupported":
+		return true
+	}
+	return httpStatus(err) == http.StatusNotImplemented
+}
+
+// skippable reports whether err means a setting can be skipped: only on an
+// S3-compatible service, never on AWS, where a missing security setting
+// must stop the run.
+func (b *S3Bucket) skippable(err error) bool {
+	return err != nil && b.c.Custom() && notImplemented(err)
 }
 
 // Addr implements Resource.
@@ -110,7 +137,11 @@ func (b *S3Bucket) Read(ctx context.Context) (*Observation, error) {
 	if err != nil {
 		switch httpStatus(err) {
 		case http.StatusNotFound:
-			return &Observation{}, nil
+			o := &Observation{}
+			if b.c.Custom() {
+				o.Notes = append(o.Notes, "S3-compatible endpoint: a setting below that the service does not implement is skipped at apply, and named by the next plan")
+			}
+			return o, nil
 		case http.StatusForbidden:
 			return nil, fmt.Errorf("bucket %q exists but this account cannot access it: bucket names are global, so it probably belongs to another AWS account; choose another name", b.name)
 		case http.StatusMovedPermanently:
@@ -118,7 +149,7 @@ func (b *S3Bucket) Read(ctx context.Context) (*Observation, error) {
 		}
 		return nil, fmt.Errorf("checking bucket %q: %w", b.name, err)
 	}
-	st := bucketState{tags: map[string]string{}}
+	st := bucketState{tags: map[string]string{}, unsupported: map[string]bool{}}
 	loc, err := b.c.S3.GetBucketLocation(ctx, &s3.GetBucketLocationInput{Bucket: aws.String(b.name)})
 	if err != nil {
 		return nil, fmt.Errorf("reading location of bucket %q: %w", b.name, err)
@@ -139,6 +170,8 @@ func (b *S3Bucket) Read(ctx context.Context) (*Observation, error) {
 	switch {
 	case err == nil && pab.PublicAccessBlockConfiguration != nil:
 		st.pab = *pab.PublicAccessBlockConfiguration
+	case b.skippable(err):
+		st.unsupported[settingPAB] = true
 	case err != nil && errorCode(err) != "NoSuchPublicAccessBlockConfiguration":
 		return nil, fmt.Errorf("reading public access block of bucket %q: %w", b.name, err)
 	}
@@ -151,15 +184,21 @@ func (b *S3Bucket) Read(ctx context.Context) (*Observation, error) {
 				st.sse = string(r.ApplyServerSideEncryptionByDefault.SSEAlgorithm)
 			}
 		}
+	case b.skippable(err):
+		st.unsupported[settingEncryption] = true
 	case err != nil && errorCode(err) != "ServerSideEncryptionConfigurationNotFoundError":
 		return nil, fmt.Errorf("reading encryption of bucket %q: %w", b.name, err)
 	}
 
 	ver, err := b.c.S3.GetBucketVersioning(ctx, &s3.GetBucketVersioningInput{Bucket: aws.String(b.name)})
-	if err != nil {
+	switch {
+	case err == nil:
+		st.versioning = string(ver.Status)
+	case b.skippable(err):
+		st.unsupported[settingVersioning] = true
+	default:
 		return nil, fmt.Errorf("reading versioning of bucket %q: %w", b.name, err)
 	}
-	st.versioning = string(ver.Status)
 
 	st.rules = map[string]string{}
 	lc, err := b.c.S3.GetBucketLifecycleConfiguration(ctx, &s3.GetBucketLifecycleConfigurationInput{Bucket: aws.String(b.name)})
@@ -168,6 +207,8 @@ func (b *S3Bucket) Read(ctx context.Context) (*Observation, error) {
 		for _, r := range lc.Rules {
 			st.rules[aws.ToString(r.ID)] = observedRule(r).String()
 		}
+	case b.skippable(err):
+		st.unsupported[settingLifecycle] = true
 	case errorCode(err) != "NoSuchLifecycleConfiguration":
 		return nil, fmt.Errorf("reading lifecycle of bucket %q: %w", b.name, err)
 	}
@@ -179,6 +220,11 @@ func (b *S3Bucket) Read(ctx context.Context) (*Observation, error) {
 	st.hasData = len(vers.Versions) > 0 || len(vers.DeleteMarkers) > 0
 
 	o := &Observation{Exists: true, Owner: st.tags[StackTag], Data: st}
+	for _, name := range []string{settingPAB, settingEncryption, settingVersioning, settingLifecycle} {
+		if st.unsupported[name] {
+			o.Notes = append(o.Notes, fmt.Sprintf("skipped: %s (this S3-compatible service does not implement it)", name))
+		}
+	}
 	if st.hasData && !b.deleteData {
 		o.KeepReason = "the bucket holds objects, so it is kept to protect the data; run teardown with --delete-data to delete every object, every version and the bucket"
 	}
@@ -225,16 +271,23 @@ func (b *S3Bucket) Diff(o *Observation) ([]FieldDiff, error) {
 		return nil, fmt.Errorf("bucket %q is in %s but the stack's region is %s; a bucket cannot change region: set region: %s in the spec or use another bucket name", b.name, st.region, b.region, st.region)
 	}
 	var d []FieldDiff
-	d = diffField(d, "public_access_block.block_public_acls", boolStr(st.pab.BlockPublicAcls), "true")
-	d = diffField(d, "public_access_block.ignore_public_acls", boolStr(st.pab.IgnorePublicAcls), "true")
-	d = diffField(d, "public_access_block.block_public_policy", boolStr(st.pab.BlockPublicPolicy), "true")
-	d = diffField(d, "public_access_block.restrict_public_buckets", boolStr(st.pab.RestrictPublicBuckets), "true")
-	d = diffField(d, "encryption.sse_algorithm", st.sse, sseS3)
+	if !st.unsupported[settingPAB] {
+		d = diffField(d, "public_access_block.block_public_acls", boolStr(st.pab.BlockPublicAcls), "true")
+		d = diffField(d, "public_access_block.ignore_public_acls", boolStr(st.pab.IgnorePublicAcls), "true")
+		d = diffField(d, "public_access_block.block_public_policy", boolStr(st.pab.BlockPublicPolicy), "true")
+		d = diffField(d, "public_access_block.restrict_public_buckets", boolStr(st.pab.RestrictPublicBuckets), "true")
+	}
+	if !st.unsupported[settingEncryption] {
+		d = diffField(d, "encryption.sse_algorithm", st.sse, sseS3)
+	}
 	for _, k := range sortedKeys(desired) {
 		d = diffField(d, "tags."+k, st.tags[k], desired[k])
 	}
-	if b.versioning != nil {
+	if b.versioning != nil && !st.unsupported[settingVersioning] {
 		d = diffField(d, "versioning", versioningWord(st.versioning), versioningWord(b.wantVersioning()))
+	}
+	if st.unsupported[settingLifecycle] {
+		return d, nil
 	}
 	want := b.wantRules()
 	ids := map[string]string{}
@@ -384,21 +437,26 @@ func (b *S3Bucket) Create(ctx context.Context, _ *Observation) error {
 	if err := b.putTags(ctx, st.tags); err != nil {
 		return err
 	}
-	if err := b.putPublicAccessBlock(ctx); err != nil {
+	// On an S3-compatible service a setting it does not implement is
+	// skipped here and named by every later plan; on AWS it is an error.
+	if err := b.putPublicAccessBlock(ctx); err != nil && !b.skippable(err) {
 		return err
 	}
-	if err := b.putEncryption(ctx); err != nil {
+	if err := b.putEncryption(ctx); err != nil && !b.skippable(err) {
 		return err
 	}
 	if b.versioning != nil && *b.versioning {
-		if err := b.putVersioning(ctx); err != nil {
+		if err := b.putVersioning(ctx); err != nil && !b.skippable(err) {
 			return err
 		}
 	}
 	if len(b.rules) == 0 {
 		return nil
 	}
-	return b.putLifecycle(ctx)
+	if err := b.putLifecycle(ctx); err != nil && !b.skippable(err) {
+		return err
+	}
+	return nil
 }
 
 // Update implements Resource: it repairs only the settings that drifted.

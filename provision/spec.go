@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -19,11 +20,20 @@ import (
 // Spec is the declarative description of one awsboot stack. Every field is
 // documented in docs/spec.md.
 type Spec struct {
-	Version int      `yaml:"version"`
-	Stack   string   `yaml:"stack"`
-	Region  string   `yaml:"region"`
-	Bucket  Bucket   `yaml:"bucket"`
-	Access  []Access `yaml:"access"`
+	Version int    `yaml:"version"`
+	Stack   string `yaml:"stack"`
+	Region  string `yaml:"region"`
+	// Endpoint is the S3 API of an S3-compatible service (MinIO, Versity);
+	// IAMEndpoint its IAM and STS API when served apart. Empty: AWS.
+	Endpoint    string `yaml:"endpoint"`
+	IAMEndpoint string `yaml:"iam_endpoint"`
+	// PathStyle addresses buckets in the path (default: on with endpoint).
+	PathStyle *bool `yaml:"path_style"`
+	// PolicyStyle is how grants reach users and roles: managed policies,
+	// inline policies, or auto (managed where the service has them).
+	PolicyStyle string   `yaml:"policy_style"`
+	Bucket      Bucket   `yaml:"bucket"`
+	Access      []Access `yaml:"access"`
 
 	// File is the path the spec was loaded from; relative paths in the
 	// spec are relative to its directory.
@@ -196,6 +206,9 @@ func (s *Spec) applyDefaults() {
 	}
 	if s.Bucket.Encryption == "" {
 		s.Bucket.Encryption = "sse-s3"
+	}
+	if s.PolicyStyle == "" {
+		s.PolicyStyle = "auto"
 	}
 	if s.Bucket.AbortIncompleteMultipartDays == nil {
 		one := 1
@@ -497,6 +510,19 @@ func (v *validator) validate(s *Spec) {
 	}
 	if s.Region != "" && !regionRe.MatchString(s.Region) {
 		v.errorf([]any{"region"}, "%q is not an AWS region name (like us-east-1)", s.Region)
+	}
+	for _, f := range []struct{ name, val string }{{"endpoint", s.Endpoint}, {"iam_endpoint", s.IAMEndpoint}} {
+		if u, err := url.Parse(f.val); f.val != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
+			v.errorf([]any{f.name}, "%q must be an http:// or https:// URL", f.val)
+		}
+	}
+	if s.IAMEndpoint != "" && s.Endpoint == "" {
+		v.errorf([]any{"iam_endpoint"}, "needs endpoint: iam_endpoint is for S3-compatible services that serve IAM apart from S3")
+	}
+	switch s.PolicyStyle {
+	case "auto", "managed", "inline":
+	default:
+		v.errorf([]any{"policy_style"}, "unknown policy_style %q (auto, managed or inline)", s.PolicyStyle)
 	}
 	v.validateBucket(s)
 	v.validateAccess(s)

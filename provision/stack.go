@@ -1,8 +1,13 @@
 package provision
 
 import (
+	"context"
 	"fmt"
 	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 
 	"github.com/awsboot/awsboot/templates"
 )
@@ -27,7 +32,7 @@ type BuildOptions struct {
 // awsboot waits for) also has its permissions; the profile and the agent
 // config come last so a file never points at something that does not
 // exist yet.
-func BuildGraph(c *Clients, s *Spec, o BuildOptions) (*Graph, error) {
+func BuildGraph(ctx context.Context, c *Clients, s *Spec, o BuildOptions) (*Graph, error) {
 	bucket := NewS3Bucket(c, s, o.DeleteData)
 	resources := []Resource{bucket}
 	providers := map[string]*OIDCProvider{}
@@ -45,20 +50,54 @@ func BuildGraph(c *Clients, s *Spec, o BuildOptions) (*Graph, error) {
 		providers[issuer] = NewOIDCProvider(c, s.Stack, issuer, []string{a.OIDC.Audience}, a.OIDC.Thumbprints)
 		resources = append(resources, providers[issuer])
 	}
+	inline, note, err := inlinePolicies(ctx, c, s)
+	if err != nil {
+		return nil, err
+	}
 	for _, a := range s.Access {
 		policy, err := NewIAMPolicy(c, s, a)
 		if err != nil {
 			return nil, fmt.Errorf("access %q: %w", a.Name, err)
 		}
+		// grant attaches the policy to the user or role: a managed policy
+		// plus an attachment, or one inline policy.
+		grant := func(parent Address, attach func() *IAMPolicyAttachment) ([]Resource, Address, error) {
+			if inline {
+				p, err := NewIAMInlinePolicy(c, s, a, parent, note)
+				return []Resource{p}, p.Addr(), err
+			}
+			at := attach()
+			return []Resource{at}, at.Addr(), nil
+		}
+		if !inline {
+			// The managed policy is listed first, as the guides create it.
+			resources = append(resources, policy)
+		}
 		if a.Role != "" {
-			resources = append(resources, roleResources(c, s, a, o, bucket, policy, providers[strings.TrimSuffix(a.OIDC.Issuer, "/")])...)
+			rs, err := roleResources(c, s, a, o, bucket, policy, providers[strings.TrimSuffix(a.OIDC.Issuer, "/")], grant, inline)
+			if err != nil {
+				return nil, err
+			}
+			resources = append(resources, rs...)
 			continue
 		}
-		user := NewIAMUser(c, s, a, policy.ARN())
-		attach := NewIAMUserPolicyAttachment(c, user, policy)
-		key := NewIAMAccessKey(c, s, a, o.Files, o.Adopt, user.Addr(), attach.Addr())
+		policyARN := policy.ARN()
+		if inline {
+			policyARN = ""
+		}
+		user := NewIAMUser(c, s, a, policyARN)
+		if inline {
+			user.inline = a.Policy
+		}
+		granted, grantAddr, err := grant(user.Addr(), func() *IAMPolicyAttachment { return NewIAMUserPolicyAttachment(c, user, policy) })
+		if err != nil {
+			return nil, err
+		}
+		key := NewIAMAccessKey(c, s, a, o.Files, o.Adopt, user.Addr(), grantAddr)
 		profile := NewAWSProfile(c, s, a, o.Files, key.Addr())
-		resources = append(resources, policy, user, attach, key, profile)
+		resources = append(resources, user)
+		resources = append(resources, granted...)
+		resources = append(resources, key, profile)
 		if a.Write.SemaphoreAgent != "" {
 			resources = append(resources, NewSemaphoreAgentConfig(s, a, bucket.Addr(), key.Addr()))
 		}
@@ -78,19 +117,53 @@ func BuildGraph(c *Clients, s *Spec, o BuildOptions) (*Graph, error) {
 //
 //	iam_oidc_provider ─ iam_role ─┬─ iam_role_policy_attachment ─┬─ local_file (pipeline snippets)
 //	iam_policy ───────────────────┘                              └─ aws_profile (role_arn + token file)
-func roleResources(c *Clients, s *Spec, a Access, o BuildOptions, bucket *S3Bucket, policy *IAMPolicy, provider *OIDCProvider) []Resource {
-	role := NewIAMRole(c, s, a, provider, policy.ARN())
-	attach := NewIAMRolePolicyAttachment(c, role, policy)
-	out := []Resource{policy, role, attach}
+func roleResources(c *Clients, s *Spec, a Access, o BuildOptions, bucket *S3Bucket, policy *IAMPolicy, provider *OIDCProvider,
+	grant func(Address, func() *IAMPolicyAttachment) ([]Resource, Address, error), inline bool,
+) ([]Resource, error) {
+	policyARN := policy.ARN()
+	if inline {
+		policyARN = ""
+	}
+	role := NewIAMRole(c, s, a, provider, policyARN)
+	if inline {
+		role.inline = a.Policy
+	}
+	granted, grantAddr, err := grant(role.Addr(), func() *IAMPolicyAttachment { return NewIAMRolePolicyAttachment(c, role, policy) })
+	if err != nil {
+		return nil, err
+	}
+	out := append([]Resource{role}, granted...)
 	data := templates.OIDCData{RoleARN: role.ARN(), Region: c.Region, Audience: a.OIDC.Audience, SessionSeconds: a.MaxSessionSeconds()}
 	if a.Write.SemaphorePipeline != "" {
-		out = append(out, NewLocalFile(a.Name+"/semaphore_pipeline", s.Path(a.Write.SemaphorePipeline), s.Stack, oidcSnippet("semaphore-oidc.yml", data), attach.Addr(), bucket.Addr()))
+		out = append(out, NewLocalFile(a.Name+"/semaphore_pipeline", s.Path(a.Write.SemaphorePipeline), s.Stack, oidcSnippet("semaphore-oidc.yml", data), grantAddr, bucket.Addr()))
 	}
 	if a.Write.GitHubWorkflow != "" {
-		out = append(out, NewLocalFile(a.Name+"/github_workflow", s.Path(a.Write.GitHubWorkflow), s.Stack, oidcSnippet("github-oidc-step.yml", data), attach.Addr(), bucket.Addr()))
+		out = append(out, NewLocalFile(a.Name+"/github_workflow", s.Path(a.Write.GitHubWorkflow), s.Stack, oidcSnippet("github-oidc-step.yml", data), grantAddr, bucket.Addr()))
 	}
 	if a.Write.AWSProfile != "" {
-		out = append(out, NewAWSRoleProfile(c, s, a, o.Files, role.ARN(), attach.Addr()))
+		out = append(out, NewAWSRoleProfile(c, s, a, o.Files, role.ARN(), grantAddr))
 	}
-	return out
+	return out, nil
+}
+
+// inlinePolicies decides how grants reach users and roles. policy_style
+// managed or inline is taken as written; auto means managed policies on
+// AWS and, on an S3-compatible service, managed policies only when its IAM
+// API has them (Versity's gateway has none): the fallback is named in the
+// plan.
+func inlinePolicies(ctx context.Context, c *Clients, s *Spec) (bool, string, error) {
+	switch {
+	case s.PolicyStyle == "inline":
+		return true, "", nil
+	case s.PolicyStyle == "managed" || !c.Custom():
+		return false, "", nil
+	}
+	_, err := c.IAM.ListPolicies(ctx, &iam.ListPoliciesInput{MaxItems: aws.Int32(1), Scope: iamtypes.PolicyScopeTypeLocal})
+	switch {
+	case err == nil:
+		return false, "", nil
+	case notImplemented(err):
+		return true, "policy_style auto: this service's IAM has no managed policies, so the grant is an inline policy", nil
+	}
+	return false, "", fmt.Errorf("checking whether the service has managed IAM policies: %w", err)
 }

@@ -78,17 +78,11 @@ func prepare(ctx context.Context, e env, o options) (*prepared, error) {
 	if err != nil {
 		return nil, specExit(err)
 	}
-	if s.Region != "" {
-		if o.connect.Region != "" && o.connect.Region != s.Region {
-			return nil, cli.Exit(fmt.Sprintf("Error: --region %s conflicts with region %s in %s", o.connect.Region, s.Region, s.File), exitError)
-		}
-		o.connect.Region = s.Region
-	}
-	c, err := e.connect(ctx, o.connect)
+	c, err := connectFor(ctx, e, s, o.connect)
 	if err != nil {
 		return nil, err
 	}
-	g, err := provision.BuildGraph(c, s, provision.BuildOptions{Files: e.files(), Adopt: o.adopt, DeleteData: o.deleteData})
+	g, err := provision.BuildGraph(ctx, c, s, provision.BuildOptions{Files: e.files(), Adopt: o.adopt, DeleteData: o.deleteData})
 	if err != nil {
 		return nil, err
 	}
@@ -206,10 +200,7 @@ func verifyCommand(ctx context.Context, e env, o options) error {
 	if err != nil {
 		return specExit(err)
 	}
-	if s.Region != "" {
-		o.connect.Region = s.Region
-	}
-	c, err := e.connect(ctx, o.connect)
+	c, err := connectFor(ctx, e, s, o.connect)
 	if err != nil {
 		return err
 	}
@@ -239,4 +230,29 @@ func verifyCommand(ctx context.Context, e env, o options) error {
 		return cli.Exit("Error: verification failed: see the FAIL lines above", exitError)
 	}
 	return nil
+}
+
+// connectFor connects with the flags, filling in the spec's region and
+// endpoints; a flag that contradicts the spec is an error, not a silent
+// choice.
+func connectFor(ctx context.Context, e env, s *provision.Spec, co provision.ConnectOptions) (*provision.Clients, error) {
+	for _, f := range []struct {
+		flag      string
+		set, spec *string
+		field     string
+	}{
+		{"--region", &co.Region, &s.Region, "region"},
+		{"--endpoint-url", &co.Endpoint, &s.Endpoint, "endpoint"},
+	} {
+		if *f.spec == "" {
+			continue
+		}
+		if *f.set != "" && *f.set != *f.spec {
+			return nil, cli.Exit(fmt.Sprintf("Error: %s %s conflicts with %s %s in %s", f.flag, *f.set, f.field, *f.spec, s.File), exitError)
+		}
+		*f.set = *f.spec
+	}
+	co.IAMEndpoint = s.IAMEndpoint
+	co.PathStyle = s.PathStyle
+	return e.connect(ctx, co)
 }
