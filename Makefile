@@ -20,9 +20,21 @@ check-moto: ## check that the AWS emulator (moto) is installed
 	@command -v moto_server >/dev/null 2>&1 || python3 -c 'import moto.server' 2>/dev/null || \
 	  { echo "moto is needed for the integration tests and the demo: pip install 'moto[server]'"; exit 1; }
 
+# The Versity S3 Gateway (Apache-2.0) is a real S3-compatible server that
+# checks SigV4 and enforces IAM; it is built once into the user cache.
+VERSITYGW_VERSION := v1.8.0
+VERSITYGW := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/awsboot/versitygw-$(VERSITYGW_VERSION)/versitygw
+
+.PHONY: versitygw
+versitygw: ## install the Versity S3 Gateway the S3-compatible tests use (cached)
+	@if [ -x "$(VERSITYGW)" ]; then echo "versitygw $(VERSITYGW_VERSION): $(VERSITYGW)"; else \
+	  echo "installing versitygw $(VERSITYGW_VERSION) into $(dir $(VERSITYGW)) (once; a few minutes)"; \
+	  GOBIN=$(dir $(VERSITYGW)) $(GO) install github.com/versity/versitygw/cmd/versitygw@$(VERSITYGW_VERSION) || \
+	  echo "could not install versitygw: TestVersityGateway will be skipped, saying so"; fi
+
 .PHONY: test
-test: check-moto vet fmt-check ## run every test: unit, golden, CLI scripts and the moto-backed integration tests
-	$(GO) test -count=1 -timeout 15m ./...
+test: check-moto vet fmt-check versitygw ## run every test: unit, golden, CLI scripts, moto and Versity gateway integration tests
+	AWSBOOT_VERSITYGW=$(VERSITYGW) $(GO) test -count=1 -timeout 15m ./...
 
 .PHONY: demo
 demo: build check-moto ## bootstrap examples/semaphore-cache.yaml end to end against a local emulator, then tear it down

@@ -174,6 +174,10 @@ func (p *AWSProfile) Update(ctx context.Context, o *Observation, _ []FieldDiff) 
 // write re-reads the file (it may have changed since the plan) and sets
 // only awsboot's keys in its own section.
 func (p *AWSProfile) write() error {
+	return withFileLock(p.path, p.writeLocked)
+}
+
+func (p *AWSProfile) writeLocked() error {
 	f, err := readINI(p.path)
 	if err != nil {
 		return err
@@ -192,6 +196,10 @@ func (p *AWSProfile) write() error {
 
 // Delete implements Resource: the whole section goes, nothing else.
 func (p *AWSProfile) Delete(context.Context, *Observation) error {
+	return withFileLock(p.path, p.deleteLocked)
+}
+
+func (p *AWSProfile) deleteLocked() error {
 	f, err := readINI(p.path)
 	if err != nil {
 		return err

@@ -89,6 +89,10 @@ func (b *BacalhauConfig) Create(ctx context.Context, o *Observation) error {
 
 // Update implements Resource: the file is re-read, the block set.
 func (b *BacalhauConfig) Update(context.Context, *Observation, []FieldDiff) error {
+	return withFileLock(b.path, b.updateLocked)
+}
+
+func (b *BacalhauConfig) updateLocked() error {
 	data, _, err := localfile.ReadFileIfExists(b.path)
 	if err != nil {
 		return fmt.Errorf("reading %s: %w", b.path, err)
@@ -107,6 +111,10 @@ func (b *BacalhauConfig) DestroyDescription(*Observation) string {
 
 // Delete implements Resource.
 func (b *BacalhauConfig) Delete(context.Context, *Observation) error {
+	return withFileLock(b.path, b.deleteLocked)
+}
+
+func (b *BacalhauConfig) deleteLocked() error {
 	data, ok, err := localfile.ReadFileIfExists(b.path)
 	if err != nil || !ok {
 		return err

@@ -259,6 +259,10 @@ func (k *IAMAccessKey) createKey(ctx context.Context) error {
 // of the file byte for byte: aws_access_key_id is the key id and
 // aws_secret_access_key the secret (the Semaphore guide swaps them).
 func (k *IAMAccessKey) writeProfile(id, secret string) error {
+	return withFileLock(k.path, func() error { return k.writeProfileLocked(id, secret) })
+}
+
+func (k *IAMAccessKey) writeProfileLocked(id, secret string) error {
 	f, err := readINI(k.path)
 	if err != nil {
 		return err
@@ -312,14 +316,16 @@ func (k *IAMAccessKey) Delete(ctx context.Context, o *Observation) error {
 			return err
 		}
 	}
-	f, err := readINI(k.path)
-	if err != nil {
-		return err
-	}
-	if sectionOwner(f, k.profile) != k.stack || !f.RemoveSection(k.profile) {
-		return nil
-	}
-	return writeINI(k.path, f)
+	return withFileLock(k.path, func() error {
+		f, err := readINI(k.path)
+		if err != nil {
+			return err
+		}
+		if sectionOwner(f, k.profile) != k.stack || !f.RemoveSection(k.profile) {
+			return nil
+		}
+		return writeINI(k.path, f)
+	})
 }
 
 // DestroyDescription implements destroyDescriber.

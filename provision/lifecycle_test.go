@@ -440,3 +440,33 @@ func TestLifecycleAndVersioningDrift(t *testing.T) {
 		t.Errorf("after repair: %v %v", err, allDiffs(p))
 	}
 }
+
+// TestTwoUsersShareTheFiles: two access entries write their profiles to
+// the same credentials and config files concurrently; neither edit may be
+// lost (each file's read-modify-write is serialised).
+func TestTwoUsersShareTheFiles(t *testing.T) {
+	e := newTestEnv(t)
+	writeFile(t, filepath.Join(e.dir, "two.yaml"), `version: 1
+stack: two
+region: us-east-1
+bucket: {name: shared-bucket}
+access:
+  - {name: one, grant: cache, prefix: one, user: one, write: {aws_profile: one}}
+  - {name: two, grant: cache, prefix: two, user: two, write: {aws_profile: two}}
+  - {name: three, grant: publisher, prefix: three, user: three, write: {aws_profile: three}}
+`)
+	s, err := LoadSpec(filepath.Join(e.dir, "two.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.apply(s, ModeApply, runOpts{})
+	creds, config := readFile(t, e.files.Credentials), readFile(t, e.files.Config)
+	for _, p := range []string{"one", "two", "three"} {
+		if !strings.Contains(creds, "["+p+"]") || !strings.Contains(config, "[profile "+p+"]") {
+			t.Errorf("profile %s lost:\n%s\n%s", p, redact(creds), config)
+		}
+	}
+	if p, err := e.plan(s, ModeApply, runOpts{}); err != nil || p.HasChanges() {
+		t.Errorf("second plan: %v %v", err, allDiffs(p))
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/awsboot/awsboot/provision/mototest"
+	"github.com/awsboot/awsboot/provision/versitytest"
 )
 
 // moto is the emulator shared by this package's integration tests; each
@@ -24,6 +25,11 @@ func TestMain(m *testing.M) {
 }
 
 func testMain(m *testing.M) int {
+	// The gateway binary is cached under the real home, which is about to
+	// be replaced.
+	if os.Getenv("AWSBOOT_VERSITYGW") == "" {
+		os.Setenv("AWSBOOT_VERSITYGW", versitytest.CachePath())
+	}
 	// Point every SDK default at the emulator and away from the
 	// developer's own AWS configuration.
 	home, err := os.MkdirTemp("", "awsboot-test-home-")

@@ -54,11 +54,17 @@ func RenderText(w io.Writer, p *Plan) {
 	fmt.Fprintf(w, "\nPlan: %d to add, %d to change, %d to destroy.\n", add, change, destroy)
 }
 
+// writeKept shows an unchanged resource only when there is something to
+// say about it: why it is kept, or a note (a setting the service skips).
 func writeKept(w io.Writer, c Change) {
-	if c.Reason == "" {
-		return
+	if c.Reason != "" {
+		fmt.Fprintf(w, "\n  # %s is left as it is: %s\n", c.Addr, c.Reason)
+	} else if len(c.Notes) > 0 {
+		fmt.Fprintf(w, "\n  # %s is unchanged\n", c.Addr)
 	}
-	fmt.Fprintf(w, "\n  # %s is left as it is: %s\n", c.Addr, c.Reason)
+	for _, n := range c.Notes {
+		fmt.Fprintf(w, "  # note: %s\n", n)
+	}
 }
 
 func verb(a Action) string {

@@ -125,6 +125,10 @@ func (r *SemaphoreAgentConfig) Create(ctx context.Context, o *Observation) error
 // have changed since the plan. A new file is 0600 since an agent config
 // holds the agent's registration token; an existing one keeps its mode.
 func (r *SemaphoreAgentConfig) Update(context.Context, *Observation, []FieldDiff) error {
+	return withFileLock(r.path, r.updateLocked)
+}
+
+func (r *SemaphoreAgentConfig) updateLocked() error {
 	data, _, err := localfile.ReadFileIfExists(r.path)
 	if err != nil {
 		return fmt.Errorf("reading %s: %w", r.path, err)
@@ -139,6 +143,10 @@ func (r *SemaphoreAgentConfig) Update(context.Context, *Observation, []FieldDiff
 // Delete implements Resource: it removes only the entries awsboot wrote
 // (those whose values are still this stack's).
 func (r *SemaphoreAgentConfig) Delete(context.Context, *Observation) error {
+	return withFileLock(r.path, r.deleteLocked)
+}
+
+func (r *SemaphoreAgentConfig) deleteLocked() error {
 	data, ok, err := localfile.ReadFileIfExists(r.path)
 	if err != nil || !ok {
 		return err

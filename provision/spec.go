@@ -234,7 +234,7 @@ func (s *Spec) applyDefaults() {
 		if a.Role != "" && a.MaxSession == "" {
 			a.MaxSession = "1h"
 		}
-		if (a.Write.BacalhauConfig != "" || a.Write.BacalhauFlags != "") && a.PresignExpiry == "" {
+		if a.Grant == "publisher" && a.PresignExpiry == "" {
 			a.PresignExpiry = "1h"
 		}
 		if a.OIDC != nil {
@@ -680,15 +680,16 @@ func (v *validator) validateAccess(s *Spec) {
 		dup("github_workflow", s.Path(a.Write.GitHubWorkflow), i, p("write", "github_workflow"))
 		dup("bacalhau_config", s.Path(a.Write.BacalhauConfig), i, p("write", "bacalhau_config"))
 		dup("bacalhau_flags", s.Path(a.Write.BacalhauFlags), i, p("write", "bacalhau_flags"))
-		if a.Write.BacalhauConfig != "" || a.Write.BacalhauFlags != "" {
-			if a.Grant != "publisher" {
-				v.errorf(p("grant"), "write.bacalhau_config and write.bacalhau_flags configure Bacalhau's S3 managed publisher: use grant: publisher")
-			}
+		if (a.Write.BacalhauConfig != "" || a.Write.BacalhauFlags != "") && a.Grant != "publisher" {
+			v.errorf(p("grant"), "write.bacalhau_config and write.bacalhau_flags configure Bacalhau's S3 managed publisher: use grant: publisher")
+		}
+		switch {
+		case a.Grant == "publisher":
 			if d, err := time.ParseDuration(a.PresignExpiry); err != nil || d <= 0 || d > 7*24*time.Hour {
 				v.errorf(p("presign_expiry"), "%q: use a duration up to 168h (presigned URLs last at most 7 days), like 1h", a.PresignExpiry)
 			}
-		} else if a.PresignExpiry != "" {
-			v.errorf(p("presign_expiry"), "only applies with write.bacalhau_config or write.bacalhau_flags")
+		case a.PresignExpiry != "":
+			v.errorf(p("presign_expiry"), "only applies to grant publisher (how long its presigned result URLs last)")
 		}
 		if a.Role != "" && a.Write.SemaphoreAgent != "" {
 			v.errorf(p("write", "semaphore_agent"), "is for user access (an agent with a stored key); with role, use write.semaphore_pipeline")
