@@ -24,12 +24,19 @@ type S3Bucket struct {
 	tags       map[string]string
 	versioning *bool
 	rules      []lifecycleRule
+	ownership  string
 	deleteData bool
 }
 
 // NewS3Bucket returns the bucket resource for a spec.
 func NewS3Bucket(c *Clients, s *Spec, deleteData bool) *S3Bucket {
-	b := &S3Bucket{c: c, stack: s.Stack, name: s.Bucket.Name, region: c.Region, tags: s.Bucket.Tags, versioning: s.Bucket.Versioning, deleteData: deleteData}
+	b := &S3Bucket{c: c, stack: s.Stack, name: s.Bucket.Name, region: c.Region, tags: s.Bucket.Tags, versioning: s.Bucket.Versioning,
+		ownership: ownershipValues[s.Bucket.ObjectOwnership], deleteData: deleteData}
+	if s.Bucket.Replication != nil {
+		// Replication needs versioning on the source.
+		on := true
+		b.versioning = &on
+	}
 	if n := *s.Bucket.AbortIncompleteMultipartDays; n > 0 {
 		b.rules = append(b.rules, lifecycleRule{id: abortRuleID, abortDays: int32(n)})
 	}
@@ -83,6 +90,7 @@ type bucketState struct {
 	sse        string
 	versioning string // Enabled, Suspended or "" (never enabled)
 	rules      map[string]string
+	ownership  string
 	hasData    bool
 	// unsupported are settings an S3-compatible service does not
 	// implement; they are skipped, and the plan names them.
@@ -95,6 +103,7 @@ const (
 	settingEncryption = "encryption"
 	settingVersioning = "versioning"
 	settingLifecycle  = "lifecycle"
+	settingOwnership  = "object_ownership"
 )
 
 // notImplemented reports a service answering that it lacks an API.
@@ -200,6 +209,17 @@ func (b *S3Bucket) Read(ctx context.Context) (*Observation, error) {
 		return nil, fmt.Errorf("reading versioning of bucket %q: %w", b.name, err)
 	}
 
+	own, err := b.c.S3.GetBucketOwnershipControls(ctx, &s3.GetBucketOwnershipControlsInput{Bucket: aws.String(b.name)})
+	switch {
+	case err == nil && own.OwnershipControls != nil && len(own.OwnershipControls.Rules) > 0:
+		st.ownership = string(own.OwnershipControls.Rules[0].ObjectOwnership)
+	case err == nil, errorCode(err) == "OwnershipControlsNotFoundError":
+	case b.skippable(err):
+		st.unsupported[settingOwnership] = true
+	default:
+		return nil, fmt.Errorf("reading object ownership of bucket %q: %w", b.name, err)
+	}
+
 	st.rules = map[string]string{}
 	lc, err := b.c.S3.GetBucketLifecycleConfiguration(ctx, &s3.GetBucketLifecycleConfigurationInput{Bucket: aws.String(b.name)})
 	switch {
@@ -220,7 +240,7 @@ func (b *S3Bucket) Read(ctx context.Context) (*Observation, error) {
 	st.hasData = len(vers.Versions) > 0 || len(vers.DeleteMarkers) > 0
 
 	o := &Observation{Exists: true, Owner: st.tags[StackTag], Data: st}
-	for _, name := range []string{settingPAB, settingEncryption, settingVersioning, settingLifecycle} {
+	for _, name := range []string{settingPAB, settingEncryption, settingOwnership, settingVersioning, settingLifecycle} {
 		if st.unsupported[name] {
 			o.Notes = append(o.Notes, fmt.Sprintf("skipped: %s (this S3-compatible service does not implement it)", name))
 		}
@@ -254,7 +274,8 @@ func (b *S3Bucket) Diff(o *Observation) ([]FieldDiff, error) {
 			"public_access_block.ignore_public_acls", "true",
 			"public_access_block.block_public_policy", "true",
 			"public_access_block.restrict_public_buckets", "true",
-			"encryption.sse_algorithm", sseS3)...)
+			"encryption.sse_algorithm", sseS3,
+			"object_ownership", b.ownership)...)
 		for _, k := range sortedKeys(desired) {
 			d = append(d, FieldDiff{Path: "tags." + k, After: desired[k]})
 		}
@@ -279,6 +300,14 @@ func (b *S3Bucket) Diff(o *Observation) ([]FieldDiff, error) {
 	}
 	if !st.unsupported[settingEncryption] {
 		d = diffField(d, "encryption.sse_algorithm", st.sse, sseS3)
+	}
+	if !st.unsupported[settingOwnership] {
+		// A bucket without ownership controls behaves as ObjectWriter.
+		cur := st.ownership
+		if cur == "" {
+			cur = "ObjectWriter"
+		}
+		d = diffField(d, "object_ownership", cur, b.ownership)
 	}
 	for _, k := range sortedKeys(desired) {
 		d = diffField(d, "tags."+k, st.tags[k], desired[k])
@@ -349,6 +378,18 @@ func observedRule(r s3types.LifecycleRule) lifecycleRule {
 		out.abortDays = aws.ToInt32(r.AbortIncompleteMultipartUpload.DaysAfterInitiation)
 	}
 	return out
+}
+
+// putOwnership sets object ownership; BucketOwnerEnforced disables ACLs,
+// so every object belongs to the bucket owner whoever uploads it: the fix
+// for cross-account uploads that nobody in the bucket's account can read.
+func (b *S3Bucket) putOwnership(ctx context.Context) error {
+	_, err := b.c.S3.PutBucketOwnershipControls(ctx, &s3.PutBucketOwnershipControlsInput{Bucket: aws.String(b.name),
+		OwnershipControls: &s3types.OwnershipControls{Rules: []s3types.OwnershipControlsRule{{ObjectOwnership: s3types.ObjectOwnership(b.ownership)}}}})
+	if err != nil {
+		return fmt.Errorf("setting object ownership of bucket %q: %w", b.name, err)
+	}
+	return nil
 }
 
 func (b *S3Bucket) putVersioning(ctx context.Context) error {
@@ -445,6 +486,9 @@ func (b *S3Bucket) Create(ctx context.Context, _ *Observation) error {
 	if err := b.putEncryption(ctx); err != nil && !b.skippable(err) {
 		return err
 	}
+	if err := b.putOwnership(ctx); err != nil && !b.skippable(err) {
+		return err
+	}
 	if b.versioning != nil && *b.versioning {
 		if err := b.putVersioning(ctx); err != nil && !b.skippable(err) {
 			return err
@@ -474,6 +518,11 @@ func (b *S3Bucket) Update(ctx context.Context, o *Observation, diffs []FieldDiff
 	}
 	if hasPath(diffs, "encryption") {
 		if err := b.putEncryption(ctx); err != nil {
+			return err
+		}
+	}
+	if hasPath(diffs, "object_ownership") {
+		if err := b.putOwnership(ctx); err != nil {
 			return err
 		}
 	}

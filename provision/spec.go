@@ -58,6 +58,44 @@ type Bucket struct {
 	AbortIncompleteMultipartDays *int `yaml:"abort_incomplete_multipart_days"`
 	// Lifecycle are expiry rules, one per key prefix.
 	Lifecycle []LifecycleRule `yaml:"lifecycle"`
+	// ObjectOwnership is bucket-owner-enforced (the default: ACLs off, the
+	// bucket owner owns every object), bucket-owner-preferred or
+	// object-writer.
+	ObjectOwnership string `yaml:"object_ownership"`
+	// Writers are principals of other accounts that may upload.
+	Writers []Writer `yaml:"writers"`
+	// CDN lets one CloudFront distribution read the objects.
+	CDN *CDN `yaml:"cdn"`
+	// Replication copies new objects into another bucket.
+	Replication *Replication `yaml:"replication"`
+}
+
+// Writer is a principal (an account root or a role ARN) that may put
+// objects under Prefix.
+type Writer struct {
+	Principal string `yaml:"principal"`
+	Prefix    string `yaml:"prefix"`
+}
+
+// CDN is the CloudFront distribution that reads the bucket, through Origin
+// Access Control (service principal + AWS:SourceArn) or, only when asked,
+// a legacy Origin Access Identity.
+type CDN struct {
+	CloudFrontDistributionARN string `yaml:"cloudfront_distribution_arn"`
+	LegacyOAIID               string `yaml:"legacy_oai_id"`
+}
+
+// Replication replicates new objects into a bucket, possibly of another
+// account, optionally handing their ownership to that bucket's owner.
+type Replication struct {
+	Destination        string `yaml:"destination"`
+	DestinationAccount string `yaml:"destination_account"`
+	OwnerOverride      bool   `yaml:"owner_override"`
+	// Role is the replication role's name (default <bucket>-replication).
+	Role string `yaml:"role"`
+	// DestinationPolicyFile receives the statement the destination
+	// bucket's owner must add to their bucket policy.
+	DestinationPolicyFile string `yaml:"destination_policy_file"`
 }
 
 // LifecycleRule expires objects under a prefix. Prefix is required: a rule
@@ -209,6 +247,12 @@ func (s *Spec) applyDefaults() {
 	}
 	if s.PolicyStyle == "" {
 		s.PolicyStyle = "auto"
+	}
+	if s.Bucket.ObjectOwnership == "" {
+		s.Bucket.ObjectOwnership = "bucket-owner-enforced"
+	}
+	if r := s.Bucket.Replication; r != nil && r.Role == "" {
+		r.Role = s.Bucket.Name + "-replication"
 	}
 	if s.Bucket.AbortIncompleteMultipartDays == nil {
 		one := 1
@@ -565,6 +609,7 @@ func (v *validator) validateBucket(s *Spec) {
 			v.errorf(p("id"), "%q is the rule awsboot manages from abort_incomplete_multipart_days", r.ID)
 		}
 	}
+	v.validateDelivery(s)
 	for _, k := range sortedKeys(b.Tags) {
 		val := b.Tags[k]
 		p := []any{"bucket", "tags", k}
