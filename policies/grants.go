@@ -115,10 +115,13 @@ func Cache(s Scope) Document {
 // bucketActions are the S3 actions in awsboot's grants that apply to the
 // bucket ARN; every other s3 action applies to object ARNs.
 var bucketActions = map[string]bool{
-	"s3:listbucket":                 true,
-	"s3:listbucketversions":         true,
-	"s3:getbucketlocation":          true,
-	"s3:listbucketmultipartuploads": true,
+	"s3:listbucket":                  true,
+	"s3:listbucketversions":          true,
+	"s3:getbucketlocation":           true,
+	"s3:listbucketmultipartuploads":  true,
+	"s3:getreplicationconfiguration": true,
+	"s3:getbucketversioning":         true,
+	"s3:putbucketversioning":         true,
 }
 
 // Lint reports every way a document breaks awsboot's least-privilege rules:

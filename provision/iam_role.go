@@ -58,8 +58,19 @@ type roleState struct {
 // Addr implements Resource.
 func (r *IAMRole) Addr() Address { return Addr("iam_role", r.name) }
 
+// NewServiceRole returns a role an AWS service assumes (S3 replication),
+// with trust given as is and its permissions in one inline policy.
+func NewServiceRole(c *Clients, s *Spec, name string, trust policies.Document, inline string) *IAMRole {
+	return &IAMRole{c: c, stack: s.Stack, name: name, trust: trust, maxSession: 3600, inline: inline}
+}
+
 // DependsOn implements Resource.
-func (r *IAMRole) DependsOn() []Address { return []Address{r.provider} }
+func (r *IAMRole) DependsOn() []Address {
+	if r.provider == "" {
+		return nil
+	}
+	return []Address{r.provider}
+}
 
 // Describe names the role in messages.
 func (r *IAMRole) Describe() string { return fmt.Sprintf("IAM role %q", r.name) }

@@ -19,7 +19,10 @@ type LocalFile struct {
 	path   string
 	stack  string
 	render func(marker string) (string, error)
-	after  []Address
+	// owned, when set, recognises awsboot's content in a format that has
+	// no comments (JSON) instead of the first-line marker.
+	owned func(content string) bool
+	after []Address
 }
 
 // NewLocalFile returns a file resource whose content render makes, given
@@ -56,9 +59,12 @@ func (f *LocalFile) Read(context.Context) (*Observation, error) {
 	if !ok {
 		return &Observation{}, nil
 	}
-	first, _, _ := strings.Cut(string(data), "\n")
 	owner := ""
-	if strings.HasPrefix(first, markerPrefix) {
+	if f.owned != nil {
+		if f.owned(string(data)) {
+			owner = f.stack
+		}
+	} else if first, _, _ := strings.Cut(string(data), "\n"); strings.HasPrefix(first, markerPrefix) {
 		owner = strings.TrimSpace(strings.TrimPrefix(first, markerPrefix))
 	}
 	return &Observation{Exists: true, Owner: owner, Data: string(data)}, nil

@@ -35,6 +35,16 @@ type BuildOptions struct {
 func BuildGraph(ctx context.Context, c *Clients, s *Spec, o BuildOptions) (*Graph, error) {
 	bucket := NewS3Bucket(c, s, o.DeleteData)
 	resources := []Resource{bucket}
+	bp, err := NewS3BucketPolicy(c, s, bucket.Addr())
+	if err != nil {
+		return nil, err
+	}
+	if bp != nil {
+		resources = append(resources, bp)
+	}
+	if s.Bucket.Replication != nil {
+		resources = append(resources, replicationResources(c, s, bucket)...)
+	}
 	providers := map[string]*OIDCProvider{}
 	for _, a := range s.Access {
 		if a.OIDC == nil {
