@@ -84,12 +84,13 @@ type AWSProfile struct {
 	// whose key lives in the credentials file.
 	roleARN   string
 	tokenFile string
+	pathStyle bool
 }
 
 // NewAWSProfile returns the config-file profile for an access entry;
 // after lists what must exist before the profile is useful.
 func NewAWSProfile(c *Clients, s *Spec, a Access, files AWSFiles, after ...Address) *AWSProfile {
-	return &AWSProfile{stack: s.Stack, profile: a.Write.AWSProfile, region: c.Region, endpoint: c.Endpoint, path: files.Config, after: after}
+	return &AWSProfile{stack: s.Stack, profile: a.Write.AWSProfile, region: c.Region, endpoint: c.Endpoint, path: files.Config, after: after, pathStyle: c.pathStyle && c.Endpoint != ""}
 }
 
 func (p *AWSProfile) section() string { return localfile.ConfigSectionName(p.profile) }
@@ -144,7 +145,7 @@ func (p *AWSProfile) Diff(o *Observation) ([]FieldDiff, error) {
 		for _, kv := range p.desired() {
 			d = append(d, FieldDiff{Path: kv[0], After: kv[1]})
 		}
-		if p.endpoint != "" {
+		if p.pathStyle {
 			d = append(d, FieldDiff{Path: "s3.addressing_style", After: "path"})
 		}
 		return d, nil
@@ -156,7 +157,7 @@ func (p *AWSProfile) Diff(o *Observation) ([]FieldDiff, error) {
 		v, _ := f.Get(p.section(), kv[0])
 		d = diffField(d, kv[0], v, kv[1])
 	}
-	if p.endpoint != "" {
+	if p.pathStyle {
 		v, _ := f.GetNested(p.section(), "s3", "addressing_style")
 		d = diffField(d, "s3.addressing_style", v, "path")
 	}
@@ -188,7 +189,7 @@ func (p *AWSProfile) writeLocked() error {
 	for _, kv := range p.desired() {
 		f.Set(p.section(), kv[0], kv[1])
 	}
-	if p.endpoint != "" {
+	if p.pathStyle {
 		f.SetNested(p.section(), "s3", "addressing_style", "path")
 	}
 	return writeINI(p.path, f)

@@ -127,6 +127,8 @@ type Clients struct {
 	// Endpoint is the custom S3 endpoint, "" for AWS. It is what the
 	// written profiles record.
 	Endpoint string
+	// pathStyle is the bucket addressing every S3 client uses.
+	pathStyle bool
 	// iamEndpoint is a custom IAM and STS endpoint when the service serves
 	// them apart from S3 (Versity's gateway does).
 	iamEndpoint string
@@ -215,6 +217,7 @@ func Connect(ctx context.Context, o ConnectOptions) (*Clients, error) {
 		Region:      cfg.Region,
 		Endpoint:    endpoint,
 		iamEndpoint: o.IAMEndpoint,
+		pathStyle:   pathStyle,
 		Calls:       counter,
 		base:        cfg,
 	}

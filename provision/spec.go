@@ -725,6 +725,13 @@ func (v *validator) validateAccess(s *Spec) {
 		dup("github_workflow", s.Path(a.Write.GitHubWorkflow), i, p("write", "github_workflow"))
 		dup("bacalhau_config", s.Path(a.Write.BacalhauConfig), i, p("write", "bacalhau_config"))
 		dup("bacalhau_flags", s.Path(a.Write.BacalhauFlags), i, p("write", "bacalhau_flags"))
+		if a.Role != "" {
+			for _, f := range []struct{ name, val string }{{"bacalhau_config", a.Write.BacalhauConfig}, {"bacalhau_flags", a.Write.BacalhauFlags}} {
+				if f.val != "" {
+					v.errorf(p("write", f.name), "is for user access: Bacalhau's orchestrator reads a key from the default credential chain, not an OIDC token")
+				}
+			}
+		}
 		if (a.Write.BacalhauConfig != "" || a.Write.BacalhauFlags != "") && a.Grant != "publisher" {
 			v.errorf(p("grant"), "write.bacalhau_config and write.bacalhau_flags configure Bacalhau's S3 managed publisher: use grant: publisher")
 		}

@@ -57,7 +57,7 @@ func Verify(ctx context.Context, c *Clients, s *Spec, files AWSFiles) ([]Check, 
 		}
 		v.s3 = s3.NewFromConfig(c.base, func(o *s3.Options) {
 			o.Credentials = creds
-			o.UsePathStyle = c.Endpoint != ""
+			o.UsePathStyle = c.pathStyle
 			// S3-compatible services often send no checksum; the SDK
 			// would log that on every GetObject.
 			o.DisableLogOutputChecksumValidationSkipped = true
@@ -73,7 +73,7 @@ func Verify(ctx context.Context, c *Clients, s *Spec, files AWSFiles) ([]Check, 
 func enforcesIAM(ctx context.Context, c *Clients, bucket string) (bool, error) {
 	cl := s3.NewFromConfig(c.base, func(o *s3.Options) {
 		o.Credentials = aws.NewCredentialsCache(staticCreds{id: "AKIAAWSBOOTVERIFY000", secret: "awsboot-verify-not-a-secret"})
-		o.UsePathStyle = c.Endpoint != ""
+		o.UsePathStyle = c.pathStyle
 		o.RetryMaxAttempts = 1
 	})
 	_, err := cl.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(bucket), MaxKeys: aws.Int32(1)})
@@ -116,7 +116,7 @@ func (v *verifier) credentials(ctx context.Context, files AWSFiles) (aws.Credent
 		return nil, "role access: a pipeline's OIDC token is needed; set write.web_identity_token_file to verify from a runner that has one"
 	}
 	role := fmt.Sprintf("arn:%s:iam::%s:role/%s", v.c.Partition(), v.c.AccountID, a.Role)
-	p := stscreds.NewWebIdentityRoleProvider(sts.NewFromConfig(v.c.base), role, stscreds.IdentityTokenFile(v.s.Path(a.Write.WebIdentityTokenFile)),
+	p := stscreds.NewWebIdentityRoleProvider(sts.NewFromConfig(v.c.base, v.c.stsOptions), role, stscreds.IdentityTokenFile(v.s.Path(a.Write.WebIdentityTokenFile)),
 		func(o *stscreds.WebIdentityRoleOptions) { o.RoleSessionName = "awsboot-verify" })
 	if _, err := p.Retrieve(ctx); err != nil {
 		return nil, fmt.Sprintf("assuming %s with the token file failed: %v", role, err)

@@ -127,6 +127,18 @@ func newApp(e env) *cli.App {
 				Action: func(c *cli.Context) error { return verifyCommand(c.Context, e, optionsFrom(c, provision.ModeApply)) },
 			},
 			{
+				Name:  "explain",
+				Usage: "say in plain words who can do what on the bucket (from the policies awsboot writes; no AWS call)",
+				Flags: []cli.Flag{&cli.StringFlag{Name: flagFile, Aliases: []string{"f"}, Value: "awsboot.yaml", Usage: "the spec file"}},
+				Action: func(c *cli.Context) error {
+					s, err := provision.LoadSpec(c.String(flagFile))
+					if err != nil {
+						return specExit(err)
+					}
+					return provision.Explain(e.stdout, s)
+				},
+			},
+			{
 				Name:  "validate",
 				Usage: "check the spec without calling AWS",
 				Flags: []cli.Flag{&cli.StringFlag{Name: flagFile, Aliases: []string{"f"}, Value: "awsboot.yaml", Usage: "the spec file"}},
