@@ -28,12 +28,12 @@ func Explain(w io.Writer, s *Spec) error {
 	fmt.Fprintln(w)
 
 	var lines []string
-	bp, err := NewS3BucketPolicy(&Clients{}, s, "")
+	doc, _, err := bucketPolicyDocument(s)
 	if err != nil {
 		return err
 	}
-	if bp != nil {
-		for _, st := range bp.doc.Statement {
+	if doc != nil {
+		for _, st := range doc.Statement {
 			who := principalWords(st)
 			lines = append(lines, fmt.Sprintf("%s%s can %s.", strings.ToUpper(who[:1]), who[1:], statementWords(st)))
 		}

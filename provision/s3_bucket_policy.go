@@ -27,31 +27,43 @@ type S3BucketPolicy struct {
 // NewS3BucketPolicy returns the policy resource, nil when the spec grants
 // nothing through the bucket policy.
 func NewS3BucketPolicy(c *Clients, s *Spec, bucket Address) (*S3BucketPolicy, error) {
+	doc, notes, err := bucketPolicyDocument(s)
+	if err != nil || doc == nil {
+		return nil, err
+	}
+	return &S3BucketPolicy{c: c, stack: s.Stack, bucket: s.Bucket.Name, after: bucket, doc: *doc, notes: notes}, nil
+}
+
+// bucketPolicyDocument builds the bucket policy from the spec's writers
+// and CDN (nil when there is nothing to grant), with the notes the plan
+// shows about it.
+func bucketPolicyDocument(s *Spec) (*policies.Document, []string, error) {
 	b := s.Bucket
-	p := &S3BucketPolicy{c: c, stack: s.Stack, bucket: b.Name, after: bucket, doc: policies.Document{Version: policies.Version}}
+	doc := policies.Document{Version: policies.Version}
+	var notes []string
 	enforced := b.ObjectOwnership == "bucket-owner-enforced"
 	for i, w := range b.Writers {
-		p.doc.Statement = append(p.doc.Statement, policies.Writer(i+1, b.Name, w.Principal, w.Prefix, !enforced))
+		doc.Statement = append(doc.Statement, policies.Writer(i+1, b.Name, w.Principal, w.Prefix, !enforced))
 	}
 	if len(b.Writers) > 0 && !enforced {
-		p.notes = append(p.notes, "object_ownership is not bucket-owner-enforced, so writers must upload with the bucket-owner-full-control ACL "+
+		notes = append(notes, "object_ownership is not bucket-owner-enforced, so writers must upload with the bucket-owner-full-control ACL "+
 			"(the policy refuses other uploads): otherwise the objects would belong to the writer's account and nobody here could read them")
 	}
 	if cdn := b.CDN; cdn != nil {
 		if cdn.CloudFrontDistributionARN != "" {
-			p.doc.Statement = append(p.doc.Statement, policies.CloudFrontOAC(b.Name, cdn.CloudFrontDistributionARN))
+			doc.Statement = append(doc.Statement, policies.CloudFrontOAC(b.Name, cdn.CloudFrontDistributionARN))
 		}
 		if cdn.LegacyOAIID != "" {
-			p.doc.Statement = append(p.doc.Statement, policies.CloudFrontOAI(b.Name, cdn.LegacyOAIID))
+			doc.Statement = append(doc.Statement, policies.CloudFrontOAI(b.Name, cdn.LegacyOAIID))
 		}
 	}
-	if len(p.doc.Statement) == 0 {
-		return nil, nil
+	if len(doc.Statement) == 0 {
+		return nil, nil, nil
 	}
-	if errs := policies.Lint(p.doc); len(errs) > 0 {
-		return nil, fmt.Errorf("the bucket policy fails the least-privilege checks: %v", errs)
+	if errs := policies.Lint(doc); len(errs) > 0 {
+		return nil, nil, fmt.Errorf("the bucket policy fails the least-privilege checks: %v", errs)
 	}
-	return p, nil
+	return &doc, notes, nil
 }
 
 // Document is the bucket policy awsboot wants.
