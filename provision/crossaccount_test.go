@@ -214,3 +214,37 @@ func TestCrossAccountUpload(t *testing.T) {
 		})
 	}
 }
+
+// TestRemovedWritersLoseAccess: when the spec no longer lists writers or a
+// CDN, the awsboot bucket policy is deleted, so nobody keeps access the
+// spec stopped giving; a policy awsboot did not write is left alone.
+func TestRemovedWritersLoseAccess(t *testing.T) {
+	e := newTestEnv(t)
+	writeFile(t, filepath.Join(e.dir, "uploads.yaml"), strings.Replace(uploadSpec, "%OWNERSHIP%", "bucket-owner-enforced", 1))
+	with, err := LoadSpec(filepath.Join(e.dir, "uploads.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.apply(with, ModeApply, runOpts{})
+	without := strings.Replace(strings.Replace(uploadSpec, "%OWNERSHIP%", "bucket-owner-enforced", 1),
+		"  writers:\n    - {principal: \"arn:aws:iam::111122223333:root\", prefix: assets/}\n", "", 1)
+	writeFile(t, filepath.Join(e.dir, "uploads.yaml"), without)
+	s, err := LoadSpec(filepath.Join(e.dir, "uploads.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := e.apply(s, ModeApply, runOpts{})
+	if diff := cmp.Diff([]string{"s3_bucket_policy.shared-artifacts document"}, allDiffs(p)); diff != "" {
+		t.Fatalf("(-want +got):\n%s", diff)
+	}
+	if _, err := e.s3().GetBucketPolicy(e.ctx, &s3.GetBucketPolicyInput{Bucket: aws.String("shared-artifacts")}); errorCode(err) != "NoSuchBucketPolicy" {
+		t.Errorf("the bucket policy is still there: %v", err)
+	}
+	foreign := `{"Version":"2012-10-17","Statement":[{"Sid":"Theirs","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::999999999999:root"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::shared-artifacts/*"}]}`
+	if _, err := e.s3().PutBucketPolicy(e.ctx, &s3.PutBucketPolicyInput{Bucket: aws.String("shared-artifacts"), Policy: aws.String(foreign)}); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := e.plan(s, ModeApply, runOpts{}); err != nil || p.HasChanges() {
+		t.Errorf("a policy awsboot did not write is touched: %v %v", err, allDiffs(p))
+	}
+}

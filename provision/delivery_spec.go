@@ -31,7 +31,7 @@ func (v *validator) validateDelivery(s *Spec) {
 		}
 		if w.Prefix == "" {
 			v.errorf(p("prefix"), "is required: the key prefix the writer may upload under (a writer of the whole bucket is almost never wanted)")
-		} else if strings.HasPrefix(w.Prefix, "/") || strings.ContainsAny(w.Prefix, "*?") {
+		} else if strings.HasPrefix(w.Prefix, "/") || strings.ContainsAny(w.Prefix, "*?") || strings.Contains(w.Prefix, "//") {
 			v.errorf(p("prefix"), "%q: write a key prefix like assets/ (no leading slash, no wildcards)", w.Prefix)
 		}
 	}

@@ -34,7 +34,12 @@ func (f *fakeResource) DependsOn() []Address { return f.deps }
 func (f *fakeResource) Read(context.Context) (*Observation, error) {
 	return &Observation{Exists: f.exists, Owner: f.owner}, nil
 }
-func (f *fakeResource) Diff(*Observation) ([]FieldDiff, error) { return f.diffs, nil }
+func (f *fakeResource) Diff(o *Observation) ([]FieldDiff, error) {
+	if !o.Exists && len(f.diffs) == 0 {
+		return createFields("name", string(f.addr)), nil
+	}
+	return f.diffs, nil
+}
 func (f *fakeResource) Create(context.Context, *Observation) error {
 	f.log.add("create " + string(f.addr))
 	return f.fail

@@ -10,13 +10,19 @@ import (
 )
 
 // Explain writes, in plain words, who can do what on the stack's bucket.
-// Every sentence is generated from the policy documents awsboot writes
-// (the grants, the bucket policy, the trust policies), not from the spec's
-// wording, so a reviewer reads what AWS will enforce. It needs no AWS call.
+// What each principal may do is generated from the policy documents
+// awsboot writes (the grants and the bucket policy), so a reviewer reads
+// what AWS will enforce; who may assume a role and where replication goes
+// come from the spec's oidc and replication fields, which the trust policy
+// and replication rule are built from. It needs no AWS call.
 func Explain(w io.Writer, s *Spec) error {
 	b := s.Bucket
 	fmt.Fprintf(w, "Who can do what on S3 bucket %s (stack %s)\n\n", b.Name, s.Stack)
-	fmt.Fprintln(w, "- Nobody outside the list below: public access is blocked (all four settings), so no policy or ACL can make an object public.")
+	if s.Endpoint != "" {
+		fmt.Fprintln(w, "- Public access block: requested, but this S3-compatible service may not implement it (the plan names every setting it skips).")
+	} else {
+		fmt.Fprintln(w, "- Nobody outside the list below: public access is blocked (all four settings), so no policy or ACL can make an object public.")
+	}
 	switch b.ObjectOwnership {
 	case "bucket-owner-enforced":
 		fmt.Fprintln(w, "- Every object belongs to this bucket's account, whoever uploads it: ACLs are disabled (object ownership: bucket owner enforced).")

@@ -26,6 +26,7 @@ type IAMRole struct {
 	policyARN  string
 	provider   Address
 	inline     string
+	purpose    string
 }
 
 // NewIAMRole returns the role resource for an access entry.
@@ -61,7 +62,14 @@ func (r *IAMRole) Addr() Address { return Addr("iam_role", r.name) }
 // NewServiceRole returns a role an AWS service assumes (S3 replication),
 // with trust given as is and its permissions in one inline policy.
 func NewServiceRole(c *Clients, s *Spec, name string, trust policies.Document, inline string) *IAMRole {
-	return &IAMRole{c: c, stack: s.Stack, name: name, trust: trust, maxSession: 3600, inline: inline}
+	return &IAMRole{c: c, stack: s.Stack, name: name, trust: trust, maxSession: 3600, inline: inline, purpose: "assumed by S3 to replicate objects"}
+}
+
+func (r *IAMRole) purposeWords() string {
+	if r.purpose != "" {
+		return r.purpose
+	}
+	return "assumed by CI pipelines with OIDC tokens"
 }
 
 // DependsOn implements Resource.
@@ -166,7 +174,7 @@ func (r *IAMRole) Create(ctx context.Context, _ *Observation) error {
 		RoleName:                 aws.String(r.name),
 		AssumeRolePolicyDocument: aws.String(r.trust.JSON()),
 		MaxSessionDuration:       aws.Int32(r.maxSession),
-		Description:              aws.String("awsboot " + r.stack + ": assumed by CI pipelines with OIDC tokens"),
+		Description:              aws.String("awsboot " + r.stack + ": " + r.purposeWords()),
 		Tags:                     []iamtypes.Tag{{Key: aws.String(StackTag), Value: aws.String(r.stack)}},
 	})
 	if err != nil {

@@ -168,6 +168,8 @@ func changeFor(r Resource, o *Observation, mode Mode, stack string, adopt bool) 
 	c.Diffs = diffs
 	c.Notes = o.Notes
 	switch {
+	case !o.Exists && len(diffs) == 0:
+		c.Action = NoOp // nothing wanted, nothing there
 	case !o.Exists:
 		c.Action = Create
 	case len(diffs) > 0:

@@ -24,15 +24,23 @@ type S3BucketPolicy struct {
 	after  Address
 }
 
-// NewS3BucketPolicy returns the policy resource, nil when the spec grants
-// nothing through the bucket policy.
+// NewS3BucketPolicy returns the bucket policy resource.
 func NewS3BucketPolicy(c *Clients, s *Spec, bucket Address) (*S3BucketPolicy, error) {
 	doc, notes, err := bucketPolicyDocument(s)
-	if err != nil || doc == nil {
+	if err != nil {
 		return nil, err
 	}
-	return &S3BucketPolicy{c: c, stack: s.Stack, bucket: s.Bucket.Name, after: bucket, doc: *doc, notes: notes}, nil
+	p := &S3BucketPolicy{c: c, stack: s.Stack, bucket: s.Bucket.Name, after: bucket, notes: notes}
+	if doc != nil {
+		p.doc = *doc
+	}
+	return p, nil
 }
+
+// wanted reports whether the spec grants anything through the policy;
+// when it does not, an awsboot policy left from an earlier spec (a writer
+// removed) is deleted, so nobody keeps access the spec no longer gives.
+func (p *S3BucketPolicy) wanted() bool { return len(p.doc.Statement) > 0 }
 
 // bucketPolicyDocument builds the bucket policy from the spec's writers
 // and CDN (nil when there is nothing to grant), with the notes the plan
@@ -45,9 +53,14 @@ func bucketPolicyDocument(s *Spec) (*policies.Document, []string, error) {
 	for i, w := range b.Writers {
 		doc.Statement = append(doc.Statement, policies.Writer(i+1, b.Name, w.Principal, w.Prefix, !enforced))
 	}
-	if len(b.Writers) > 0 && !enforced {
-		notes = append(notes, "object_ownership is not bucket-owner-enforced, so writers must upload with the bucket-owner-full-control ACL "+
-			"(the policy refuses other uploads): otherwise the objects would belong to the writer's account and nobody here could read them")
+	switch {
+	case len(b.Writers) == 0 || enforced:
+	case b.ObjectOwnership == "bucket-owner-preferred":
+		notes = append(notes, "object_ownership is bucket-owner-preferred, so writers must upload with the bucket-owner-full-control ACL "+
+			"(the policy refuses other uploads): only then does the object belong to this account")
+	default:
+		notes = append(notes, "object_ownership is object-writer: even with the bucket-owner-full-control ACL (which the policy requires) "+
+			"uploaded objects stay owned by the writer's account, so CloudFront and this bucket's policy cannot serve them; use bucket-owner-enforced")
 	}
 	if cdn := b.CDN; cdn != nil {
 		if cdn.CloudFrontDistributionARN != "" {
@@ -93,17 +106,51 @@ func (p *S3BucketPolicy) Read(ctx context.Context) (*Observation, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bucket %q: %w", p.bucket, err)
 	}
+	owner, err := bucketOwner(ctx, p.c, p.bucket)
+	if err != nil {
+		return nil, err
+	}
+	mine := policies.OwnedBy(doc) && owner == p.stack
+	if !p.wanted() && !mine {
+		// Nothing wanted, and what is there is not awsboot's: leave it.
+		return &Observation{}, nil
+	}
 	o := &Observation{Exists: true, Data: doc, Notes: p.notes}
-	if policies.OwnedBy(doc) {
+	if mine {
 		o.Owner = p.stack
 	}
 	return o, nil
 }
 
+// bucketOwner is the stack named by the bucket's ownership tag: the bucket
+// policy and the replication configuration are the stack's only when the
+// bucket is.
+func bucketOwner(ctx context.Context, c *Clients, bucket string) (string, error) {
+	out, err := c.S3.GetBucketTagging(ctx, &s3.GetBucketTaggingInput{Bucket: aws.String(bucket)})
+	switch code := errorCode(err); {
+	case err == nil:
+		for _, t := range out.TagSet {
+			if aws.ToString(t.Key) == StackTag {
+				return aws.ToString(t.Value), nil
+			}
+		}
+		return "", nil
+	case code == "NoSuchTagSet", code == "NoSuchBucket":
+		return "", nil
+	}
+	return "", fmt.Errorf("reading tags of bucket %q: %w", bucket, err)
+}
+
 // Diff implements Resource.
 func (p *S3BucketPolicy) Diff(o *Observation) ([]FieldDiff, error) {
 	if !o.Exists {
+		if !p.wanted() {
+			return nil, nil
+		}
 		return createFields("document", p.doc.JSON()), nil
+	}
+	if !p.wanted() {
+		return []FieldDiff{{Path: "document", Before: o.Data.(policies.Document).JSON()}}, nil
 	}
 	if cur := o.Data.(policies.Document); !policies.Equal(cur, p.doc) {
 		return []FieldDiff{{Path: "document", Before: cur.JSON(), After: p.doc.JSON()}}, nil
@@ -117,7 +164,10 @@ func (p *S3BucketPolicy) Create(ctx context.Context, o *Observation) error {
 }
 
 // Update implements Resource: the whole document is replaced.
-func (p *S3BucketPolicy) Update(ctx context.Context, _ *Observation, _ []FieldDiff) error {
+func (p *S3BucketPolicy) Update(ctx context.Context, o *Observation, _ []FieldDiff) error {
+	if !p.wanted() {
+		return p.Delete(ctx, o)
+	}
 	_, err := p.c.S3.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String(p.bucket), Policy: aws.String(p.doc.JSON())})
 	if err != nil {
 		return fmt.Errorf("writing the policy of bucket %q: %w", p.bucket, err)

@@ -79,7 +79,14 @@ func (r *S3BucketReplication) Read(ctx context.Context) (*Observation, error) {
 	case err != nil:
 		return nil, fmt.Errorf("reading replication of bucket %q: %w", r.bucket, err)
 	}
-	o.Exists, o.Owner, o.Data = true, r.stack, observedReplication(out.ReplicationConfiguration)
+	owner, err := bucketOwner(ctx, r.c, r.bucket)
+	if err != nil {
+		return nil, err
+	}
+	o.Exists, o.Data = true, observedReplication(out.ReplicationConfiguration)
+	if owner == r.stack {
+		o.Owner = r.stack
+	}
 	return o, nil
 }
 

@@ -659,13 +659,25 @@ func (v *validator) validateAccess(s *Spec) {
 		v.errorf([]any{"access"}, "is required: list at least one consumer of the bucket")
 		return
 	}
-	seen := map[string]map[string]int{"name": {}, "user": {}, "role": {}, "policy": {}, "aws_profile": {}, "semaphore_agent": {}, "semaphore_pipeline": {}, "github_workflow": {}, "bacalhau_config": {}, "bacalhau_flags": {}}
+	// Files share one namespace: two entries (or an entry and the
+	// replication's destination file) must never write the same path.
+	seen := map[string]map[string]int{"name": {}, "user": {}, "role": {}, "policy": {}, "aws_profile": {}, "file": {}}
+	if r := s.Bucket.Replication; r != nil {
+		seen["role"][r.Role] = -1
+		if r.DestinationPolicyFile != "" {
+			seen["file"][s.Path(r.DestinationPolicyFile)] = -1
+		}
+	}
 	dup := func(kind, val string, i int, path []any) bool {
 		if val == "" {
 			return false
 		}
 		if j, ok := seen[kind][val]; ok {
-			v.errorf(path, "%q is already used by access[%d]", val, j)
+			by := fmt.Sprintf("access[%d]", j)
+			if j < 0 {
+				by = "bucket.replication"
+			}
+			v.errorf(path, "%q is already used by %s", val, by)
 			return true
 		}
 		seen[kind][val] = i
@@ -720,11 +732,11 @@ func (v *validator) validateAccess(s *Spec) {
 		}
 		dup("aws_profile", a.Write.AWSProfile, i, p("write", "aws_profile"))
 		// Paths are compared resolved: ./a.yaml and a.yaml are one file.
-		dup("semaphore_agent", s.Path(a.Write.SemaphoreAgent), i, p("write", "semaphore_agent"))
-		dup("semaphore_pipeline", s.Path(a.Write.SemaphorePipeline), i, p("write", "semaphore_pipeline"))
-		dup("github_workflow", s.Path(a.Write.GitHubWorkflow), i, p("write", "github_workflow"))
-		dup("bacalhau_config", s.Path(a.Write.BacalhauConfig), i, p("write", "bacalhau_config"))
-		dup("bacalhau_flags", s.Path(a.Write.BacalhauFlags), i, p("write", "bacalhau_flags"))
+		dup("file", s.Path(a.Write.SemaphoreAgent), i, p("write", "semaphore_agent"))
+		dup("file", s.Path(a.Write.SemaphorePipeline), i, p("write", "semaphore_pipeline"))
+		dup("file", s.Path(a.Write.GitHubWorkflow), i, p("write", "github_workflow"))
+		dup("file", s.Path(a.Write.BacalhauConfig), i, p("write", "bacalhau_config"))
+		dup("file", s.Path(a.Write.BacalhauFlags), i, p("write", "bacalhau_flags"))
 		if a.Role != "" {
 			for _, f := range []struct{ name, val string }{{"bacalhau_config", a.Write.BacalhauConfig}, {"bacalhau_flags", a.Write.BacalhauFlags}} {
 				if f.val != "" {

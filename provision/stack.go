@@ -39,9 +39,7 @@ func BuildGraph(ctx context.Context, c *Clients, s *Spec, o BuildOptions) (*Grap
 	if err != nil {
 		return nil, err
 	}
-	if bp != nil {
-		resources = append(resources, bp)
-	}
+	resources = append(resources, bp)
 	if s.Bucket.Replication != nil {
 		resources = append(resources, replicationResources(c, s, bucket)...)
 	}

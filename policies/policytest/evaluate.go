@@ -3,8 +3,8 @@
 // cannot: moto enforces identity policies but never evaluates bucket
 // policies, so cross-account and CloudFront access are checked here on
 // the exact document moto stored. It covers the subset of the policy
-// language awsboot emits (Allow statements; AWS, Service and Federated
-// principals; StringEquals and StringLike), and denies everything else.
+// language awsboot emits (Allow and Deny statements; AWS account-root, exact
+// AWS and Service principals; StringEquals and StringLike), and denies everything else.
 package policytest
 
 import (
