@@ -3,7 +3,6 @@ package provision
 import (
 	"context"
 	"fmt"
-	"sort"
 	"strconv"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -50,10 +49,7 @@ func (r *IAMRole) TrustPolicy() policies.Document { return r.trust }
 type roleState struct {
 	trust      policies.Document
 	maxSession int32
-	tags       map[string]string
-	extra      []string
-	inline     []string
-	attached   bool
+	permissions
 }
 
 // Addr implements Resource.
@@ -91,47 +87,14 @@ func readRole(ctx context.Context, c *Clients, name, policyARN string) (*roleSta
 	if err != nil {
 		return nil, fmt.Errorf("reading role %q: %w", name, err)
 	}
-	st := &roleState{maxSession: aws.ToInt32(out.Role.MaxSessionDuration), tags: map[string]string{}}
+	perms, err := readPermissions(ctx, c, roleListings(c, name), policyARN)
+	if err != nil {
+		return nil, err
+	}
+	st := &roleState{maxSession: aws.ToInt32(out.Role.MaxSessionDuration), permissions: perms}
 	if st.trust, err = policies.Parse(aws.ToString(out.Role.AssumeRolePolicyDocument)); err != nil {
 		return nil, fmt.Errorf("role %q trust policy: %w", name, err)
 	}
-	tp := iam.NewListRoleTagsPaginator(c.IAM, &iam.ListRoleTagsInput{RoleName: aws.String(name)})
-	for tp.HasMorePages() {
-		page, err := tp.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("reading tags of role %q: %w", name, err)
-		}
-		for _, t := range page.Tags {
-			st.tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
-		}
-	}
-	ap := iam.NewListAttachedRolePoliciesPaginator(c.IAM, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String(name)})
-	for ap.HasMorePages() {
-		page, err := ap.NextPage(ctx)
-		if c.Custom() && notImplemented(err) {
-			break // a service without managed policies has none attached
-		}
-		if err != nil {
-			return nil, fmt.Errorf("reading policies of role %q: %w", name, err)
-		}
-		for _, p := range page.AttachedPolicies {
-			if aws.ToString(p.PolicyArn) == policyARN {
-				st.attached = true
-			} else {
-				st.extra = append(st.extra, aws.ToString(p.PolicyArn))
-			}
-		}
-	}
-	ip := iam.NewListRolePoliciesPaginator(c.IAM, &iam.ListRolePoliciesInput{RoleName: aws.String(name)})
-	for ip.HasMorePages() {
-		page, err := ip.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("reading inline policies of role %q: %w", name, err)
-		}
-		st.inline = append(st.inline, page.PolicyNames...)
-	}
-	sort.Strings(st.extra)
-	sort.Strings(st.inline)
 	return st, nil
 }
 

@@ -3,7 +3,6 @@ package provision
 import (
 	"context"
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -33,11 +32,8 @@ func NewIAMUser(c *Clients, s *Spec, a Access, policyARN string) *IAMUser {
 }
 
 type userState struct {
-	arn      string
-	tags     map[string]string
-	extra    []string // managed policy ARNs other than the stack's
-	inline   []string // inline policy names
-	attached bool     // the stack's policy is attached
+	arn string
+	permissions
 }
 
 // Addr implements Resource.
@@ -59,44 +55,11 @@ func readUser(ctx context.Context, c *Clients, name, policyARN string) (*userSta
 	if err != nil {
 		return nil, fmt.Errorf("reading user %q: %w", name, err)
 	}
-	st := &userState{arn: aws.ToString(out.User.Arn), tags: map[string]string{}}
-	tp := iam.NewListUserTagsPaginator(c.IAM, &iam.ListUserTagsInput{UserName: aws.String(name)})
-	for tp.HasMorePages() {
-		page, err := tp.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("reading tags of user %q: %w", name, err)
-		}
-		for _, t := range page.Tags {
-			st.tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
-		}
+	perms, err := readPermissions(ctx, c, userListings(c, name), policyARN)
+	if err != nil {
+		return nil, err
 	}
-	ap := iam.NewListAttachedUserPoliciesPaginator(c.IAM, &iam.ListAttachedUserPoliciesInput{UserName: aws.String(name)})
-	for ap.HasMorePages() {
-		page, err := ap.NextPage(ctx)
-		if c.Custom() && notImplemented(err) {
-			break // a service without managed policies has none attached
-		}
-		if err != nil {
-			return nil, fmt.Errorf("reading policies of user %q: %w", name, err)
-		}
-		for _, p := range page.AttachedPolicies {
-			if aws.ToString(p.PolicyArn) == policyARN {
-				st.attached = true
-			} else {
-				st.extra = append(st.extra, aws.ToString(p.PolicyArn))
-			}
-		}
-	}
-	ip := iam.NewListUserPoliciesPaginator(c.IAM, &iam.ListUserPoliciesInput{UserName: aws.String(name)})
-	for ip.HasMorePages() {
-		page, err := ip.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("reading inline policies of user %q: %w", name, err)
-		}
-		st.inline = append(st.inline, page.PolicyNames...)
-	}
-	sort.Strings(st.extra)
-	sort.Strings(st.inline)
+	st := &userState{arn: aws.ToString(out.User.Arn), permissions: perms}
 	return st, nil
 }
 

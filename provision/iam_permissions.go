@@ -1,0 +1,146 @@
+package provision
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+)
+
+// permissions is what awsboot reads of an IAM user or role besides its
+// own settings: its tags, whether the stack's managed policy is attached,
+// any other managed policy, and its inline policies. Users and roles are
+// read the same way through their three listings.
+type permissions struct {
+	tags     map[string]string
+	extra    []string // managed policy ARNs other than the stack's
+	inline   []string // inline policy names
+	attached bool     // the stack's managed policy is attached
+}
+
+// listFunc reads one page of a listing; the next marker is nil on the last.
+type listFunc[T any] func(ctx context.Context, marker *string) ([]T, *string, error)
+
+// eachPage calls use with every page of a listing.
+func eachPage[T any](ctx context.Context, list listFunc[T], use func([]T)) error {
+	var marker *string
+	for {
+		items, next, err := list(ctx, marker)
+		if err != nil {
+			return err
+		}
+		use(items)
+		if next == nil {
+			return nil
+		}
+		marker = next
+	}
+}
+
+func nextMarker(truncated bool, marker *string) *string {
+	if truncated {
+		return marker
+	}
+	return nil
+}
+
+// principalListings are the listings of one user or role.
+type principalListings struct {
+	what     string // `user "semaphore"`, for messages
+	tags     listFunc[iamtypes.Tag]
+	attached listFunc[iamtypes.AttachedPolicy]
+	inline   listFunc[string]
+}
+
+func userListings(c *Clients, name string) principalListings {
+	n := aws.String(name)
+	return principalListings{
+		what: fmt.Sprintf("user %q", name),
+		tags: func(ctx context.Context, m *string) ([]iamtypes.Tag, *string, error) {
+			out, err := c.IAM.ListUserTags(ctx, &iam.ListUserTagsInput{UserName: n, Marker: m})
+			if err != nil {
+				return nil, nil, err
+			}
+			return out.Tags, nextMarker(out.IsTruncated, out.Marker), nil
+		},
+		attached: func(ctx context.Context, m *string) ([]iamtypes.AttachedPolicy, *string, error) {
+			out, err := c.IAM.ListAttachedUserPolicies(ctx, &iam.ListAttachedUserPoliciesInput{UserName: n, Marker: m})
+			if err != nil {
+				return nil, nil, err
+			}
+			return out.AttachedPolicies, nextMarker(out.IsTruncated, out.Marker), nil
+		},
+		inline: func(ctx context.Context, m *string) ([]string, *string, error) {
+			out, err := c.IAM.ListUserPolicies(ctx, &iam.ListUserPoliciesInput{UserName: n, Marker: m})
+			if err != nil {
+				return nil, nil, err
+			}
+			return out.PolicyNames, nextMarker(out.IsTruncated, out.Marker), nil
+		},
+	}
+}
+
+func roleListings(c *Clients, name string) principalListings {
+	n := aws.String(name)
+	return principalListings{
+		what: fmt.Sprintf("role %q", name),
+		tags: func(ctx context.Context, m *string) ([]iamtypes.Tag, *string, error) {
+			out, err := c.IAM.ListRoleTags(ctx, &iam.ListRoleTagsInput{RoleName: n, Marker: m})
+			if err != nil {
+				return nil, nil, err
+			}
+			return out.Tags, nextMarker(out.IsTruncated, out.Marker), nil
+		},
+		attached: func(ctx context.Context, m *string) ([]iamtypes.AttachedPolicy, *string, error) {
+			out, err := c.IAM.ListAttachedRolePolicies(ctx, &iam.ListAttachedRolePoliciesInput{RoleName: n, Marker: m})
+			if err != nil {
+				return nil, nil, err
+			}
+			return out.AttachedPolicies, nextMarker(out.IsTruncated, out.Marker), nil
+		},
+		inline: func(ctx context.Context, m *string) ([]string, *string, error) {
+			out, err := c.IAM.ListRolePolicies(ctx, &iam.ListRolePoliciesInput{RoleName: n, Marker: m})
+			if err != nil {
+				return nil, nil, err
+			}
+			return out.PolicyNames, nextMarker(out.IsTruncated, out.Marker), nil
+		},
+	}
+}
+
+// readPermissions reads a principal's tags and policies; policyARN is the
+// stack's managed policy ("" when grants are inline).
+func readPermissions(ctx context.Context, c *Clients, l principalListings, policyARN string) (permissions, error) {
+	p := permissions{tags: map[string]string{}}
+	err := eachPage(ctx, l.tags, func(tags []iamtypes.Tag) {
+		for _, t := range tags {
+			p.tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
+		}
+	})
+	if err != nil {
+		return p, fmt.Errorf("reading tags of %s: %w", l.what, err)
+	}
+	err = eachPage(ctx, l.attached, func(attached []iamtypes.AttachedPolicy) {
+		for _, a := range attached {
+			if aws.ToString(a.PolicyArn) == policyARN {
+				p.attached = true
+			} else {
+				p.extra = append(p.extra, aws.ToString(a.PolicyArn))
+			}
+		}
+	})
+	// A service without managed policies (Versity's gateway) has none
+	// attached.
+	if err != nil && !(c.Custom() && notImplemented(err)) {
+		return p, fmt.Errorf("reading policies of %s: %w", l.what, err)
+	}
+	if err := eachPage(ctx, l.inline, func(names []string) { p.inline = append(p.inline, names...) }); err != nil {
+		return p, fmt.Errorf("reading inline policies of %s: %w", l.what, err)
+	}
+	sort.Strings(p.extra)
+	sort.Strings(p.inline)
+	return p, nil
+}
