@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -111,9 +112,9 @@ func roleListings(c *Clients, name string) principalListings {
 	}
 }
 
-// readPermissions reads a principal's tags and policies; policyARN is the
-// stack's managed policy ("" when grants are inline).
-func readPermissions(ctx context.Context, c *Clients, l principalListings, policyARN string) (permissions, error) {
+// readPermissions reads a principal's tags and policies, every attached
+// managed policy in extra; forPolicy then tells the stack's apart.
+func readPermissions(ctx context.Context, c *Clients, l principalListings) (permissions, error) {
 	p := permissions{tags: map[string]string{}}
 	err := eachPage(ctx, l.tags, func(tags []iamtypes.Tag) {
 		for _, t := range tags {
@@ -125,11 +126,7 @@ func readPermissions(ctx context.Context, c *Clients, l principalListings, polic
 	}
 	err = eachPage(ctx, l.attached, func(attached []iamtypes.AttachedPolicy) {
 		for _, a := range attached {
-			if aws.ToString(a.PolicyArn) == policyARN {
-				p.attached = true
-			} else {
-				p.extra = append(p.extra, aws.ToString(a.PolicyArn))
-			}
+			p.extra = append(p.extra, aws.ToString(a.PolicyArn))
 		}
 	})
 	// A service without managed policies (Versity's gateway) has none
@@ -143,4 +140,56 @@ func readPermissions(ctx context.Context, c *Clients, l principalListings, polic
 	sort.Strings(p.extra)
 	sort.Strings(p.inline)
 	return p, nil
+}
+
+// forPolicy returns the permissions as seen by a resource whose managed
+// policy is arn: that one counts as attached, the others as extra.
+func (p permissions) forPolicy(arn string) permissions {
+	out := permissions{tags: p.tags, inline: p.inline}
+	for _, a := range p.extra {
+		if a == arn && arn != "" {
+			out.attached = true
+		} else {
+			out.extra = append(out.extra, a)
+		}
+	}
+	return out
+}
+
+// readCache memoises reads within one plan: the user (or role) is read by
+// the user, its attachment and its key, and one plan should ask IAM once.
+// Only MakePlan installs it; apply and delete always read afresh.
+type readCache struct {
+	mu      sync.Mutex
+	entries map[string]*cacheEntry
+}
+
+type cacheEntry struct {
+	once sync.Once
+	val  any
+	err  error
+}
+
+type readCacheKey struct{}
+
+func withReadCache(ctx context.Context) context.Context {
+	return context.WithValue(ctx, readCacheKey{}, &readCache{entries: map[string]*cacheEntry{}})
+}
+
+// cached runs read once per key within a plan, or every time outside one.
+func cached[T any](ctx context.Context, key string, read func() (T, error)) (T, error) {
+	rc, _ := ctx.Value(readCacheKey{}).(*readCache)
+	if rc == nil {
+		return read()
+	}
+	rc.mu.Lock()
+	e, ok := rc.entries[key]
+	if !ok {
+		e = &cacheEntry{}
+		rc.entries[key] = e
+	}
+	rc.mu.Unlock()
+	e.once.Do(func() { e.val, e.err = read() })
+	v, _ := e.val.(T)
+	return v, e.err
 }

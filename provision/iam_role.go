@@ -80,22 +80,30 @@ func (r *IAMRole) DependsOn() []Address {
 func (r *IAMRole) Describe() string { return fmt.Sprintf("IAM role %q", r.name) }
 
 func readRole(ctx context.Context, c *Clients, name, policyARN string) (*roleState, error) {
-	out, err := c.IAM.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(name)})
-	if isIAMNotFound(err) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("reading role %q: %w", name, err)
-	}
-	perms, err := readPermissions(ctx, c, roleListings(c, name), policyARN)
-	if err != nil {
+	st, err := cached(ctx, "role/"+name, func() (*roleState, error) {
+		out, err := c.IAM.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(name)})
+		if isIAMNotFound(err) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("reading role %q: %w", name, err)
+		}
+		perms, err := readPermissions(ctx, c, roleListings(c, name))
+		if err != nil {
+			return nil, err
+		}
+		st := &roleState{maxSession: aws.ToInt32(out.Role.MaxSessionDuration), permissions: perms}
+		if st.trust, err = policies.Parse(aws.ToString(out.Role.AssumeRolePolicyDocument)); err != nil {
+			return nil, fmt.Errorf("role %q trust policy: %w", name, err)
+		}
+		return st, nil
+	})
+	if err != nil || st == nil {
 		return nil, err
 	}
-	st := &roleState{maxSession: aws.ToInt32(out.Role.MaxSessionDuration), permissions: perms}
-	if st.trust, err = policies.Parse(aws.ToString(out.Role.AssumeRolePolicyDocument)); err != nil {
-		return nil, fmt.Errorf("role %q trust policy: %w", name, err)
-	}
-	return st, nil
+	cp := *st
+	cp.permissions = st.forPolicy(policyARN)
+	return &cp, nil
 }
 
 // Read implements Resource.

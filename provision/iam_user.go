@@ -48,19 +48,24 @@ func (u *IAMUser) Describe() string { return fmt.Sprintf("IAM user %q", u.name) 
 // readUser reads a user's state; nil when the user does not exist. It is
 // shared by the resources whose ownership follows the user's.
 func readUser(ctx context.Context, c *Clients, name, policyARN string) (*userState, error) {
-	out, err := c.IAM.GetUser(ctx, &iam.GetUserInput{UserName: aws.String(name)})
-	if isIAMNotFound(err) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("reading user %q: %w", name, err)
-	}
-	perms, err := readPermissions(ctx, c, userListings(c, name), policyARN)
-	if err != nil {
+	st, err := cached(ctx, "user/"+name, func() (*userState, error) {
+		out, err := c.IAM.GetUser(ctx, &iam.GetUserInput{UserName: aws.String(name)})
+		if isIAMNotFound(err) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("reading user %q: %w", name, err)
+		}
+		perms, err := readPermissions(ctx, c, userListings(c, name))
+		if err != nil {
+			return nil, err
+		}
+		return &userState{arn: aws.ToString(out.User.Arn), permissions: perms}, nil
+	})
+	if err != nil || st == nil {
 		return nil, err
 	}
-	st := &userState{arn: aws.ToString(out.User.Arn), permissions: perms}
-	return st, nil
+	return &userState{arn: st.arn, permissions: st.forPolicy(policyARN)}, nil
 }
 
 // Read implements Resource.

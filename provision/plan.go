@@ -85,6 +85,7 @@ type PlanOptions struct {
 // the first, so a user fixes them in one go.
 func MakePlan(ctx context.Context, g *Graph, mode Mode, stack string, opts PlanOptions) (*Plan, error) {
 	resources := g.Resources()
+	ctx = withReadCache(ctx)
 	obs := make([]*Observation, len(resources))
 	errs := make([]error, len(resources))
 	forEachBounded(len(resources), opts.Parallelism, func(i int) {
