@@ -99,7 +99,9 @@ func start(prog string, pre []string, port int, o Options) (*Server, error) {
 		cmd.Env = append(cmd.Env, "INITIAL_NO_AUTH_ACTION_COUNT="+strconv.Itoa(o.NoAuthActions))
 	}
 	// Own process group, so Stop reaches any child the launcher forks.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Pdeathsig: if the test binary dies (a panic skips deferred Stops),
+	// the server goes with it instead of lingering.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting moto: %w", err)
 	}
