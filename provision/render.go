@@ -97,20 +97,20 @@ func writeDiff(w io.Writer, a Action, d FieldDiff, width int) {
 	case sym == "+" && d.Unknown:
 		val = "(known after apply)"
 	case sym == "+":
-		val = quote(d.After, width)
+		val = quote(d.After)
 	case sym == "-":
-		val = quote(d.Before, width) + " -> null"
+		val = quote(d.Before) + " -> null"
 	case d.Unknown:
-		val = quote(d.Before, width) + " -> (known after apply)"
+		val = quote(d.Before) + " -> (known after apply)"
 	default:
-		val = quote(d.Before, width) + " -> " + quote(d.After, width)
+		val = quote(d.Before) + " -> " + quote(d.After)
 	}
 	fmt.Fprintf(w, "      %s %s%s = %s\n", sym, d.Path, pad, val)
 }
 
 // quote shows one-line values in quotes and multi-line values (policy
 // documents) as an indented heredoc.
-func quote(v string, width int) string {
+func quote(v string) string {
 	if !strings.Contains(v, "\n") {
 		return fmt.Sprintf("%q", v)
 	}

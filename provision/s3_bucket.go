@@ -365,7 +365,8 @@ func observedRule(r s3types.LifecycleRule) lifecycleRule {
 	}
 	if r.Filter != nil && r.Filter.Prefix != nil {
 		out.prefix = aws.ToString(r.Filter.Prefix)
-	} else if r.Prefix != nil { //nolint:staticcheck // legacy top-level prefix
+	} else {
+		//lint:ignore SA1019 rules written by older tools still use the top-level Prefix; it must be read to be compared
 		out.prefix = aws.ToString(r.Prefix)
 	}
 	if r.Expiration != nil {
