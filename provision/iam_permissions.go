@@ -142,6 +142,31 @@ func readPermissions(ctx context.Context, c *Clients, l principalListings) (perm
 	return p, nil
 }
 
+// foreignInline lists the inline policies other than own (the stack's
+// inline grant, "" when grants are managed).
+func (p permissions) foreignInline(own string) []string {
+	var out []string
+	for _, n := range p.inline {
+		if n != own {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// driftDiffs shows every permission the principal holds beyond the
+// stack's grant: drift, since a user or role must hold exactly its grant.
+func (p permissions) driftDiffs(own string) []FieldDiff {
+	var d []FieldDiff
+	for _, arn := range p.extra {
+		d = append(d, FieldDiff{Path: "other_managed_policies", Before: arn})
+	}
+	for _, n := range p.foreignInline(own) {
+		d = append(d, FieldDiff{Path: "inline_policies", Before: n})
+	}
+	return d
+}
+
 // forPolicy returns the permissions as seen by a resource whose managed
 // policy is arn: that one counts as attached, the others as extra.
 func (p permissions) forPolicy(arn string) permissions {

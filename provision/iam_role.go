@@ -128,15 +128,7 @@ func (r *IAMRole) Diff(o *Observation) ([]FieldDiff, error) {
 	}
 	d = diffField(d, "max_session_duration", strconv.Itoa(int(st.maxSession)), strconv.Itoa(int(r.maxSession)))
 	d = diffField(d, "tags."+StackTag, st.tags[StackTag], r.stack)
-	for _, arn := range st.extra {
-		d = append(d, FieldDiff{Path: "other_managed_policies", Before: arn})
-	}
-	for _, n := range st.inline {
-		if n != r.inline {
-			d = append(d, FieldDiff{Path: "inline_policies", Before: n})
-		}
-	}
-	return d, nil
+	return append(d, st.driftDiffs(r.inline)...), nil
 }
 
 // Create implements Resource.
@@ -173,13 +165,7 @@ func (r *IAMRole) Update(ctx context.Context, o *Observation, diffs []FieldDiff)
 			return fmt.Errorf("updating maximum session of role %q: %w", r.name, err)
 		}
 	}
-	var others []string
-	for _, n := range st.inline {
-		if n != r.inline {
-			others = append(others, n)
-		}
-	}
-	return r.strip(ctx, st.extra, others)
+	return r.strip(ctx, st.extra, st.foreignInline(r.inline))
 }
 
 // strip detaches managed policies and deletes inline ones.

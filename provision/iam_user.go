@@ -85,15 +85,7 @@ func (u *IAMUser) Diff(o *Observation) ([]FieldDiff, error) {
 	st := o.Data.(userState)
 	var d []FieldDiff
 	d = diffField(d, "tags."+StackTag, st.tags[StackTag], u.stack)
-	for _, arn := range st.extra {
-		d = append(d, FieldDiff{Path: "other_managed_policies", Before: arn})
-	}
-	for _, n := range st.inline {
-		if n != u.inline {
-			d = append(d, FieldDiff{Path: "inline_policies", Before: n})
-		}
-	}
-	return d, nil
+	return append(d, st.driftDiffs(u.inline)...), nil
 }
 
 // Create implements Resource. The tag is part of the create call, so a
@@ -121,13 +113,7 @@ func (u *IAMUser) Update(ctx context.Context, o *Observation, diffs []FieldDiff)
 	if err := u.detach(ctx, st.extra); err != nil {
 		return err
 	}
-	var others []string
-	for _, n := range st.inline {
-		if n != u.inline {
-			others = append(others, n)
-		}
-	}
-	return u.deleteInline(ctx, others)
+	return u.deleteInline(ctx, st.foreignInline(u.inline))
 }
 
 func (u *IAMUser) detach(ctx context.Context, arns []string) error {

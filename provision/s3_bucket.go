@@ -158,21 +158,15 @@ func (b *S3Bucket) Read(ctx context.Context) (*Observation, error) {
 		}
 		return nil, fmt.Errorf("checking bucket %q: %w", b.name, err)
 	}
-	st := bucketState{tags: map[string]string{}, unsupported: map[string]bool{}}
+	st := bucketState{unsupported: map[string]bool{}}
 	loc, err := b.c.S3.GetBucketLocation(ctx, &s3.GetBucketLocationInput{Bucket: aws.String(b.name)})
 	if err != nil {
 		return nil, fmt.Errorf("reading location of bucket %q: %w", b.name, err)
 	}
 	st.region = normalizeLocation(string(loc.LocationConstraint))
 
-	tags, err := b.c.S3.GetBucketTagging(ctx, &s3.GetBucketTaggingInput{Bucket: aws.String(b.name)})
-	switch {
-	case err == nil:
-		for _, t := range tags.TagSet {
-			st.tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
-		}
-	case errorCode(err) != "NoSuchTagSet":
-		return nil, fmt.Errorf("reading tags of bucket %q: %w", b.name, err)
+	if st.tags, err = bucketTags(ctx, b.c, b.name); err != nil {
+		return nil, err
 	}
 
 	pab, err := b.c.S3.GetPublicAccessBlock(ctx, &s3.GetPublicAccessBlockInput{Bucket: aws.String(b.name)})
@@ -532,12 +526,29 @@ func (b *S3Bucket) Update(ctx context.Context, o *Observation, diffs []FieldDiff
 			return err
 		}
 	}
-	for _, d := range diffs {
-		if strings.HasPrefix(d.Path, "lifecycle.") {
-			return b.putLifecycle(ctx)
-		}
+	if hasPath(diffs, "lifecycle") {
+		return b.putLifecycle(ctx)
 	}
 	return nil
+}
+
+// bucketTags reads a bucket's tags (none for a bucket without tags, or
+// gone). The bucket, its policy and its replication each need them to
+// decide ownership; within one plan they share a single read.
+func bucketTags(ctx context.Context, c *Clients, bucket string) (map[string]string, error) {
+	return cached(ctx, "bucket-tags/"+bucket, func() (map[string]string, error) {
+		tags := map[string]string{}
+		out, err := c.S3.GetBucketTagging(ctx, &s3.GetBucketTaggingInput{Bucket: aws.String(bucket)})
+		switch code := errorCode(err); {
+		case err == nil:
+			for _, t := range out.TagSet {
+				tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
+			}
+		case code != "NoSuchTagSet" && code != "NoSuchBucket":
+			return nil, fmt.Errorf("reading tags of bucket %q: %w", bucket, err)
+		}
+		return tags, nil
+	})
 }
 
 // putTags writes the desired tags, keeping tags someone else added: S3

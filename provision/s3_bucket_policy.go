@@ -126,19 +126,8 @@ func (p *S3BucketPolicy) Read(ctx context.Context) (*Observation, error) {
 // policy and the replication configuration are the stack's only when the
 // bucket is.
 func bucketOwner(ctx context.Context, c *Clients, bucket string) (string, error) {
-	out, err := c.S3.GetBucketTagging(ctx, &s3.GetBucketTaggingInput{Bucket: aws.String(bucket)})
-	switch code := errorCode(err); {
-	case err == nil:
-		for _, t := range out.TagSet {
-			if aws.ToString(t.Key) == StackTag {
-				return aws.ToString(t.Value), nil
-			}
-		}
-		return "", nil
-	case code == "NoSuchTagSet", code == "NoSuchBucket":
-		return "", nil
-	}
-	return "", fmt.Errorf("reading tags of bucket %q: %w", bucket, err)
+	tags, err := bucketTags(ctx, c, bucket)
+	return tags[StackTag], err
 }
 
 // Diff implements Resource.
