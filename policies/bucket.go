@@ -14,13 +14,13 @@ const SidPrefix = "Awsboot"
 // When the bucket does not enforce object ownership, the upload must grant
 // the bucket owner full control, or nobody in the bucket's account (nor
 // CloudFront) could read the object.
-func Writer(n int, bucket, principal, prefix string, requireOwnerFullControl bool) Statement {
+func Writer(n int, bucket Scope, principal, prefix string, requireOwnerFullControl bool) Statement {
 	s := Statement{
 		Sid:       fmt.Sprintf("%sWriter%d", SidPrefix, n),
 		Effect:    "Allow",
 		Principal: &Principal{Values: map[string]StringList{"AWS": {principal}}},
 		Action:    StringList{"s3:PutObject"},
-		Resource:  StringList{Scope{Bucket: bucket, Prefix: strings.TrimSuffix(prefix, "/")}.ObjectARN()},
+		Resource:  StringList{Scope{Partition: bucket.Partition, Bucket: bucket.Bucket, Prefix: strings.TrimSuffix(prefix, "/")}.ObjectARN()},
 	}
 	if requireOwnerFullControl {
 		s.Condition = Condition{"StringEquals": {"s3:x-amz-acl": {"bucket-owner-full-control"}}}
@@ -31,25 +31,25 @@ func Writer(n int, bucket, principal, prefix string, requireOwnerFullControl boo
 // CloudFrontOAC lets one CloudFront distribution read every object through
 // Origin Access Control: the service principal, pinned to the
 // distribution by AWS:SourceArn. Public access can stay fully blocked.
-func CloudFrontOAC(bucket, distributionARN string) Statement {
+func CloudFrontOAC(bucket Scope, distributionARN string) Statement {
 	return Statement{
 		Sid:       SidPrefix + "CloudFrontRead",
 		Effect:    "Allow",
 		Principal: &Principal{Values: map[string]StringList{"Service": {"cloudfront.amazonaws.com"}}},
 		Action:    StringList{"s3:GetObject"},
-		Resource:  StringList{Scope{Bucket: bucket}.ObjectARN()},
+		Resource:  StringList{bucket.ObjectARN()},
 		Condition: Condition{"StringEquals": {"AWS:SourceArn": {distributionARN}}},
 	}
 }
 
 // CloudFrontOAI is the legacy Origin Access Identity form, only when asked.
-func CloudFrontOAI(bucket, oaiID string) Statement {
+func CloudFrontOAI(bucket Scope, oaiID string) Statement {
 	return Statement{
 		Sid:       SidPrefix + "CloudFrontLegacyOAIRead",
 		Effect:    "Allow",
 		Principal: &Principal{Values: map[string]StringList{"AWS": {"arn:aws:iam::cloudfront:user/CloudFront Origin Access Identity " + oaiID}}},
 		Action:    StringList{"s3:GetObject"},
-		Resource:  StringList{Scope{Bucket: bucket}.ObjectARN()},
+		Resource:  StringList{bucket.ObjectARN()},
 	}
 }
 
@@ -78,28 +78,28 @@ func ReplicationTrust() Document {
 // read the configuration and list the source, read object versions for
 // replication, and replicate them (and hand ownership over, when asked)
 // into the destination.
-func Replication(source, destination string, ownerOverride bool) Document {
+func Replication(source Scope, destination string, ownerOverride bool) Document {
 	dest := StringList{"s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"}
 	if ownerOverride {
 		dest = append(dest, "s3:ObjectOwnerOverrideToBucketOwner")
 	}
 	return Document{Version: Version, Statement: []Statement{
-		{Sid: "ReadSourceConfiguration", Effect: "Allow", Action: StringList{"s3:GetReplicationConfiguration", "s3:ListBucket"}, Resource: StringList{Scope{Bucket: source}.BucketARN()}},
-		{Sid: "ReadSourceVersions", Effect: "Allow", Action: StringList{"s3:GetObjectVersionForReplication", "s3:GetObjectVersionAcl", "s3:GetObjectVersionTagging"}, Resource: StringList{Scope{Bucket: source}.ObjectARN()}},
-		{Sid: "WriteDestination", Effect: "Allow", Action: dest, Resource: StringList{Scope{Bucket: destination}.ObjectARN()}},
+		{Sid: "ReadSourceConfiguration", Effect: "Allow", Action: StringList{"s3:GetReplicationConfiguration", "s3:ListBucket"}, Resource: StringList{source.BucketARN()}},
+		{Sid: "ReadSourceVersions", Effect: "Allow", Action: StringList{"s3:GetObjectVersionForReplication", "s3:GetObjectVersionAcl", "s3:GetObjectVersionTagging"}, Resource: StringList{source.ObjectARN()}},
+		{Sid: "WriteDestination", Effect: "Allow", Action: dest, Resource: StringList{source.In(destination).ObjectARN()}},
 	}}
 }
 
 // ReplicationDestination is what the destination bucket's owner adds to
 // their bucket policy so the replication role may write there.
-func ReplicationDestination(roleARN, destination string, ownerOverride bool) Document {
+func ReplicationDestination(roleARN string, destination Scope, ownerOverride bool) Document {
 	objects := StringList{"s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"}
 	if ownerOverride {
 		objects = append(objects, "s3:ObjectOwnerOverrideToBucketOwner")
 	}
 	who := &Principal{Values: map[string]StringList{"AWS": {roleARN}}}
 	return Document{Version: Version, Statement: []Statement{
-		{Sid: SidPrefix + "ReplicationObjects", Effect: "Allow", Principal: who, Action: objects, Resource: StringList{Scope{Bucket: destination}.ObjectARN()}},
-		{Sid: SidPrefix + "ReplicationBucket", Effect: "Allow", Principal: who, Action: StringList{"s3:GetBucketVersioning", "s3:PutBucketVersioning"}, Resource: StringList{Scope{Bucket: destination}.BucketARN()}},
+		{Sid: SidPrefix + "ReplicationObjects", Effect: "Allow", Principal: who, Action: objects, Resource: StringList{destination.ObjectARN()}},
+		{Sid: SidPrefix + "ReplicationBucket", Effect: "Allow", Principal: who, Action: StringList{"s3:GetBucketVersioning", "s3:PutBucketVersioning"}, Resource: StringList{destination.BucketARN()}},
 	}}
 }

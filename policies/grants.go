@@ -7,14 +7,26 @@ import (
 )
 
 // Scope is what a grant applies to: one bucket and, optionally, one key
-// prefix inside it ("" means the whole bucket).
+// prefix inside it ("" means the whole bucket), in an ARN partition
+// ("aws", "aws-cn", "aws-us-gov"; "" means "aws").
 type Scope struct {
-	Bucket string
-	Prefix string
+	Partition string
+	Bucket    string
+	Prefix    string
 }
 
-// BucketARN is the ARN of the bucket itself (bucket-level actions).
-func (s Scope) BucketARN() string { return "arn:aws:s3:::" + s.Bucket }
+// BucketARN is the ARN of the bucket itself (bucket-level actions):
+// arn:<partition>:s3:::<bucket>, as S3's ARN format has it.
+func (s Scope) BucketARN() string {
+	p := s.Partition
+	if p == "" {
+		p = "aws"
+	}
+	return "arn:" + p + ":s3:::" + s.Bucket
+}
+
+// In is the scope of another bucket in the same partition.
+func (s Scope) In(bucket string) Scope { return Scope{Partition: s.Partition, Bucket: bucket} }
 
 // ObjectARN is the ARN matching the objects the scope covers.
 func (s Scope) ObjectARN() string {

@@ -2,11 +2,11 @@ package policies
 
 import (
 	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/awsboot/awsboot/provision/golden"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -98,20 +98,7 @@ func TestGrantGolden(t *testing.T) {
 		"publisher":    Publisher(Scope{Bucket: "my-result-bucket", Prefix: "bacalhau-managed-publisher"}),
 	} {
 		t.Run(name, func(t *testing.T) {
-			path := filepath.Join("testdata", name+".json")
-			got := doc.JSON() + "\n"
-			if os.Getenv("UPDATE_GOLDEN") != "" {
-				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run with UPDATE_GOLDEN=1 to create it)", err)
-			}
-			if diff := cmp.Diff(string(want), got); diff != "" {
-				t.Errorf("(-want +got):\n%s", diff)
-			}
+			golden.Assert(t, filepath.Join("testdata", name+".json"), doc.JSON()+"\n")
 		})
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/awsboot/awsboot/provision/engine"
+	"github.com/awsboot/awsboot/provision/golden"
 	"github.com/google/go-cmp/cmp"
 	"gopkg.in/yaml.v3"
 )
@@ -41,12 +43,12 @@ func TestBacalhauFiles(t *testing.T) {
 	cfgPath := filepath.Join(e.dir, "orchestrator.yaml")
 	writeFile(t, cfgPath, orchestratorConfig)
 	s := e.spec("bacalhau-publisher.yaml")
-	e.apply(s, ModeApply, runOpts{})
+	e.apply(s, engine.ModeApply, runOpts{})
 
 	got := strings.ReplaceAll(readFile(t, cfgPath), e.endpoint, "$ENDPOINT")
-	golden(t, "../bacalhau/orchestrator.yaml", got)
+	golden.Assert(t, "testdata/bacalhau/orchestrator.yaml.golden", got)
 	flags := strings.ReplaceAll(readFile(t, filepath.Join(e.dir, "bacalhau-serve.flags")), e.endpoint, "$ENDPOINT")
-	golden(t, "../bacalhau/bacalhau-serve.flags", flags)
+	golden.Assert(t, "testdata/bacalhau/bacalhau-serve.flags.golden", flags)
 
 	var cfg map[string]any
 	if err := yaml.Unmarshal([]byte(readFile(t, cfgPath)), &cfg); err != nil {
@@ -74,7 +76,7 @@ func TestBacalhauFiles(t *testing.T) {
 		}
 	}
 
-	e.apply(s, ModeDestroy, runOpts{})
+	e.apply(s, engine.ModeDestroy, runOpts{})
 	var after map[string]any
 	if err := yaml.Unmarshal([]byte(readFile(t, cfgPath)), &after); err != nil {
 		t.Fatal(err)

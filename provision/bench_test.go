@@ -3,6 +3,9 @@ package provision
 import (
 	"os"
 	"testing"
+
+	"github.com/awsboot/awsboot/provision/awsapi"
+	"github.com/awsboot/awsboot/provision/engine"
 )
 
 // BenchmarkPlanConverged measures a plan of the example stack once it has
@@ -15,16 +18,17 @@ func BenchmarkPlanConverged(b *testing.B) {
 	}
 	e := newTestEnv(b)
 	s := e.spec("semaphore-cache.yaml")
-	e.apply(s, ModeApply, runOpts{})
+	e.apply(s, engine.ModeApply, runOpts{})
 	e.reconnect()
-	g, err := BuildGraph(e.ctx, e.c, s, BuildOptions{Files: e.files})
+	st, err := Build(s, e.c.Account, BuildOptions{Files: e.files})
 	if err != nil {
 		b.Fatal(err)
 	}
+	st.Connect(e.c)
 	before := total(e.c.Calls)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		p, err := MakePlan(e.ctx, g, ModeApply, s.Stack, PlanOptions{Parallelism: 4})
+		p, err := st.Plan(e.ctx, engine.ModeApply, engine.PlanOptions{Parallelism: 4})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -35,7 +39,7 @@ func BenchmarkPlanConverged(b *testing.B) {
 	b.ReportMetric(float64(total(e.c.Calls)-before)/float64(b.N), "calls/op")
 }
 
-func total(c *CallCounter) int {
+func total(c *awsapi.CallCounter) int {
 	n := 0
 	for _, v := range c.Counts() {
 		n += v

@@ -17,6 +17,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/awsboot/awsboot/policies"
+	"github.com/awsboot/awsboot/provision/engine"
 )
 
 // TestBootstrapCreatesEverything is point 2 of the core issue: on an empty
@@ -26,7 +27,7 @@ import (
 func TestBootstrapCreatesEverything(t *testing.T) {
 	e := newTestEnv(t)
 	s := e.spec("semaphore-cache.yaml")
-	p := e.apply(s, ModeApply, runOpts{})
+	p := e.apply(s, engine.ModeApply, runOpts{})
 	if add, ch, del := p.Counts(); add != 7 || ch != 0 || del != 0 {
 		t.Fatalf("plan counts = %d/%d/%d, want 7 to add", add, ch, del)
 	}
@@ -39,7 +40,7 @@ func TestBootstrapCreatesEverything(t *testing.T) {
 	for _, tg := range tags.TagSet {
 		gotTags[*tg.Key] = *tg.Value
 	}
-	if diff := cmp.Diff(map[string]string{StackTag: "semaphore-cache", "team": "ci"}, gotTags); diff != "" {
+	if diff := cmp.Diff(map[string]string{engine.StackTag: "semaphore-cache", "team": "ci"}, gotTags); diff != "" {
 		t.Errorf("bucket tags (-want +got):\n%s", diff)
 	}
 	pab, err := e.c.S3.GetPublicAccessBlock(e.ctx, &s3.GetPublicAccessBlockInput{Bucket: aws.String("semaphore-cache")})
@@ -58,7 +59,7 @@ func TestBootstrapCreatesEverything(t *testing.T) {
 		t.Errorf("encryption = %s, want AES256", got)
 	}
 
-	arn := "arn:aws:iam::" + e.c.AccountID + ":policy/semaphore-cache-policy"
+	arn := "arn:aws:iam::" + e.c.Account.ID + ":policy/semaphore-cache-policy"
 	pol, err := e.c.IAM.GetPolicy(e.ctx, &iam.GetPolicyInput{PolicyArn: aws.String(arn)})
 	if err != nil {
 		t.Fatal(err)
@@ -94,7 +95,7 @@ func TestBootstrapCreatesEverything(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !hasTag(user.User.Tags, StackTag, "semaphore-cache") {
+	if !hasTag(user.User.Tags, engine.StackTag, "semaphore-cache") {
 		t.Errorf("user tags = %v", user.User.Tags)
 	}
 	att, err := e.c.IAM.ListAttachedUserPolicies(e.ctx, &iam.ListAttachedUserPoliciesInput{UserName: aws.String("semaphore")})
@@ -144,18 +145,16 @@ func TestBootstrapCreatesEverything(t *testing.T) {
 func TestSecondBootstrapIsNoOp(t *testing.T) {
 	e := newTestEnv(t)
 	s := e.spec("semaphore-cache.yaml")
-	e.apply(s, ModeApply, runOpts{})
+	e.apply(s, engine.ModeApply, runOpts{})
 	files := []string{e.files.Config, e.files.Credentials, filepath.Join(e.dir, "agent", "config.yaml")}
 	before := mtimes(t, files)
 	time.Sleep(20 * time.Millisecond)
 
 	e.reconnect() // a fresh call counter
 	calls := e.c.Calls
-	p := e.apply(s, ModeApply, runOpts{})
+	p := e.apply(s, engine.ModeApply, runOpts{})
 	if p.HasChanges() {
-		var b bytes.Buffer
-		RenderText(&b, p)
-		t.Fatalf("second plan has changes:\n%s", b.String())
+		t.Fatalf("second plan has changes: %v", allDiffs(p))
 	}
 	if m := calls.Mutating(); len(m) != 0 {
 		t.Errorf("second bootstrap made mutating calls: %v", m)

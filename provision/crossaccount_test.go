@@ -15,6 +15,10 @@ import (
 
 	"github.com/awsboot/awsboot/policies"
 	"github.com/awsboot/awsboot/policies/policytest"
+	"github.com/awsboot/awsboot/provision/awsapi"
+	"github.com/awsboot/awsboot/provision/awskinds"
+	"github.com/awsboot/awsboot/provision/engine"
+	"github.com/awsboot/awsboot/provision/golden"
 )
 
 func (e *testEnv) bucketPolicy(bucket string) policies.Document {
@@ -34,7 +38,7 @@ func (e *testEnv) bucketPolicy(bucket string) policies.Document {
 func TestCrossAccountBootstrap(t *testing.T) {
 	e := newTestEnv(t)
 	s := e.spec("cross-account-artifacts.yaml")
-	e.apply(s, ModeApply, runOpts{})
+	e.apply(s, engine.ModeApply, runOpts{})
 	bucket := aws.String("target-bucket")
 
 	own, err := e.s3().GetBucketOwnershipControls(e.ctx, &s3.GetBucketOwnershipControlsInput{Bucket: bucket})
@@ -45,14 +49,14 @@ func TestCrossAccountBootstrap(t *testing.T) {
 	if err != nil || !*pab.PublicAccessBlockConfiguration.BlockPublicPolicy || !*pab.PublicAccessBlockConfiguration.RestrictPublicBuckets {
 		t.Errorf("public access block = %+v, %v", pab, err)
 	}
-	golden(t, "../bucketpolicy/cross-account-artifacts", e.bucketPolicy("target-bucket").JSON()+"\n")
-	golden(t, "../bucketpolicy/destination-policy", readFile(t, filepath.Join(e.dir, "dest-policy.json")))
+	golden.Assert(t, "testdata/bucketpolicy/cross-account-artifacts.golden", e.bucketPolicy("target-bucket").JSON()+"\n")
+	golden.Assert(t, "testdata/bucketpolicy/destination-policy.golden", readFile(t, filepath.Join(e.dir, "dest-policy.json")))
 
 	rep, err := e.s3().GetBucketReplication(e.ctx, &s3.GetBucketReplicationInput{Bucket: bucket})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := observedReplication(rep.ReplicationConfiguration); got != "role=arn:aws:iam::123456789012:role/target-bucket-replication, destination=arn:aws:s3:::other-bucket, account=444455556666, owner=Destination" {
+	if got := awskinds.ObservedReplication(rep.ReplicationConfiguration); got != "role=arn:aws:iam::123456789012:role/target-bucket-replication, destination=arn:aws:s3:::other-bucket, account=444455556666, owner=Destination" {
 		t.Errorf("replication = %s", got)
 	}
 	ver, err := e.s3().GetBucketVersioning(e.ctx, &s3.GetBucketVersioningInput{Bucket: bucket})
@@ -64,15 +68,15 @@ func TestCrossAccountBootstrap(t *testing.T) {
 		t.Fatal(err)
 	}
 	doc, _ := policies.Parse(aws.ToString(perms.PolicyDocument))
-	if !policies.Equal(doc, policies.Replication("target-bucket", "other-bucket", true)) || len(policies.Lint(doc)) > 0 {
+	if !policies.Equal(doc, policies.Replication(policies.Scope{Bucket: "target-bucket"}, "other-bucket", true)) || len(policies.Lint(doc)) > 0 {
 		t.Errorf("replication permissions:\n%s", doc.JSON())
 	}
 
 	e.reconnect()
-	if p := e.apply(s, ModeApply, runOpts{}); p.HasChanges() || len(e.c.Calls.Mutating()) > 0 {
+	if p := e.apply(s, engine.ModeApply, runOpts{}); p.HasChanges() || len(e.c.Calls.Mutating()) > 0 {
 		t.Errorf("second run: changes %v, mutating calls %v", allDiffs(p), e.c.Calls.Mutating())
 	}
-	e.apply(s, ModeDestroy, runOpts{})
+	e.apply(s, engine.ModeDestroy, runOpts{})
 	e.assertNothingOwned()
 }
 
@@ -82,7 +86,7 @@ func TestCrossAccountBootstrap(t *testing.T) {
 func TestCrossAccountDrift(t *testing.T) {
 	e := newTestEnv(t)
 	s := e.spec("cross-account-artifacts.yaml")
-	e.apply(s, ModeApply, runOpts{})
+	e.apply(s, engine.ModeApply, runOpts{})
 	bucket := aws.String("target-bucket")
 	if _, err := e.s3().PutBucketOwnershipControls(e.ctx, &s3.PutBucketOwnershipControlsInput{Bucket: bucket,
 		OwnershipControls: &s3types.OwnershipControls{Rules: []s3types.OwnershipControlsRule{{ObjectOwnership: s3types.ObjectOwnershipObjectWriter}}}}); err != nil {
@@ -98,7 +102,7 @@ func TestCrossAccountDrift(t *testing.T) {
 	if _, err := e.s3().DeleteBucketReplication(e.ctx, &s3.DeleteBucketReplicationInput{Bucket: bucket}); err != nil {
 		t.Fatal(err)
 	}
-	p, err := e.plan(s, ModeApply, runOpts{})
+	p, err := e.plan(s, engine.ModeApply, runOpts{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,8 +113,8 @@ func TestCrossAccountDrift(t *testing.T) {
 	}, allDiffs(p)); diff != "" {
 		t.Fatalf("(-want +got):\n%s", diff)
 	}
-	e.apply(s, ModeApply, runOpts{})
-	if p, err := e.plan(s, ModeApply, runOpts{}); err != nil || p.HasChanges() {
+	e.apply(s, engine.ModeApply, runOpts{})
+	if p, err := e.plan(s, engine.ModeApply, runOpts{}); err != nil || p.HasChanges() {
 		t.Errorf("after repair: %v %v", err, allDiffs(p))
 	}
 	if strings.Contains(e.bucketPolicy("target-bucket").JSON(), "AddedByHand") {
@@ -123,17 +127,17 @@ func TestCrossAccountDrift(t *testing.T) {
 func TestForeignBucketPolicyNeedsAdopt(t *testing.T) {
 	e := newTestEnv(t)
 	s := e.spec("cross-account-artifacts.yaml")
-	e.apply(s, ModeApply, runOpts{})
+	e.apply(s, engine.ModeApply, runOpts{})
 	foreign := `{"Version":"2012-10-17","Statement":[{"Sid":"Theirs","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::999999999999:root"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::target-bucket/*"}]}`
 	if _, err := e.s3().PutBucketPolicy(e.ctx, &s3.PutBucketPolicyInput{Bucket: aws.String("target-bucket"), Policy: aws.String(foreign)}); err != nil {
 		t.Fatal(err)
 	}
-	_, err := e.plan(s, ModeApply, runOpts{})
-	var no *NotOwnedError
+	_, err := e.plan(s, engine.ModeApply, runOpts{})
+	var no *engine.NotOwnedError
 	if !errors.As(err, &no) || no.Addr != "s3_bucket_policy.target-bucket" || !strings.Contains(err.Error(), "--adopt") {
 		t.Fatalf("err = %v, want the bucket policy reported as not awsboot's", err)
 	}
-	e.apply(s, ModeApply, runOpts{adopt: true})
+	e.apply(s, engine.ModeApply, runOpts{adopt: true})
 	if !policies.OwnedBy(e.bucketPolicy("target-bucket")) {
 		t.Error("--adopt did not replace the foreign policy")
 	}
@@ -169,7 +173,7 @@ func TestCrossAccountUpload(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			e.apply(s, ModeApply, runOpts{})
+			e.apply(s, engine.ModeApply, runOpts{})
 
 			out, err := sts.NewFromConfig(rawConfig(t, moto.URL, "testing", "testing")).AssumeRole(e.ctx, &sts.AssumeRoleInput{
 				RoleArn: aws.String("arn:aws:iam::111122223333:role/ci"), RoleSessionName: aws.String("jenkins"),
@@ -225,7 +229,7 @@ func TestRemovedWritersLoseAccess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.apply(with, ModeApply, runOpts{})
+	e.apply(with, engine.ModeApply, runOpts{})
 	without := strings.Replace(strings.Replace(uploadSpec, "%OWNERSHIP%", "bucket-owner-enforced", 1),
 		"  writers:\n    - {principal: \"arn:aws:iam::111122223333:root\", prefix: assets/}\n", "", 1)
 	writeFile(t, filepath.Join(e.dir, "uploads.yaml"), without)
@@ -233,18 +237,18 @@ func TestRemovedWritersLoseAccess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := e.apply(s, ModeApply, runOpts{})
+	p := e.apply(s, engine.ModeApply, runOpts{})
 	if diff := cmp.Diff([]string{"s3_bucket_policy.shared-artifacts document"}, allDiffs(p)); diff != "" {
 		t.Fatalf("(-want +got):\n%s", diff)
 	}
-	if _, err := e.s3().GetBucketPolicy(e.ctx, &s3.GetBucketPolicyInput{Bucket: aws.String("shared-artifacts")}); errorCode(err) != "NoSuchBucketPolicy" {
+	if _, err := e.s3().GetBucketPolicy(e.ctx, &s3.GetBucketPolicyInput{Bucket: aws.String("shared-artifacts")}); awsapi.ErrorCode(err) != "NoSuchBucketPolicy" {
 		t.Errorf("the bucket policy is still there: %v", err)
 	}
 	foreign := `{"Version":"2012-10-17","Statement":[{"Sid":"Theirs","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::999999999999:root"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::shared-artifacts/*"}]}`
 	if _, err := e.s3().PutBucketPolicy(e.ctx, &s3.PutBucketPolicyInput{Bucket: aws.String("shared-artifacts"), Policy: aws.String(foreign)}); err != nil {
 		t.Fatal(err)
 	}
-	if p, err := e.plan(s, ModeApply, runOpts{}); err != nil || p.HasChanges() {
+	if p, err := e.plan(s, engine.ModeApply, runOpts{}); err != nil || p.HasChanges() {
 		t.Errorf("a policy awsboot did not write is touched: %v %v", err, allDiffs(p))
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/awsboot/awsboot/policies"
+	"github.com/awsboot/awsboot/provision/consumers"
+	"github.com/awsboot/awsboot/provision/spec"
 )
 
 // Explain writes, in plain words, who can do what on the stack's bucket.
@@ -15,7 +17,8 @@ import (
 // what AWS will enforce; who may assume a role and where replication goes
 // come from the spec's oidc and replication fields, which the trust policy
 // and replication rule are built from. It needs no AWS call.
-func Explain(w io.Writer, s *Spec) error {
+func Explain(w io.Writer, st *Stack) error {
+	s := st.Spec
 	b := s.Bucket
 	fmt.Fprintf(w, "Who can do what on S3 bucket %s (stack %s)\n\n", b.Name, s.Stack)
 	if s.Endpoint != "" {
@@ -34,22 +37,15 @@ func Explain(w io.Writer, s *Spec) error {
 	fmt.Fprintln(w)
 
 	var lines []string
-	doc, _, err := bucketPolicyDocument(s)
-	if err != nil {
-		return err
-	}
-	if doc != nil {
-		for _, st := range doc.Statement {
-			who := principalWords(st)
-			lines = append(lines, fmt.Sprintf("%s%s can %s.", strings.ToUpper(who[:1]), who[1:], statementWords(st)))
-		}
+	for _, stmt := range st.BucketPolicy.Statement {
+		who := principalWords(stmt)
+		lines = append(lines, fmt.Sprintf("%s%s can %s.", strings.ToUpper(who[:1]), who[1:], statementWords(stmt)))
 	}
 	for _, a := range s.Access {
-		g, _ := policies.Lookup(a.Grant)
-		doc := g.Build(policies.Scope{Bucket: b.Name, Prefix: a.Prefix})
+		doc := st.Grants[a.Name]
 		var parts []string
-		for _, st := range doc.Statement {
-			parts = append(parts, statementWords(st))
+		for _, stmt := range doc.Statement {
+			parts = append(parts, statementWords(stmt))
 		}
 		if a.Role != "" {
 			lines = append(lines, fmt.Sprintf("IAM role %s of this account can %s (grant %s). It can be assumed only by %s.",
@@ -57,10 +53,10 @@ func Explain(w io.Writer, s *Spec) error {
 			continue
 		}
 		lines = append(lines, fmt.Sprintf("IAM user %s of this account (its access key is in profile %q) can %s (grant %s).",
-			a.User, a.Write.AWSProfile, strings.Join(parts, "; and "), a.Grant))
+			a.User, a.Write[consumers.KeyAWSProfile], strings.Join(parts, "; and "), a.Grant))
 	}
 	if r := b.Replication; r != nil {
-		line := fmt.Sprintf("S3 replication, as role %s, copies every new object to bucket %s", r.Role, strings.TrimPrefix(r.Destination, "arn:aws:s3:::"))
+		line := fmt.Sprintf("S3 replication, as role %s, copies every new object to bucket %s", r.Role, r.DestinationBucket())
 		if r.DestinationAccount != "" {
 			line += " in account " + r.DestinationAccount
 		}
@@ -173,7 +169,7 @@ func principalWords(st policies.Statement) string {
 	return strings.Join(who, " and ")
 }
 
-func trustWords(o *OIDC) string {
+func trustWords(o *spec.OIDC) string {
 	if o == nil {
 		return "nobody"
 	}

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/awsboot/awsboot/provision/golden"
 )
 
 // TestExplainGolden pins `awsboot explain` for every example
@@ -22,11 +24,15 @@ func TestExplainGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var b bytes.Buffer
-			if err := Explain(&b, s); err != nil {
+			st, err := Offline(s, BuildOptions{})
+			if err != nil {
 				t.Fatal(err)
 			}
-			golden(t, "../explain/"+name, b.String())
+			var b bytes.Buffer
+			if err := Explain(&b, st); err != nil {
+				t.Fatal(err)
+			}
+			golden.Assert(t, "testdata/explain/"+name+".golden", b.String())
 		})
 	}
 }

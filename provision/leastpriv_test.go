@@ -15,8 +15,11 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/awsboot/awsboot/policies"
+	"github.com/awsboot/awsboot/provision/awsapi"
+	"github.com/awsboot/awsboot/provision/engine"
 	"github.com/awsboot/awsboot/provision/localfile"
 	"github.com/awsboot/awsboot/provision/mototest"
+	"github.com/awsboot/awsboot/provision/spec"
 )
 
 // startEnforcingMoto starts a private moto that checks every request
@@ -80,7 +83,7 @@ func TestGeneratedCredentialsAreLeastPrivilege(t *testing.T) {
 	t.Setenv("AWS_SECRET_ACCESS_KEY", adminSecret)
 	e := newTestEnvAt(t, srv.URL)
 	s := e.spec("semaphore-cache.yaml")
-	e.apply(s, ModeApply, runOpts{})
+	e.apply(s, engine.ModeApply, runOpts{})
 	ctx := context.Background()
 
 	admin := rawS3(t, srv.URL, adminID, adminSecret)
@@ -177,7 +180,7 @@ func TestGeneratedCredentialsAreLeastPrivilege(t *testing.T) {
 		}
 		// moto's IAM denials reach the SDK as a bare 403 without a
 		// parsable code; S3's carry AccessDenied.
-		if code := errorCode(err); code != "AccessDenied" && httpStatus(err) != 403 {
+		if code := awsapi.ErrorCode(err); code != "AccessDenied" && awsapi.HTTPStatus(err) != 403 {
 			t.Errorf("%s failed with %q, want access denied: %v", name, code, err)
 		}
 	}
@@ -191,7 +194,7 @@ func TestPublisherCredentialsArePrefixScoped(t *testing.T) {
 	t.Setenv("AWS_ACCESS_KEY_ID", adminID)
 	t.Setenv("AWS_SECRET_ACCESS_KEY", adminSecret)
 	e := newTestEnvAt(t, srv.URL)
-	e.apply(e.spec("bacalhau-publisher.yaml"), ModeApply, runOpts{})
+	e.apply(e.spec("bacalhau-publisher.yaml"), engine.ModeApply, runOpts{})
 	ctx := context.Background()
 
 	data, _, err := localfile.ReadFileIfExists(e.files.Credentials)
@@ -215,7 +218,7 @@ func TestPublisherCredentialsArePrefixScoped(t *testing.T) {
 	_, denied["delete under the prefix"] = pub.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: bucket, Key: aws.String("bacalhau-managed-publisher/job-1/out.tar.gz")})
 	_, denied["delete the bucket"] = pub.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: bucket})
 	for what, err := range denied {
-		if errorCode(err) != "AccessDenied" {
+		if awsapi.ErrorCode(err) != "AccessDenied" {
 			t.Errorf("%s: got %v, want AccessDenied", what, err)
 		}
 	}
@@ -232,7 +235,7 @@ func TestPublisherCredentialsArePrefixScoped(t *testing.T) {
 func TestVerify(t *testing.T) {
 	plain := newTestEnv(t)
 	pub := plain.spec("bacalhau-publisher.yaml")
-	plain.apply(pub, ModeApply, runOpts{})
+	plain.apply(pub, engine.ModeApply, runOpts{})
 	p := "my-result-bucket/bacalhau-managed-publisher/<probe>"
 	presign := "presigned GET of " + p + " (expires in 1h) over plain HTTP"
 	skip := "skip: the service does not enforce IAM"
@@ -255,8 +258,8 @@ func TestVerify(t *testing.T) {
 	e := newTestEnvAt(t, srv.URL)
 	pub = e.spec("bacalhau-publisher.yaml")
 	cache := e.spec("semaphore-cache.yaml")
-	e.apply(pub, ModeApply, runOpts{})
-	e.apply(cache, ModeApply, runOpts{})
+	e.apply(pub, engine.ModeApply, runOpts{})
+	e.apply(cache, engine.ModeApply, runOpts{})
 	const motoPresign = "FAIL: the presigned URL answered 500 INTERNAL SERVER ERROR"
 	for k := range want {
 		want[k] = "ok"
@@ -293,7 +296,7 @@ func TestVerify(t *testing.T) {
 	}
 }
 
-func verifyResults(t *testing.T, e *testEnv, s *Spec) map[string]string {
+func verifyResults(t *testing.T, e *testEnv, s *spec.Spec) map[string]string {
 	t.Helper()
 	checks, err := Verify(e.ctx, e.c, s, e.files)
 	if err != nil {

@@ -3,6 +3,7 @@ package provision
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,14 +18,37 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/awsboot/awsboot/policies"
+	"github.com/awsboot/awsboot/provision/awskinds"
+	"github.com/awsboot/awsboot/provision/engine"
+	"github.com/awsboot/awsboot/provision/spec"
 )
 
+// planText flattens a plan's notes, reasons and diffs into lines
+// ("address path: before -> after"), for tests that look for one of them;
+// the rendered plan itself is pinned by cmd/awsboot's golden files.
+func planText(p *engine.Plan) string {
+	var b strings.Builder
+	for _, c := range p.Changes {
+		for _, n := range append([]string{c.Reason}, c.Notes...) {
+			if n != "" {
+				fmt.Fprintf(&b, "%s # %s\n", c.Addr, n)
+			}
+		}
+		for _, d := range c.Diffs {
+			fmt.Fprintf(&b, "%s %s %s: \"%s\" -> \"%s\"\n", c.Action.Symbol(), c.Addr, d.Path, d.Before, d.After)
+		}
+	}
+	add, change, destroy := p.Counts()
+	fmt.Fprintf(&b, "Plan: %d to add, %d to change, %d to destroy.\n", add, change, destroy)
+	return b.String()
+}
+
 // allDiffs flattens a plan into "address path" lines.
-func allDiffs(p *Plan) []string {
+func allDiffs(p *engine.Plan) []string {
 	var out []string
 	for _, c := range p.Changes {
 		for _, d := range c.Diffs {
-			out = append(out, string(c.Addr)+" "+d.Path)
+			out = append(out, string(c.Addr)+" "+string(d.Path))
 		}
 	}
 	return out
@@ -35,7 +59,7 @@ func allDiffs(p *Plan) []string {
 func TestDriftIsShownAndRepaired(t *testing.T) {
 	e := newTestEnv(t)
 	s := e.spec("semaphore-cache.yaml")
-	e.apply(s, ModeApply, runOpts{})
+	e.apply(s, engine.ModeApply, runOpts{})
 
 	_, err := e.c.S3.PutPublicAccessBlock(e.ctx, &s3.PutPublicAccessBlockInput{
 		Bucket: aws.String("semaphore-cache"),
@@ -50,14 +74,14 @@ func TestDriftIsShownAndRepaired(t *testing.T) {
 	wider := policies.Cache(policies.Scope{Bucket: "semaphore-cache"})
 	wider.Statement[0].Action = append(wider.Statement[0].Action, "s3:PutObjectAcl")
 	_, err = e.c.IAM.CreatePolicyVersion(e.ctx, &iam.CreatePolicyVersionInput{
-		PolicyArn:      aws.String("arn:aws:iam::" + e.c.AccountID + ":policy/semaphore-cache-policy"),
+		PolicyArn:      aws.String("arn:aws:iam::" + e.c.Account.ID + ":policy/semaphore-cache-policy"),
 		PolicyDocument: aws.String(wider.JSON()), SetAsDefault: true,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 
-	p, err := e.plan(s, ModeApply, runOpts{})
+	p, err := e.plan(s, engine.ModeApply, runOpts{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,9 +93,9 @@ func TestDriftIsShownAndRepaired(t *testing.T) {
 		t.Fatalf("drift diffs (-want +got):\n%s", diff)
 	}
 	var out bytes.Buffer
-	RenderText(&out, p)
+	out.WriteString(planText(p))
 	for _, line := range []string{
-		`~ public_access_block.block_public_policy = "false" -> "true"`,
+		`~ s3_bucket.semaphore-cache public_access_block.block_public_policy: "false" -> "true"`,
 		`"s3:PutObjectAcl"`,
 		"Plan: 0 to add, 2 to change, 0 to destroy.",
 	} {
@@ -80,8 +104,8 @@ func TestDriftIsShownAndRepaired(t *testing.T) {
 		}
 	}
 
-	e.apply(s, ModeApply, runOpts{})
-	p, err = e.plan(s, ModeApply, runOpts{})
+	e.apply(s, engine.ModeApply, runOpts{})
+	p, err = e.plan(s, engine.ModeApply, runOpts{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +119,7 @@ func TestDriftIsShownAndRepaired(t *testing.T) {
 func TestExtraPermissionsOnUserAreDrift(t *testing.T) {
 	e := newTestEnv(t)
 	s := e.spec("semaphore-cache.yaml")
-	e.apply(s, ModeApply, runOpts{})
+	e.apply(s, engine.ModeApply, runOpts{})
 	_, err := e.iam().PutUserPolicy(e.ctx, &iam.PutUserPolicyInput{
 		UserName: aws.String("semaphore"), PolicyName: aws.String("debug"),
 		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}`),
@@ -103,14 +127,14 @@ func TestExtraPermissionsOnUserAreDrift(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := e.plan(s, ModeApply, runOpts{})
+	p, err := e.plan(s, engine.ModeApply, runOpts{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if diff := cmp.Diff([]string{"iam_user.semaphore inline_policies"}, allDiffs(p)); diff != "" {
 		t.Fatalf("(-want +got):\n%s", diff)
 	}
-	e.apply(s, ModeApply, runOpts{})
+	e.apply(s, engine.ModeApply, runOpts{})
 	out, err := e.iam().ListUserPolicies(e.ctx, &iam.ListUserPoliciesInput{UserName: aws.String("semaphore")})
 	if err != nil {
 		t.Fatal(err)
@@ -152,11 +176,11 @@ func TestTeardownLeavesOnlyOthers(t *testing.T) {
 	writeFile(t, e.files.Config, otherConfig)
 	writeFile(t, agentPath, agentConfig)
 
-	e.apply(s, ModeApply, runOpts{})
+	e.apply(s, engine.ModeApply, runOpts{})
 	if got := readFile(t, agentPath); !strings.Contains(got, "SEMAPHORE_CACHE_S3_BUCKET=semaphore-cache") || !strings.HasPrefix(got, "endpoint:") {
 		t.Fatalf("agent config after bootstrap:\n%s", got)
 	}
-	p := e.apply(s, ModeDestroy, runOpts{})
+	p := e.apply(s, engine.ModeDestroy, runOpts{})
 	if _, _, del := p.Counts(); del != 7 {
 		t.Errorf("teardown destroyed %d resources, want 7", del)
 	}
@@ -168,14 +192,14 @@ func TestTeardownLeavesOnlyOthers(t *testing.T) {
 	}
 	e.assertNothingOwned()
 
-	p, err := e.plan(s, ModeDestroy, runOpts{})
+	p, err := e.plan(s, engine.ModeDestroy, runOpts{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if p.HasChanges() {
 		t.Errorf("second teardown plans changes: %+v", p.Changes)
 	}
-	if err := (Executor{}).Apply(e.ctx, p); err != nil {
+	if err := e.applyPlan(p); err != nil {
 		t.Errorf("second teardown: %v", err)
 	}
 }
@@ -210,24 +234,24 @@ func (e *testEnv) assertNothingOwned() {
 func TestTeardownKeepsData(t *testing.T) {
 	e := newTestEnv(t)
 	s := e.spec("semaphore-cache.yaml")
-	e.apply(s, ModeApply, runOpts{})
+	e.apply(s, engine.ModeApply, runOpts{})
 	if _, err := e.s3().PutObject(e.ctx, &s3.PutObjectInput{Bucket: aws.String("semaphore-cache"), Key: aws.String("k"), Body: strings.NewReader("x")}); err != nil {
 		t.Fatal(err)
 	}
-	p := e.apply(s, ModeDestroy, runOpts{})
-	var kept *Change
+	p := e.apply(s, engine.ModeDestroy, runOpts{})
+	var kept *engine.Change
 	for i := range p.Changes {
 		if p.Changes[i].Addr == "s3_bucket.semaphore-cache" {
 			kept = &p.Changes[i]
 		}
 	}
-	if kept == nil || kept.Action != NoOp || !strings.Contains(kept.Reason, "--delete-data") {
+	if kept == nil || kept.Action != engine.NoOp || !strings.Contains(kept.Reason, "--delete-data") {
 		t.Fatalf("bucket change = %+v, want kept with a reason naming --delete-data", kept)
 	}
 	if _, err := e.c.S3.HeadBucket(e.ctx, &s3.HeadBucketInput{Bucket: aws.String("semaphore-cache")}); err != nil {
 		t.Fatalf("bucket with data was deleted: %v", err)
 	}
-	e.apply(s, ModeDestroy, runOpts{deleteData: true})
+	e.apply(s, engine.ModeDestroy, runOpts{deleteData: true})
 	e.assertNothingOwned()
 }
 
@@ -238,15 +262,15 @@ func TestUntaggedBucketIsNotTakenOver(t *testing.T) {
 	if _, err := e.s3().CreateBucket(e.ctx, &s3.CreateBucketInput{Bucket: aws.String("semaphore-cache")}); err != nil {
 		t.Fatal(err)
 	}
-	_, err := e.plan(s, ModeApply, runOpts{})
-	var no *NotOwnedError
+	_, err := e.plan(s, engine.ModeApply, runOpts{})
+	var no *engine.NotOwnedError
 	if !errors.As(err, &no) || no.Addr != "s3_bucket.semaphore-cache" {
-		t.Fatalf("plan error = %v, want NotOwnedError for the bucket", err)
+		t.Fatalf("plan error = %v, want engine.NotOwnedError for the bucket", err)
 	}
 	if !strings.Contains(err.Error(), "--adopt") {
 		t.Errorf("error does not explain the way out: %v", err)
 	}
-	p := e.apply(s, ModeDestroy, runOpts{})
+	p := e.apply(s, engine.ModeDestroy, runOpts{})
 	if p.HasChanges() {
 		t.Errorf("teardown of a stack that owns nothing plans changes: %+v", p.Changes)
 	}
@@ -255,11 +279,11 @@ func TestUntaggedBucketIsNotTakenOver(t *testing.T) {
 	}
 
 	// --adopt takes it over explicitly: the plan says so and tags it.
-	p = e.apply(s, ModeApply, runOpts{adopt: true})
+	p = e.apply(s, engine.ModeApply, runOpts{adopt: true})
 	if p.Changes[0].Addr != "s3_bucket.semaphore-cache" || !strings.Contains(p.Changes[0].Reason, "adopt") {
 		t.Errorf("first change = %+v, want the adopted bucket", p.Changes[0])
 	}
-	p, err = e.plan(s, ModeApply, runOpts{})
+	p, err = e.plan(s, engine.ModeApply, runOpts{})
 	if err != nil || p.HasChanges() {
 		t.Errorf("after adopting: err=%v changes=%v", err, allDiffs(p))
 	}
@@ -271,7 +295,7 @@ func TestUntaggedBucketIsNotTakenOver(t *testing.T) {
 func TestInterruptedKeyCreationConverges(t *testing.T) {
 	e := newTestEnv(t)
 	s := e.spec("semaphore-cache.yaml")
-	e.apply(s, ModeApply, runOpts{})
+	e.apply(s, engine.ModeApply, runOpts{})
 	// Rewind to "the run died right after CreateAccessKey": no profile in
 	// the credentials file, the user marked as creating a key, one key.
 	e.deleteAllKeys("semaphore")
@@ -279,7 +303,7 @@ func TestInterruptedKeyCreationConverges(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := e.c.IAM.TagUser(e.ctx, &iam.TagUserInput{UserName: aws.String("semaphore"), Tags: []iamtypes.Tag{{
-		Key: aws.String(pendingKeyTag), Value: aws.String(time.Now().UTC().Format(time.RFC3339)),
+		Key: aws.String(awskinds.PendingKeyTag), Value: aws.String(time.Now().UTC().Format(time.RFC3339)),
 	}}})
 	if err != nil {
 		t.Fatal(err)
@@ -288,7 +312,7 @@ func TestInterruptedKeyCreationConverges(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := e.plan(s, ModeApply, runOpts{})
+	p, err := e.plan(s, engine.ModeApply, runOpts{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -301,7 +325,7 @@ func TestInterruptedKeyCreationConverges(t *testing.T) {
 	}, allDiffs(p)); diff != "" {
 		t.Fatalf("(-want +got):\n%s", diff)
 	}
-	if err := (Executor{}).Apply(e.ctx, p); err != nil {
+	if err := e.applyPlan(p); err != nil {
 		t.Fatal(err)
 	}
 	keys := e.keyIDs("semaphore")
@@ -316,7 +340,7 @@ func TestInterruptedKeyCreationConverges(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, tg := range user.User.Tags {
-		if aws.ToString(tg.Key) == pendingKeyTag {
+		if aws.ToString(tg.Key) == awskinds.PendingKeyTag {
 			t.Error("pending tag left on the user")
 		}
 	}
@@ -327,12 +351,12 @@ func TestInterruptedKeyCreationConverges(t *testing.T) {
 func TestUnknownKeys(t *testing.T) {
 	e := newTestEnv(t)
 	s := e.spec("semaphore-cache.yaml")
-	e.apply(s, ModeApply, runOpts{})
+	e.apply(s, engine.ModeApply, runOpts{})
 	first := e.keyIDs("semaphore")
 	if err := os.Remove(e.files.Credentials); err != nil {
 		t.Fatal(err)
 	}
-	p := e.apply(s, ModeApply, runOpts{})
+	p := e.apply(s, engine.ModeApply, runOpts{})
 	noted := false
 	for _, c := range p.Changes {
 		if c.Addr == "iam_access_key.semaphore" {
@@ -348,7 +372,7 @@ func TestUnknownKeys(t *testing.T) {
 	if err := os.Remove(e.files.Credentials); err != nil {
 		t.Fatal(err)
 	}
-	_, err := e.plan(s, ModeApply, runOpts{})
+	_, err := e.plan(s, engine.ModeApply, runOpts{})
 	if err == nil || !strings.Contains(err.Error(), "already has two access keys") || !strings.Contains(err.Error(), "aws iam delete-access-key --user-name semaphore") {
 		t.Fatalf("plan error = %v", err)
 	}
@@ -392,7 +416,7 @@ func writeFile(t *testing.T, path, content string) {
 func TestLifecycleAndVersioningDrift(t *testing.T) {
 	e := newTestEnv(t)
 	for _, ex := range []string{"semaphore-cache.yaml", "bacalhau-publisher.yaml"} {
-		e.apply(e.spec(ex), ModeApply, runOpts{})
+		e.apply(e.spec(ex), engine.ModeApply, runOpts{})
 	}
 	rules := func(bucket string) map[string]string {
 		out, err := e.s3().GetBucketLifecycleConfiguration(e.ctx, &s3.GetBucketLifecycleConfigurationInput{Bucket: aws.String(bucket)})
@@ -401,15 +425,15 @@ func TestLifecycleAndVersioningDrift(t *testing.T) {
 		}
 		m := map[string]string{}
 		for _, r := range out.Rules {
-			m[aws.ToString(r.ID)] = observedRule(r).String()
+			m[aws.ToString(r.ID)] = awskinds.ObservedRule(r).String()
 		}
 		return m
 	}
 	abort := `prefix="", abort incomplete multipart uploads after 1 day`
-	if diff := cmp.Diff(map[string]string{abortRuleID: abort}, rules("semaphore-cache")); diff != "" {
+	if diff := cmp.Diff(map[string]string{spec.AbortRuleID: abort}, rules("semaphore-cache")); diff != "" {
 		t.Errorf("cache bucket rules (-want +got):\n%s", diff)
 	}
-	want := map[string]string{abortRuleID: abort, "expire-bacalhau-managed-publisher": `prefix="bacalhau-managed-publisher/", expire after 7 days`}
+	want := map[string]string{spec.AbortRuleID: abort, "expire-bacalhau-managed-publisher": `prefix="bacalhau-managed-publisher/", expire after 7 days`}
 	if diff := cmp.Diff(want, rules("my-result-bucket")); diff != "" {
 		t.Errorf("results bucket rules (-want +got):\n%s", diff)
 	}
@@ -427,7 +451,7 @@ func TestLifecycleAndVersioningDrift(t *testing.T) {
 		}}}}); err != nil {
 		t.Fatal(err)
 	}
-	p, err := e.plan(s, ModeApply, runOpts{})
+	p, err := e.plan(s, engine.ModeApply, runOpts{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -438,11 +462,11 @@ func TestLifecycleAndVersioningDrift(t *testing.T) {
 	}, allDiffs(p)); diff != "" {
 		t.Fatalf("(-want +got):\n%s", diff)
 	}
-	e.apply(s, ModeApply, runOpts{})
+	e.apply(s, engine.ModeApply, runOpts{})
 	if diff := cmp.Diff(want, rules("my-result-bucket")); diff != "" {
 		t.Errorf("after repair (-want +got):\n%s", diff)
 	}
-	if p, err := e.plan(s, ModeApply, runOpts{}); err != nil || p.HasChanges() {
+	if p, err := e.plan(s, engine.ModeApply, runOpts{}); err != nil || p.HasChanges() {
 		t.Errorf("after repair: %v %v", err, allDiffs(p))
 	}
 }
@@ -465,14 +489,14 @@ access:
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.apply(s, ModeApply, runOpts{})
+	e.apply(s, engine.ModeApply, runOpts{})
 	creds, config := readFile(t, e.files.Credentials), readFile(t, e.files.Config)
 	for _, p := range []string{"one", "two", "three"} {
 		if !strings.Contains(creds, "["+p+"]") || !strings.Contains(config, "[profile "+p+"]") {
 			t.Errorf("profile %s lost:\n%s\n%s", p, redact(creds), config)
 		}
 	}
-	if p, err := e.plan(s, ModeApply, runOpts{}); err != nil || p.HasChanges() {
+	if p, err := e.plan(s, engine.ModeApply, runOpts{}); err != nil || p.HasChanges() {
 		t.Errorf("second plan: %v %v", err, allDiffs(p))
 	}
 }

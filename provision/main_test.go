@@ -12,7 +12,11 @@ import (
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/awsboot/awsboot/provision/awsapi"
+	"github.com/awsboot/awsboot/provision/consumers"
+	"github.com/awsboot/awsboot/provision/engine"
 	"github.com/awsboot/awsboot/provision/mototest"
+	"github.com/awsboot/awsboot/provision/spec"
 	"github.com/awsboot/awsboot/provision/versitytest"
 )
 
@@ -70,10 +74,11 @@ func testMain(m *testing.M) int {
 type testEnv struct {
 	t        testing.TB
 	ctx      context.Context
-	c        *Clients
-	files    AWSFiles
+	c        *awsapi.Clients
+	files    consumers.AWSFiles
 	dir      string
 	endpoint string
+	stack    *Stack
 }
 
 func newTestEnv(t testing.TB) *testEnv {
@@ -90,21 +95,21 @@ func newTestEnv(t testing.TB) *testEnv {
 func newTestEnvAt(t testing.TB, url string) *testEnv {
 	t.Helper()
 	ctx := context.Background()
-	c, err := Connect(ctx, ConnectOptions{Endpoint: url, Region: "us-east-1"})
+	c, err := awsapi.Connect(ctx, awsapi.ConnectOptions{Endpoint: url, Region: "us-east-1", ProbeManagedPolicies: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
 	return &testEnv{
 		t: t, ctx: ctx, c: c, dir: dir, endpoint: url,
-		files: AWSFiles{Config: filepath.Join(dir, ".aws", "config"), Credentials: filepath.Join(dir, ".aws", "credentials")},
+		files: consumers.AWSFiles{Config: filepath.Join(dir, ".aws", "config"), Credentials: filepath.Join(dir, ".aws", "credentials")},
 	}
 }
 
 // reconnect builds new clients, with a fresh call counter.
 func (e *testEnv) reconnect() {
 	e.t.Helper()
-	c, err := Connect(e.ctx, ConnectOptions{Endpoint: e.endpoint, Region: "us-east-1"})
+	c, err := awsapi.Connect(e.ctx, awsapi.ConnectOptions{Endpoint: e.endpoint, Region: "us-east-1", ProbeManagedPolicies: true})
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -128,7 +133,7 @@ func hasTag(tags []iamtypes.Tag, k, v string) bool {
 
 // spec loads an example into the test's directory so relative paths
 // (the agent config) land there.
-func (e *testEnv) spec(example string) *Spec {
+func (e *testEnv) spec(example string) *spec.Spec {
 	e.t.Helper()
 	data, err := os.ReadFile(filepath.Join("..", "examples", example))
 	if err != nil {
@@ -149,23 +154,32 @@ type runOpts struct {
 	adopt, deleteData bool
 }
 
-func (e *testEnv) plan(s *Spec, mode Mode, o runOpts) (*Plan, error) {
+// plan builds the spec's stack for the emulator's account, connects it
+// and plans; the stack is kept for applyPlan.
+func (e *testEnv) plan(s *spec.Spec, mode engine.Mode, o runOpts) (*engine.Plan, error) {
 	e.t.Helper()
-	g, err := BuildGraph(e.ctx, e.c, s, BuildOptions{Files: e.files, Adopt: o.adopt, DeleteData: o.deleteData})
+	st, err := Build(s, e.c.Account, BuildOptions{Files: e.files, Adopt: o.adopt, DeleteData: o.deleteData})
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	return MakePlan(e.ctx, g, mode, s.Stack, PlanOptions{Adopt: o.adopt, Parallelism: 4})
+	st.Connect(e.c)
+	e.stack = st
+	return st.Plan(e.ctx, mode, engine.PlanOptions{Adopt: o.adopt, Parallelism: 4})
+}
+
+// applyPlan applies a plan of the last planned stack.
+func (e *testEnv) applyPlan(p *engine.Plan) error {
+	return e.stack.Apply(e.ctx, p, engine.Executor{Parallelism: 4})
 }
 
 // apply plans and applies, failing the test on any error.
-func (e *testEnv) apply(s *Spec, mode Mode, o runOpts) *Plan {
+func (e *testEnv) apply(s *spec.Spec, mode engine.Mode, o runOpts) *engine.Plan {
 	e.t.Helper()
 	p, err := e.plan(s, mode, o)
 	if err != nil {
 		e.t.Fatalf("plan: %v", err)
 	}
-	if err := (Executor{Parallelism: 4}).Apply(e.ctx, p); err != nil {
+	if err := e.applyPlan(p); err != nil {
 		e.t.Fatalf("apply: %v", err)
 	}
 	return p

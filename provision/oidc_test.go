@@ -15,6 +15,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/awsboot/awsboot/policies"
+	"github.com/awsboot/awsboot/provision/awsapi"
+	"github.com/awsboot/awsboot/provision/engine"
 )
 
 const semaphoreProvider = "arn:aws:iam::123456789012:oidc-provider/acme.semaphoreci.com"
@@ -25,7 +27,7 @@ const semaphoreProvider = "arn:aws:iam::123456789012:oidc-provider/acme.semaphor
 func TestOIDCBootstrap(t *testing.T) {
 	e := newTestEnv(t)
 	s := e.spec("semaphore-oidc.yaml")
-	e.apply(s, ModeApply, runOpts{})
+	e.apply(s, engine.ModeApply, runOpts{})
 
 	prov, err := e.iam().GetOpenIDConnectProvider(e.ctx, &iam.GetOpenIDConnectProviderInput{OpenIDConnectProviderArn: aws.String(semaphoreProvider)})
 	if err != nil {
@@ -68,7 +70,7 @@ func TestOIDCBootstrap(t *testing.T) {
 	}
 
 	e.reconnect()
-	p := e.apply(s, ModeApply, runOpts{})
+	p := e.apply(s, engine.ModeApply, runOpts{})
 	if p.HasChanges() {
 		t.Errorf("second run has changes: %v", allDiffs(p))
 	}
@@ -86,7 +88,7 @@ func TestOIDCBootstrap(t *testing.T) {
 func TestOIDCAssumeRoleReachesBucket(t *testing.T) {
 	e := newTestEnv(t)
 	s := e.spec("semaphore-oidc.yaml")
-	e.apply(s, ModeApply, runOpts{})
+	e.apply(s, engine.ModeApply, runOpts{})
 	ctx := context.Background()
 
 	stsc := sts.NewFromConfig(rawConfig(t, moto.URL, "testing", "testing"))
@@ -140,10 +142,10 @@ func TestSharedProvider(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.apply(a, ModeApply, runOpts{})
-	p := e.apply(b, ModeApply, runOpts{})
+	e.apply(a, engine.ModeApply, runOpts{})
+	p := e.apply(b, engine.ModeApply, runOpts{})
 	for _, c := range p.Changes {
-		if c.Addr == "iam_oidc_provider.acme.semaphoreci.com" && c.Action != Update {
+		if c.Addr == "iam_oidc_provider.acme.semaphoreci.com" && c.Action != engine.Update {
 			t.Errorf("second stack's provider change = %v, want an update (reuse)", c.Action)
 		}
 	}
@@ -157,14 +159,14 @@ func TestSharedProvider(t *testing.T) {
 	if n := providers(); n != 1 {
 		t.Fatalf("%d providers, want 1", n)
 	}
-	e.apply(a, ModeDestroy, runOpts{})
+	e.apply(a, engine.ModeDestroy, runOpts{})
 	if n := providers(); n != 1 {
 		t.Fatalf("after tearing down the first stack: %d providers, want 1", n)
 	}
-	if p, err := e.plan(b, ModeApply, runOpts{}); err != nil || p.HasChanges() {
+	if p, err := e.plan(b, engine.ModeApply, runOpts{}); err != nil || p.HasChanges() {
 		t.Fatalf("the second stack is no longer converged: %v %v", err, allDiffs(p))
 	}
-	e.apply(b, ModeDestroy, runOpts{})
+	e.apply(b, engine.ModeDestroy, runOpts{})
 	if n := providers(); n != 0 {
 		t.Fatalf("after tearing down the last stack: %d providers, want 0", n)
 	}
@@ -175,7 +177,7 @@ func TestSharedProvider(t *testing.T) {
 func TestTrustPolicyDrift(t *testing.T) {
 	e := newTestEnv(t)
 	s := e.spec("semaphore-oidc.yaml")
-	e.apply(s, ModeApply, runOpts{})
+	e.apply(s, engine.ModeApply, runOpts{})
 	wide := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"` + semaphoreProvider + `"},
 		"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringLike":{"acme.semaphoreci.com:sub":"org:acme:*"}}}]}`
 	if _, err := e.iam().UpdateAssumeRolePolicy(e.ctx, &iam.UpdateAssumeRolePolicyInput{RoleName: aws.String("semaphore-cache-role"), PolicyDocument: aws.String(wide)}); err != nil {
@@ -184,15 +186,15 @@ func TestTrustPolicyDrift(t *testing.T) {
 	if _, err := e.iam().UpdateRole(e.ctx, &iam.UpdateRoleInput{RoleName: aws.String("semaphore-cache-role"), MaxSessionDuration: aws.Int32(43200)}); err != nil {
 		t.Fatal(err)
 	}
-	p, err := e.plan(s, ModeApply, runOpts{})
+	p, err := e.plan(s, engine.ModeApply, runOpts{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if diff := cmp.Diff([]string{"iam_role.semaphore-cache-role trust_policy", "iam_role.semaphore-cache-role max_session_duration"}, allDiffs(p)); diff != "" {
 		t.Fatalf("(-want +got):\n%s", diff)
 	}
-	e.apply(s, ModeApply, runOpts{})
-	if p, err := e.plan(s, ModeApply, runOpts{}); err != nil || p.HasChanges() {
+	e.apply(s, engine.ModeApply, runOpts{})
+	if p, err := e.plan(s, engine.ModeApply, runOpts{}); err != nil || p.HasChanges() {
 		t.Errorf("after repair: %v %v", err, allDiffs(p))
 	}
 }
@@ -202,7 +204,7 @@ func TestTrustPolicyDrift(t *testing.T) {
 // (not implemented): this stateful stand-in records the added audience and
 // reports it from GetOpenIDConnectProvider, as IAM does.
 type addClientIDFake struct {
-	IAMAPI
+	awsapi.IAMAPI
 	added map[string][]string
 }
 
@@ -235,14 +237,14 @@ func TestExistingProviderIsReused(t *testing.T) {
 	raw := e.iam()
 	fake := &addClientIDFake{IAMAPI: raw, added: map[string][]string{}}
 	e.c.IAM = fake
-	p := e.apply(s, ModeApply, runOpts{})
-	var prov Change
+	p := e.apply(s, engine.ModeApply, runOpts{})
+	var prov engine.Change
 	for _, c := range p.Changes {
 		if c.Addr == "iam_oidc_provider.acme.semaphoreci.com" {
 			prov = c
 		}
 	}
-	if prov.Action != Update || len(prov.Diffs) != 1 || prov.Diffs[0].Path != "client_ids" || prov.Diffs[0].After != "https://acme.semaphoreci.com" {
+	if prov.Action != engine.Update || len(prov.Diffs) != 1 || prov.Diffs[0].Path != "client_ids" || prov.Diffs[0].After != "https://acme.semaphoreci.com" {
 		t.Fatalf("provider change = %+v, want the audience added", prov)
 	}
 	if len(prov.Notes) != 1 || !strings.Contains(prov.Notes[0], "not created by awsboot") {
@@ -251,10 +253,10 @@ func TestExistingProviderIsReused(t *testing.T) {
 	if diff := cmp.Diff(map[string][]string{semaphoreProvider: {"https://acme.semaphoreci.com"}}, fake.added); diff != "" {
 		t.Errorf("audiences added (-want +got):\n%s", diff)
 	}
-	if p, err := e.plan(s, ModeApply, runOpts{}); err != nil || p.HasChanges() {
+	if p, err := e.plan(s, engine.ModeApply, runOpts{}); err != nil || p.HasChanges() {
 		t.Errorf("after reuse: %v %v", err, allDiffs(p))
 	}
-	e.apply(s, ModeDestroy, runOpts{})
+	e.apply(s, engine.ModeDestroy, runOpts{})
 	if _, err := raw.GetOpenIDConnectProvider(e.ctx, &iam.GetOpenIDConnectProviderInput{OpenIDConnectProviderArn: aws.String(semaphoreProvider)}); err != nil {
 		t.Errorf("teardown deleted a provider awsboot did not create: %v", err)
 	}
@@ -282,7 +284,7 @@ access:
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.apply(s, ModeApply, runOpts{})
+	e.apply(s, engine.ModeApply, runOpts{})
 	if _, err := os.Stat(e.files.Credentials); !os.IsNotExist(err) {
 		t.Fatalf("a credentials file was written for OIDC access: %v", err)
 	}
@@ -324,7 +326,7 @@ access:
 func TestGitHubExample(t *testing.T) {
 	e := newTestEnv(t)
 	s := e.spec("github-oidc.yaml")
-	e.apply(s, ModeApply, runOpts{})
+	e.apply(s, engine.ModeApply, runOpts{})
 	role, err := e.iam().GetRole(e.ctx, &iam.GetRoleInput{RoleName: aws.String("github-actions-cache-role")})
 	if err != nil {
 		t.Fatal(err)
@@ -345,7 +347,7 @@ func TestGitHubExample(t *testing.T) {
 	if !strings.Contains(step, "role-to-assume: arn:aws:iam::123456789012:role/github-actions-cache-role") {
 		t.Errorf("workflow step:\n%s", step)
 	}
-	e.apply(s, ModeDestroy, runOpts{})
+	e.apply(s, engine.ModeDestroy, runOpts{})
 	e.assertNothingOwned()
 	out, err := e.iam().ListOpenIDConnectProviders(e.ctx, &iam.ListOpenIDConnectProvidersInput{})
 	if err != nil || len(out.OpenIDConnectProviderList) != 0 {

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/awsboot/awsboot/policies"
+	"github.com/awsboot/awsboot/provision/golden"
+	"github.com/awsboot/awsboot/provision/spec"
 )
 
 // TestPresetTrustPolicies pins the trust policy each preset produces
@@ -22,18 +24,18 @@ func TestPresetTrustPolicies(t *testing.T) {
 	}
 	for name, oidc := range presets {
 		t.Run(name, func(t *testing.T) {
-			spec := fmt.Sprintf("version: 1\nstack: s\nbucket: {name: b-bucket}\naccess:\n  - {name: p, grant: cache, role: r, oidc: %s}\n", oidc)
-			s, err := ParseSpec("preset.yaml", []byte(spec))
+			yml := fmt.Sprintf("version: 1\nstack: s\nbucket: {name: b-bucket}\naccess:\n  - {name: p, grant: cache, role: r, oidc: %s}\n", oidc)
+			s, err := ParseSpec("preset.yaml", []byte(yml))
 			if err != nil {
 				t.Fatal(err)
 			}
 			o := s.Access[0].OIDC
-			host := issuerHost(o.Issuer)
+			host := spec.IssuerHost(o.Issuer)
 			doc := policies.Trust(policies.WebIdentity{
 				ProviderARN: "arn:aws:iam::123456789012:oidc-provider/" + host, Host: host, Audience: o.Audience,
 				Subjects: o.Subjects, SubjectPatterns: o.SubjectPatterns,
 			})
-			golden(t, "../trust/"+name, doc.JSON()+"\n")
+			golden.Assert(t, "testdata/trust/"+name+".golden", doc.JSON()+"\n")
 			if strings.Contains(doc.JSON(), `"*"`) {
 				t.Error("a preset produced a bare wildcard")
 			}

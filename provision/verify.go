@@ -14,7 +14,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/awsboot/awsboot/provision/awsapi"
+	"github.com/awsboot/awsboot/provision/consumers"
+	"github.com/awsboot/awsboot/provision/engine"
+	"github.com/awsboot/awsboot/provision/localfile"
+	"github.com/awsboot/awsboot/provision/spec"
 )
 
 // Check is one line of `awsboot verify`.
@@ -42,7 +46,7 @@ func Failed(checks []Check) bool {
 // fetched over plain HTTP, and (when the service enforces IAM) that
 // actions outside the grant are refused. Probe objects are removed with
 // awsboot's own identity, since a grant may not include DeleteObject.
-func Verify(ctx context.Context, c *Clients, s *Spec, files AWSFiles) ([]Check, error) {
+func Verify(ctx context.Context, c *awsapi.Clients, s *spec.Spec, files consumers.AWSFiles) ([]Check, error) {
 	enforced, err := enforcesIAM(ctx, c, s.Bucket.Name)
 	if err != nil {
 		return nil, err
@@ -55,13 +59,7 @@ func Verify(ctx context.Context, c *Clients, s *Spec, files AWSFiles) ([]Check, 
 			out = append(out, Check{Access: a.Name, Check: "credentials", Result: "skip", Detail: why})
 			continue
 		}
-		v.s3 = s3.NewFromConfig(c.base, func(o *s3.Options) {
-			o.Credentials = creds
-			o.UsePathStyle = c.pathStyle
-			// S3-compatible services often send no checksum; the SDK
-			// would log that on every GetObject.
-			o.DisableLogOutputChecksumValidationSkipped = true
-		})
+		v.s3 = c.S3With(creds, 0)
 		out = append(out, v.run(ctx)...)
 	}
 	return out, nil
@@ -70,26 +68,22 @@ func Verify(ctx context.Context, c *Clients, s *Spec, files AWSFiles) ([]Check, 
 // enforcesIAM asks the service to list the bucket with a made-up key: a
 // service that answers has no authentication to test against, and the
 // "refused" checks are skipped rather than reported as failures.
-func enforcesIAM(ctx context.Context, c *Clients, bucket string) (bool, error) {
-	cl := s3.NewFromConfig(c.base, func(o *s3.Options) {
-		o.Credentials = aws.NewCredentialsCache(staticCreds{id: "AKIAAWSBOOTVERIFY000", secret: "awsboot-verify-not-a-secret"})
-		o.UsePathStyle = c.pathStyle
-		o.RetryMaxAttempts = 1
-	})
+func enforcesIAM(ctx context.Context, c *awsapi.Clients, bucket string) (bool, error) {
+	cl := c.S3With(awsapi.StaticCredentials("AKIAAWSBOOTVERIFY000", engine.NewSecret("awsboot-verify-not-a-secret")), 1)
 	_, err := cl.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(bucket), MaxKeys: aws.Int32(1)})
 	if err == nil {
 		return false, nil
 	}
-	if s := httpStatus(err); s == http.StatusForbidden || s == http.StatusUnauthorized || s == http.StatusBadRequest {
+	if s := awsapi.HTTPStatus(err); s == http.StatusForbidden || s == http.StatusUnauthorized || s == http.StatusBadRequest {
 		return true, nil
 	}
 	return false, fmt.Errorf("checking whether the service enforces IAM: %w", err)
 }
 
 type verifier struct {
-	c        *Clients
-	s        *Spec
-	a        Access
+	c        *awsapi.Clients
+	s        *spec.Spec
+	a        spec.Access
 	s3       *s3.Client
 	enforced bool
 	checks   []Check
@@ -98,25 +92,24 @@ type verifier struct {
 // credentials returns the entry's own credentials: the key in its profile
 // of the credentials file, or a session of its role from the web identity
 // token file awsboot wrote the profile for.
-func (v *verifier) credentials(ctx context.Context, files AWSFiles) (aws.CredentialsProvider, string) {
+func (v *verifier) credentials(ctx context.Context, files consumers.AWSFiles) (aws.CredentialsProvider, string) {
 	a := v.a
 	if a.User != "" {
-		f, err := readINI(files.Credentials)
+		profile := a.Write[consumers.KeyAWSProfile]
+		key, err := consumers.NewCredentialsProfile(localfile.OS{}, v.s.Stack, files.Credentials, profile).Load()
 		if err != nil {
 			return nil, err.Error()
 		}
-		id, _ := f.Get(a.Write.AWSProfile, "aws_access_key_id")
-		secret, _ := f.Get(a.Write.AWSProfile, "aws_secret_access_key")
-		if id == "" || secret == "" {
-			return nil, fmt.Sprintf("no key in profile %q of %s: run bootstrap first", a.Write.AWSProfile, files.Credentials)
+		if key.ID == "" || key.Secret.IsZero() {
+			return nil, fmt.Sprintf("no key in profile %q of %s: run bootstrap first", profile, files.Credentials)
 		}
-		return aws.NewCredentialsCache(staticCreds{id: id, secret: secret}), ""
+		return awsapi.StaticCredentials(key.ID, key.Secret), ""
 	}
-	if a.Write.WebIdentityTokenFile == "" {
+	if a.Write[consumers.KeyWebIdentityTokenFile] == "" {
 		return nil, "role access: a pipeline's OIDC token is needed; set write.web_identity_token_file to verify from a runner that has one"
 	}
-	role := fmt.Sprintf("arn:%s:iam::%s:role/%s", v.c.Partition(), v.c.AccountID, a.Role)
-	p := stscreds.NewWebIdentityRoleProvider(sts.NewFromConfig(v.c.base, v.c.stsOptions), role, stscreds.IdentityTokenFile(v.s.Path(a.Write.WebIdentityTokenFile)),
+	role := v.c.Account.IAMARN("role/" + a.Role)
+	p := stscreds.NewWebIdentityRoleProvider(v.c.STSClient(), role, stscreds.IdentityTokenFile(v.s.Path(a.Write[consumers.KeyWebIdentityTokenFile])),
 		func(o *stscreds.WebIdentityRoleOptions) { o.RoleSessionName = "awsboot-verify" })
 	if _, err := p.Retrieve(ctx); err != nil {
 		return nil, fmt.Sprintf("assuming %s with the token file failed: %v", role, err)
@@ -140,10 +133,10 @@ func (v *verifier) add(check string, err error, wantDenied bool) {
 }
 
 func isDenied(err error) bool {
-	if code := errorCode(err); code == "AccessDenied" || code == "AllAccessDisabled" {
+	if code := awsapi.ErrorCode(err); code == "AccessDenied" || code == "AllAccessDisabled" {
 		return true
 	}
-	return httpStatus(err) == http.StatusForbidden
+	return awsapi.HTTPStatus(err) == http.StatusForbidden
 }
 
 func oneLine(err error) string {
@@ -209,7 +202,7 @@ func (v *verifier) run(ctx context.Context) []Check {
 	// bucket, so this check never deletes anything even if allowed.
 	v.refused("s3:DeleteBucket "+v.s.Bucket.Name, func() error {
 		_, err := v.s3.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: bucket})
-		if errorCode(err) == "BucketNotEmpty" {
+		if awsapi.ErrorCode(err) == "BucketNotEmpty" {
 			return nil // the service let the call through: the action is allowed
 		}
 		return err

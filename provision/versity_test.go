@@ -10,6 +10,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/awsboot/awsboot/provision/awsapi"
+	"github.com/awsboot/awsboot/provision/consumers"
+	"github.com/awsboot/awsboot/provision/engine"
 	"github.com/awsboot/awsboot/provision/versitytest"
 )
 
@@ -54,13 +57,13 @@ func TestVersityGateway(t *testing.T) {
 	t.Setenv("AWS_ACCESS_KEY_ID", versitytest.RootAccessKey)
 	t.Setenv("AWS_SECRET_ACCESS_KEY", versitytest.RootSecretKey)
 	ctx := context.Background()
-	c, err := Connect(ctx, ConnectOptions{Endpoint: g.S3URL, IAMEndpoint: g.IAMURL, Region: "us-east-1"})
+	c, err := awsapi.Connect(ctx, awsapi.ConnectOptions{Endpoint: g.S3URL, IAMEndpoint: g.IAMURL, Region: "us-east-1", ProbeManagedPolicies: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
 	e := &testEnv{t: t, ctx: ctx, c: c, dir: dir, endpoint: g.S3URL,
-		files: AWSFiles{Config: filepath.Join(dir, ".aws", "config"), Credentials: filepath.Join(dir, ".aws", "credentials")}}
+		files: consumers.AWSFiles{Config: filepath.Join(dir, ".aws", "config"), Credentials: filepath.Join(dir, ".aws", "credentials")}}
 	spec := strings.NewReplacer("%S3%", g.S3URL, "%IAM%", g.IAMURL).Replace(versitySpec)
 	writeFile(t, filepath.Join(dir, "gateway.yaml"), spec)
 	s, err := LoadSpec(filepath.Join(dir, "gateway.yaml"))
@@ -68,14 +71,14 @@ func TestVersityGateway(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	p := e.apply(s, ModeApply, runOpts{})
+	p := e.apply(s, engine.ModeApply, runOpts{})
 	var out bytes.Buffer
-	RenderText(&out, p)
+	out.WriteString(planText(p))
 	if !strings.Contains(out.String(), "so the grant is an inline policy") {
 		t.Errorf("the plan does not state the inline fallback:\n%s", out.String())
 	}
 
-	p, err = e.plan(s, ModeApply, runOpts{})
+	p, err = e.plan(s, engine.ModeApply, runOpts{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +86,7 @@ func TestVersityGateway(t *testing.T) {
 		t.Fatalf("second plan has changes: %v", allDiffs(p))
 	}
 	out.Reset()
-	RenderText(&out, p)
+	out.WriteString(planText(p))
 	for _, setting := range []string{"public_access_block", "encryption", "lifecycle"} {
 		if !strings.Contains(out.String(), "skipped: "+setting+" (this S3-compatible service does not implement it)") {
 			t.Errorf("the plan does not name the skipped %s:\n%s", setting, out.String())
@@ -103,7 +106,7 @@ func TestVersityGateway(t *testing.T) {
 		}
 	}
 
-	e.apply(s, ModeDestroy, runOpts{})
+	e.apply(s, engine.ModeDestroy, runOpts{})
 	buckets, err := c.S3.(*s3.Client).ListBuckets(ctx, &s3.ListBucketsInput{})
 	if err != nil || len(buckets.Buckets) != 0 {
 		t.Errorf("buckets left: %v %v", buckets, err)
@@ -112,7 +115,7 @@ func TestVersityGateway(t *testing.T) {
 	if err != nil || len(users.Users) != 0 {
 		t.Errorf("users left: %v %v", users, err)
 	}
-	if p, err := e.plan(s, ModeDestroy, runOpts{}); err != nil || p.HasChanges() {
+	if p, err := e.plan(s, engine.ModeDestroy, runOpts{}); err != nil || p.HasChanges() {
 		t.Errorf("second teardown: %v %v", err, allDiffs(p))
 	}
 }

@@ -1,12 +1,11 @@
 package templates
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
+	"github.com/awsboot/awsboot/provision/golden"
 	"gopkg.in/yaml.v3"
 )
 
@@ -59,19 +58,7 @@ func TestTemplatesRender(t *testing.T) {
 				t.Fatalf("not valid YAML: %v\n%s", err, out)
 			}
 			check(t, doc)
-			path := filepath.Join("testdata", name+".golden")
-			if os.Getenv("UPDATE_GOLDEN") != "" {
-				if err := os.WriteFile(path, []byte(out), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(string(want), out); diff != "" {
-				t.Errorf("(-want +got):\n%s", diff)
-			}
+			golden.Assert(t, filepath.Join("testdata", name+".golden"), out)
 		})
 	}
 }

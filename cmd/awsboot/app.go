@@ -13,6 +13,9 @@ import (
 	"golang.org/x/term"
 
 	"github.com/awsboot/awsboot/provision"
+	"github.com/awsboot/awsboot/provision/awsapi"
+	"github.com/awsboot/awsboot/provision/consumers"
+	"github.com/awsboot/awsboot/provision/engine"
 )
 
 // env is everything a command touches outside the process: tests replace
@@ -22,8 +25,8 @@ type env struct {
 	stdout     io.Writer
 	stderr     io.Writer
 	isTerminal func() bool
-	connect    func(context.Context, provision.ConnectOptions) (*provision.Clients, error)
-	files      func() provision.AWSFiles
+	connect    func(context.Context, awsapi.ConnectOptions) (*awsapi.Clients, error)
+	files      func() consumers.AWSFiles
 }
 
 func defaultEnv() env {
@@ -34,8 +37,8 @@ func defaultEnv() env {
 		// A real isatty check: /dev/null is a character device too, and a
 		// CI job reading it must not be taken for a person.
 		isTerminal: func() bool { return term.IsTerminal(int(os.Stdin.Fd())) },
-		connect:    provision.Connect,
-		files:      provision.DefaultAWSFiles,
+		connect:    awsapi.Connect,
+		files:      consumers.DefaultAWSFiles,
 	}
 }
 
@@ -98,7 +101,7 @@ func newApp(e env) *cli.App {
 					&cli.BoolFlag{Name: flagDetailedExitcode, Usage: "exit 0 when there are no changes, 2 when there are, 1 on error"},
 					&cli.BoolFlag{Name: flagAdopt, Usage: "plan as if taking over existing objects without the awsboot tag"},
 				),
-				Action: func(c *cli.Context) error { return planCommand(c.Context, e, optionsFrom(c, provision.ModeApply)) },
+				Action: func(c *cli.Context) error { return planCommand(c.Context, e, optionsFrom(c, engine.ModeApply)) },
 			},
 			{
 				Name:    "bootstrap",
@@ -108,7 +111,7 @@ func newApp(e env) *cli.App {
 					&cli.BoolFlag{Name: flagAutoApprove, Usage: "do not ask for confirmation"},
 					&cli.BoolFlag{Name: flagAdopt, Usage: "take over existing objects that awsboot did not create"},
 				),
-				Action: func(c *cli.Context) error { return applyCommand(c.Context, e, optionsFrom(c, provision.ModeApply)) },
+				Action: func(c *cli.Context) error { return applyCommand(c.Context, e, optionsFrom(c, engine.ModeApply)) },
 			},
 			{
 				Name:    "teardown",
@@ -118,24 +121,24 @@ func newApp(e env) *cli.App {
 					&cli.BoolFlag{Name: flagAutoApprove, Usage: "do not ask for confirmation"},
 					&cli.BoolFlag{Name: flagDeleteData, Usage: "also delete every object and version in the bucket"},
 				),
-				Action: func(c *cli.Context) error { return applyCommand(c.Context, e, optionsFrom(c, provision.ModeDestroy)) },
+				Action: func(c *cli.Context) error { return applyCommand(c.Context, e, optionsFrom(c, engine.ModeDestroy)) },
 			},
 			{
 				Name:   "verify",
 				Usage:  "prove, with only the credentials awsboot wrote, that each grant works and nothing more",
 				Flags:  append(specFlags(), &cli.BoolFlag{Name: flagJSON, Usage: "print the checks as JSON"}),
-				Action: func(c *cli.Context) error { return verifyCommand(c.Context, e, optionsFrom(c, provision.ModeApply)) },
+				Action: func(c *cli.Context) error { return verifyCommand(c.Context, e, optionsFrom(c, engine.ModeApply)) },
 			},
 			{
 				Name:  "explain",
 				Usage: "say in plain words who can do what on the bucket (from the policies awsboot writes; no AWS call)",
 				Flags: []cli.Flag{&cli.StringFlag{Name: flagFile, Aliases: []string{"f"}, Value: "awsboot.yaml", Usage: "the spec file"}},
 				Action: func(c *cli.Context) error {
-					s, err := provision.LoadSpec(c.String(flagFile))
+					st, err := loadOffline(c.String(flagFile), e)
 					if err != nil {
-						return specExit(err)
+						return err
 					}
-					return provision.Explain(e.stdout, s)
+					return provision.Explain(e.stdout, st)
 				},
 			},
 			{
@@ -143,10 +146,11 @@ func newApp(e env) *cli.App {
 				Usage: "check the spec without calling AWS",
 				Flags: []cli.Flag{&cli.StringFlag{Name: flagFile, Aliases: []string{"f"}, Value: "awsboot.yaml", Usage: "the spec file"}},
 				Action: func(c *cli.Context) error {
-					s, err := provision.LoadSpec(c.String(flagFile))
+					st, err := loadOffline(c.String(flagFile), e)
 					if err != nil {
-						return specExit(err)
+						return err
 					}
+					s := st.Spec
 					fmt.Fprintf(e.stdout, "%s: valid (stack %q, bucket %q, %d access entries)\n", s.File, s.Stack, s.Bucket.Name, len(s.Access))
 					return nil
 				},

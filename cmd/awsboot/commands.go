@@ -13,13 +13,16 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/awsboot/awsboot/provision"
+	"github.com/awsboot/awsboot/provision/awsapi"
+	"github.com/awsboot/awsboot/provision/engine"
+	"github.com/awsboot/awsboot/provision/spec"
 )
 
 // options are the parsed flags of plan, bootstrap and teardown.
 type options struct {
-	mode             provision.Mode
+	mode             engine.Mode
 	file             string
-	connect          provision.ConnectOptions
+	connect          awsapi.ConnectOptions
 	autoApprove      bool
 	adopt            bool
 	deleteData       bool
@@ -41,11 +44,11 @@ func stringFlag(c *cli.Context, name string) string {
 	return ""
 }
 
-func optionsFrom(c *cli.Context, mode provision.Mode) options {
+func optionsFrom(c *cli.Context, mode engine.Mode) options {
 	return options{
 		mode: mode,
 		file: c.String(flagFile),
-		connect: provision.ConnectOptions{
+		connect: awsapi.ConnectOptions{
 			Profile:  stringFlag(c, flagProfile),
 			Region:   stringFlag(c, flagRegion),
 			Endpoint: stringFlag(c, flagEndpointURL),
@@ -64,11 +67,11 @@ func specExit(err error) error {
 	return cli.Exit("Error: "+err.Error(), exitError)
 }
 
-// prepared is a loaded spec with its clients and plan.
+// prepared is a loaded spec's stack with its clients and plan.
 type prepared struct {
-	spec    *provision.Spec
-	clients *provision.Clients
-	plan    *provision.Plan
+	stack   *provision.Stack
+	clients *awsapi.Clients
+	plan    *engine.Plan
 }
 
 // prepare loads and validates the spec (before any AWS call), connects,
@@ -82,15 +85,16 @@ func prepare(ctx context.Context, e env, o options) (*prepared, error) {
 	if err != nil {
 		return nil, err
 	}
-	g, err := provision.BuildGraph(ctx, c, s, provision.BuildOptions{Files: e.files(), Adopt: o.adopt, DeleteData: o.deleteData})
+	st, err := provision.Build(s, c.Account, provision.BuildOptions{Files: e.files(), Adopt: o.adopt, DeleteData: o.deleteData})
 	if err != nil {
 		return nil, err
 	}
-	p, err := provision.MakePlan(ctx, g, o.mode, s.Stack, provision.PlanOptions{Adopt: o.adopt, Parallelism: o.parallelism})
+	st.Connect(c)
+	p, err := st.Plan(ctx, o.mode, engine.PlanOptions{Adopt: o.adopt, Parallelism: o.parallelism})
 	if err != nil {
-		return &prepared{spec: s, clients: c}, err
+		return &prepared{stack: st, clients: c}, err
 	}
-	return &prepared{spec: s, clients: c, plan: p}, nil
+	return &prepared{stack: st, clients: c, plan: p}, nil
 }
 
 func planCommand(ctx context.Context, e env, o options) error {
@@ -102,11 +106,11 @@ func planCommand(ctx context.Context, e env, o options) error {
 		return err
 	}
 	if o.json {
-		if err := provision.RenderJSON(e.stdout, p.plan, p.clients.Calls.Sorted()); err != nil {
+		if err := RenderJSON(e.stdout, p.plan, p.clients.Calls.Sorted()); err != nil {
 			return err
 		}
 	} else {
-		provision.RenderText(e.stdout, p.plan)
+		RenderText(e.stdout, p.plan)
 	}
 	if o.detailedExitcode && p.plan.HasChanges() {
 		return cli.Exit("", exitChanges)
@@ -122,7 +126,7 @@ func applyCommand(ctx context.Context, e env, o options) error {
 	if err != nil {
 		return err
 	}
-	provision.RenderText(e.stdout, p.plan)
+	RenderText(e.stdout, p.plan)
 	if !p.plan.HasChanges() {
 		return nil
 	}
@@ -135,22 +139,22 @@ func applyCommand(ctx context.Context, e env, o options) error {
 		}
 	}
 	fmt.Fprintln(e.stdout)
-	ex := provision.Executor{Parallelism: o.parallelism, Hook: &progress{w: e.stdout}}
-	if err := ex.Apply(ctx, p.plan); err != nil {
+	ex := engine.Executor{Parallelism: o.parallelism, Hook: &progress{w: e.stdout}}
+	if err := p.stack.Apply(ctx, p.plan, ex); err != nil {
 		return fmt.Errorf("%w\n\nWhat succeeded stays in place. Fix the cause and run the same command again: it reads what exists and finishes the rest", err)
 	}
 	add, change, destroy := p.plan.Counts()
 	word := "Bootstrap"
-	if o.mode == provision.ModeDestroy {
+	if o.mode == engine.ModeDestroy {
 		word = "Teardown"
 	}
 	fmt.Fprintf(e.stdout, "\n%s complete! Resources: %d added, %d changed, %d destroyed.\n", word, add, change, destroy)
 	return nil
 }
 
-func confirm(in io.Reader, out io.Writer, mode provision.Mode) bool {
+func confirm(in io.Reader, out io.Writer, mode engine.Mode) bool {
 	q := "Do you want to perform these actions?"
-	if mode == provision.ModeDestroy {
+	if mode == engine.ModeDestroy {
 		q = "Do you really want to destroy these resources?"
 	}
 	fmt.Fprintf(out, "\n%s\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ", q)
@@ -164,19 +168,19 @@ func confirm(in io.Reader, out io.Writer, mode provision.Mode) bool {
 // progress prints one line before and after each change.
 type progress struct{ w io.Writer }
 
-func (p *progress) PreApply(c provision.Change) {
-	fmt.Fprintf(p.w, "%s: %s...\n", c.Addr, map[provision.Action]string{provision.Create: "Creating", provision.Update: "Modifying", provision.Delete: "Destroying"}[c.Action])
+func (p *progress) PreApply(c engine.Change) {
+	fmt.Fprintf(p.w, "%s: %s...\n", c.Addr, map[engine.Action]string{engine.Create: "Creating", engine.Update: "Modifying", engine.Delete: "Destroying"}[c.Action])
 }
 
-func (p *progress) PostApply(c provision.Change, err error) {
+func (p *progress) PostApply(c engine.Change, err error) {
 	if err != nil {
 		fmt.Fprintf(p.w, "%s: failed\n", c.Addr)
 		return
 	}
-	fmt.Fprintf(p.w, "%s: %s complete\n", c.Addr, map[provision.Action]string{provision.Create: "Creation", provision.Update: "Modifications", provision.Delete: "Destruction"}[c.Action])
+	fmt.Fprintf(p.w, "%s: %s complete\n", c.Addr, map[engine.Action]string{engine.Create: "Creation", engine.Update: "Modifications", engine.Delete: "Destruction"}[c.Action])
 }
 
-func printStats(w io.Writer, calls *provision.CallCounter) {
+func printStats(w io.Writer, calls *awsapi.CallCounter) {
 	ops := calls.Sorted()
 	total, mutating := 0, 0
 	for _, o := range ops {
@@ -235,7 +239,7 @@ func verifyCommand(ctx context.Context, e env, o options) error {
 // connectFor connects with the flags, filling in the spec's region and
 // endpoints; a flag that contradicts the spec is an error, not a silent
 // choice.
-func connectFor(ctx context.Context, e env, s *provision.Spec, co provision.ConnectOptions) (*provision.Clients, error) {
+func connectFor(ctx context.Context, e env, s *spec.Spec, co awsapi.ConnectOptions) (*awsapi.Clients, error) {
 	for _, f := range []struct {
 		flag      string
 		set, spec *string
@@ -254,5 +258,21 @@ func connectFor(ctx context.Context, e env, s *provision.Spec, co provision.Conn
 	}
 	co.IAMEndpoint = s.IAMEndpoint
 	co.PathStyle = s.PathStyle
+	co.ProbeManagedPolicies = s.PolicyStyle == "auto"
 	return e.connect(ctx, co)
+}
+
+// loadOffline loads a spec and builds its graph for the account the spec
+// implies, without any AWS call: validate and explain check the same
+// graph plan and bootstrap use.
+func loadOffline(file string, e env) (*provision.Stack, error) {
+	s, err := provision.LoadSpec(file)
+	if err != nil {
+		return nil, specExit(err)
+	}
+	st, err := provision.Offline(s, provision.BuildOptions{Files: e.files()})
+	if err != nil {
+		return nil, specExit(err)
+	}
+	return st, nil
 }

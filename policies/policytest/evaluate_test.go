@@ -8,8 +8,8 @@ import (
 
 func TestAllows(t *testing.T) {
 	doc := policies.Document{Version: policies.Version, Statement: []policies.Statement{
-		policies.Writer(1, "b", "arn:aws:iam::111122223333:root", "assets/", true),
-		policies.CloudFrontOAC("b", "arn:aws:cloudfront::444455556666:distribution/E1"),
+		policies.Writer(1, policies.Scope{Bucket: "b"}, "arn:aws:iam::111122223333:root", "assets/", true),
+		policies.CloudFrontOAC(policies.Scope{Bucket: "b"}, "arn:aws:cloudfront::444455556666:distribution/E1"),
 	}}
 	acl := map[string]string{"s3:x-amz-acl": "bucket-owner-full-control"}
 	for name, tc := range map[string]struct {

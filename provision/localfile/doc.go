@@ -1,6 +1,8 @@
 // Package localfile edits the files awsboot writes on the user's machine:
 // the AWS shared config file (~/.aws/config), the AWS shared credentials
-// file (~/.aws/credentials) and the Semaphore agent's config.yaml.
+// file (~/.aws/credentials), the Semaphore agent's config.yaml and the
+// Bacalhau orchestrator's config; and it is the one seam (System) through
+// which every such file is read, written, locked and removed.
 //
 // These files belong to the user. They hold other profiles, comments and
 // settings that awsboot knows nothing about, so every editor in this package
@@ -22,7 +24,13 @@
 // gopkg.in/yaml.v3 is used only to locate the env-vars list (line and column
 // of its key and items), and the edit itself is done on the text lines.
 //
-// WriteFileAtomic writes the result with a temporary file and a rename, so a
+// The Bacalhau orchestrator config is the exception: SetYAMLMapping and
+// RemoveYAMLMapping re-encode the document with yaml.v3, which keeps keys,
+// their order and most comments but may re-indent it.
+//
+// System (system.go) is the seam: OS is the real file system, ReadOnly
+// and a closed Gate fail every write (planning), and Lock serialises the
+// edits of one path. WriteFileAtomic writes the result with a temporary file and a rename, so a
 // crash never leaves a half-written file behind, and it can keep a backup of
 // the previous content.
 package localfile

@@ -1,0 +1,110 @@
+package awsapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go/middleware"
+)
+
+// ConnectOptions are the standard AWS settings a user may pass as flags;
+// empty values leave the SDK's own resolution (environment, shared files)
+// in charge.
+type ConnectOptions struct {
+	Profile  string
+	Region   string
+	Endpoint string
+	// IAMEndpoint serves IAM and STS when they are apart from S3.
+	IAMEndpoint string
+	// PathStyle forces path-style bucket addressing (default: on with a
+	// custom endpoint).
+	PathStyle *bool
+	// ProbeManagedPolicies asks a custom endpoint's IAM whether it has
+	// customer managed policies (one iam:ListPolicies call), filling
+	// Account.NoManagedPolicies.
+	ProbeManagedPolicies bool
+}
+
+// Connect loads the SDK's default configuration (credential chain,
+// AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL, AWS_CONFIG_FILE,
+// AWS_SHARED_CREDENTIALS_FILE), applies the options on top, builds the
+// clients with a call counter installed, and learns the Account: its ID
+// and partition from sts:GetCallerIdentity (crossplane's Connect, apart
+// from Observe). It fails without a region or working credentials.
+func Connect(ctx context.Context, o ConnectOptions) (*Clients, error) {
+	counter := NewCallCounter()
+	var lo []func(*config.LoadOptions) error
+	if o.Profile != "" {
+		lo = append(lo, config.WithSharedConfigProfile(o.Profile))
+	}
+	if o.Region != "" {
+		lo = append(lo, config.WithRegion(o.Region))
+	}
+	if o.Endpoint != "" {
+		lo = append(lo, config.WithBaseEndpoint(o.Endpoint))
+	}
+	lo = append(lo, config.WithAPIOptions([]func(*middleware.Stack) error{counter.install}))
+	cfg, err := config.LoadDefaultConfig(ctx, lo...)
+	if err != nil {
+		return nil, fmt.Errorf("loading AWS configuration: %w", err)
+	}
+	if cfg.Region == "" {
+		return nil, errors.New("no AWS region: set region in the spec, --region, AWS_REGION or the profile's region")
+	}
+	endpoint := ""
+	if cfg.BaseEndpoint != nil {
+		endpoint = *cfg.BaseEndpoint
+	}
+	// Custom endpoints (moto, MinIO, gateways) rarely serve
+	// virtual-hosted bucket names.
+	pathStyle := endpoint != ""
+	if o.PathStyle != nil {
+		pathStyle = *o.PathStyle
+	}
+	c := &Clients{
+		Account: Account{Region: cfg.Region, Endpoint: endpoint, IAMEndpoint: o.IAMEndpoint, PathStyle: pathStyle},
+		Calls:   counter,
+		base:    cfg,
+	}
+	c.S3 = s3.NewFromConfig(cfg, func(so *s3.Options) { so.UsePathStyle = pathStyle })
+	c.IAM = iam.NewFromConfig(cfg, func(io *iam.Options) {
+		if o.IAMEndpoint != "" {
+			io.BaseEndpoint = aws.String(o.IAMEndpoint)
+		}
+	})
+	c.STS = sts.NewFromConfig(cfg, c.stsOptions)
+	id, err := c.STS.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return nil, fmt.Errorf("checking AWS credentials (sts:GetCallerIdentity): %w", err)
+	}
+	c.Account.ID = aws.ToString(id.Account)
+	c.CallerARN = aws.ToString(id.Arn)
+	c.Account.Partition = partitionOfARN(c.CallerARN)
+	if o.ProbeManagedPolicies && c.Account.Custom() {
+		_, err := c.IAM.ListPolicies(ctx, &iam.ListPoliciesInput{MaxItems: aws.Int32(1), Scope: iamtypes.PolicyScopeTypeLocal})
+		switch {
+		case err == nil:
+		case NotImplemented(err):
+			c.Account.NoManagedPolicies = true
+		default:
+			return nil, fmt.Errorf("checking whether the service has managed IAM policies: %w", err)
+		}
+	}
+	return c, nil
+}
+
+// partitionOfARN is the partition of an ARN ("aws" when unknown).
+func partitionOfARN(arn string) string {
+	if parts := strings.SplitN(arn, ":", 3); len(parts) == 3 && parts[1] != "" {
+		return parts[1]
+	}
+	return "aws"
+}

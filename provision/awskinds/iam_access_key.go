@@ -1,0 +1,365 @@
+package awskinds
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+	"github.com/awsboot/awsboot/provision/awsapi"
+	"github.com/awsboot/awsboot/provision/engine"
+)
+
+// PendingKeyTag marks, on the user, that a run is creating an access key
+// and when it started. A key's secret exists only in CreateAccessKey's
+// answer; if the run dies before the secret reaches the credentials file
+// the key is useless, and this tag lets the next run recognise that key
+// as its own orphan and delete it instead of leaving it behind.
+const PendingKeyTag = "awsboot:pending-access-key"
+
+// orphanSlack absorbs clock skew between this machine, which writes the
+// pending tag's time, and IAM, which stamps the key's CreateDate.
+const orphanSlack = 5 * time.Minute
+
+// iamAccessKeyAPI lists the IAM calls IAMAccessKey makes.
+type iamAccessKeyAPI interface {
+	userReadAPI
+	accessKeyDeleter
+	ListAccessKeys(ctx context.Context, in *iam.ListAccessKeysInput, opts ...func(*iam.Options)) (*iam.ListAccessKeysOutput, error)
+	CreateAccessKey(ctx context.Context, in *iam.CreateAccessKeyInput, opts ...func(*iam.Options)) (*iam.CreateAccessKeyOutput, error)
+	TagUser(ctx context.Context, in *iam.TagUserInput, opts ...func(*iam.Options)) (*iam.TagUserOutput, error)
+	UntagUser(ctx context.Context, in *iam.UntagUserInput, opts ...func(*iam.Options)) (*iam.UntagUserOutput, error)
+}
+
+// StoredKey is what a key's store holds.
+type StoredKey struct {
+	// Section is true when the profile section exists.
+	Section bool
+	// Owner is the stack its ownership marker names, "" when none.
+	Owner string
+	// ID and Secret are the key in the section, empty when absent.
+	ID     string
+	Secret engine.Secret
+}
+
+// KeyStore is where an access key's secret lives: one profile of the
+// shared credentials file (provision/consumers.CredentialsProfile). IAM
+// shows a secret once, in CreateAccessKey's answer, and it goes straight
+// there.
+type KeyStore interface {
+	// Load reads the profile; a missing file or section is empty.
+	Load() (StoredKey, error)
+	// Save writes the key into the profile and marks it as the stack's,
+	// keeping the rest of the file.
+	Save(id string, secret engine.Secret) error
+	// Remove removes the profile if it carries the stack's marker.
+	Remove() error
+	// Path is the credentials file, Profile the section's name.
+	Path() string
+	Profile() string
+}
+
+// IAMAccessKeyConfig is what the key resource needs.
+type IAMAccessKeyConfig struct {
+	Stack string
+	User  string
+	// Store keeps the secret.
+	Store KeyStore
+	// Adopt lets the key take over a profile awsboot did not write.
+	Adopt bool
+	// After are the user and its grant: a key that works (the proof
+	// awsboot waits for) then also has its permissions.
+	After  []engine.Address
+	Custom bool
+	// KeyWait bounds how long Create waits for IAM to accept a new key
+	// (default 2 minutes).
+	KeyWait time.Duration
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+}
+
+// IAMAccessKey is the user's access key together with the profile in the
+// shared credentials file that holds it: the secret is shown by IAM once
+// and is written straight to that file, nowhere else.
+type IAMAccessKey struct {
+	engine.Meta
+	cfg IAMAccessKeyConfig
+	api iamAccessKeyAPI
+	// callerWithKey asks STS whose key it is (Clients.CallerWithKey).
+	callerWithKey func(ctx context.Context, id string, secret engine.Secret) (string, error)
+}
+
+// NewIAMAccessKey returns the key resource.
+func NewIAMAccessKey(cfg IAMAccessKeyConfig) *IAMAccessKey {
+	if cfg.KeyWait == 0 {
+		cfg.KeyWait = 2 * time.Minute
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &IAMAccessKey{cfg: cfg, Meta: engine.Meta{
+		Address: engine.Addr("iam_access_key", cfg.User),
+		After:   cfg.After,
+		What:    fmt.Sprintf("access key of IAM user %q (profile %q in %s)", cfg.User, cfg.Store.Profile(), cfg.Store.Path()),
+	}}
+}
+
+// Connect implements Connector.
+func (k *IAMAccessKey) Connect(c *awsapi.Clients) { k.api, k.callerWithKey = c.IAM, c.CallerWithKey }
+
+type keyState struct {
+	userExists bool
+	userARN    string
+	pending    string // value of the pending tag, "" if none
+	keys       []iamtypes.AccessKeyMetadata
+	file       StoredKey
+	valid      bool     // the file's key is this user's, active, and works
+	orphans    []string // keys from an interrupted run
+	unknown    []string // keys of the user whose secret is not here
+}
+
+// The paths IAMAccessKey diffs.
+const (
+	pathOrphanedKey     engine.Path = "orphaned_key"
+	pathMarker          engine.Path = "marker"
+	pathPendingTag                  = engine.Path("user_tags." + PendingKeyTag)
+	pathAccessKeyID     engine.Path = "access_key_id"
+	pathSecretAccessKey engine.Path = "secret_access_key"
+	pathCredentialsFile engine.Path = "credentials_file"
+	pathProfile         engine.Path = "profile"
+)
+
+// Read implements engine.Kind.
+func (k *IAMAccessKey) Read(ctx context.Context) (*engine.Observation, keyState, error) {
+	st := keyState{}
+	var err error
+	if st.file, err = k.cfg.Store.Load(); err != nil {
+		return nil, st, err
+	}
+	user, err := readUser(ctx, k.api, k.cfg.Custom, k.cfg.User, "")
+	if err != nil {
+		return nil, st, err
+	}
+	owner := st.file.Owner
+	if user != nil {
+		st.userExists, st.userARN, st.pending = true, user.arn, user.tags[PendingKeyTag]
+		owner = user.tags[engine.StackTag]
+		out, err := k.api.ListAccessKeys(ctx, &iam.ListAccessKeysInput{UserName: aws.String(k.cfg.User)})
+		if err != nil {
+			return nil, st, fmt.Errorf("listing access keys of user %q: %w", k.cfg.User, err)
+		}
+		st.keys = out.AccessKeyMetadata
+		slices.SortFunc(st.keys, func(a, b iamtypes.AccessKeyMetadata) int {
+			return strings.Compare(aws.ToString(a.AccessKeyId), aws.ToString(b.AccessKeyId))
+		})
+	}
+	for _, key := range st.keys {
+		id := aws.ToString(key.AccessKeyId)
+		if id == st.file.ID && key.Status == iamtypes.StatusTypeActive && !st.file.Secret.IsZero() {
+			st.valid, err = k.keyWorks(ctx, id, st.file.Secret, st.userARN)
+			if err != nil {
+				return nil, st, err
+			}
+			if st.valid {
+				continue
+			}
+		}
+		if k.isOrphan(st.pending, key) {
+			st.orphans = append(st.orphans, id)
+		} else {
+			st.unknown = append(st.unknown, id)
+		}
+	}
+	exists := len(st.keys) > 0 || st.file.Section && st.file.Owner != ""
+	o := &engine.Observation{Exists: exists, Owner: owner, DerivedOwnership: true}
+	if !st.valid && len(st.unknown) == 1 {
+		o.Notes = append(o.Notes, fmt.Sprintf("user %q already has access key %s whose secret is not in %s; it is left alone and a second key is created", k.cfg.User, st.unknown[0], k.cfg.Store.Path()))
+	}
+	return o, st, nil
+}
+
+// isOrphan reports whether key was made by a run that died before saving
+// its secret: the user still carries the pending tag and the key is no
+// older than that run.
+func (k *IAMAccessKey) isOrphan(pending string, key iamtypes.AccessKeyMetadata) bool {
+	if pending == "" {
+		return false
+	}
+	started, err := time.Parse(time.RFC3339, pending)
+	if err != nil {
+		return false
+	}
+	return !aws.ToTime(key.CreateDate).Before(started.Add(-orphanSlack))
+}
+
+// keyWorks asks STS who the key is: proof that the secret in the file
+// matches and the key belongs to this user.
+func (k *IAMAccessKey) keyWorks(ctx context.Context, id string, secret engine.Secret, userARN string) (bool, error) {
+	arn, err := k.callerWithKey(ctx, id, secret)
+	if err != nil {
+		switch awsapi.ErrorCode(err) {
+		case "InvalidClientTokenId", "SignatureDoesNotMatch", "AccessDenied":
+			return false, nil
+		}
+		return false, fmt.Errorf("checking the access key in profile %q: %w", k.cfg.Store.Profile(), err)
+	}
+	return arn == userARN, nil
+}
+
+// Diff implements engine.Kind. The secret never enters a diff: it shows
+// as (sensitive value).
+func (k *IAMAccessKey) Diff(_ *engine.Observation, st keyState) ([]engine.FieldDiff, error) {
+	profile, path := k.cfg.Store.Profile(), k.cfg.Store.Path()
+	if st.file.Section && st.file.Owner != k.cfg.Stack {
+		if st.file.Owner != "" {
+			return nil, fmt.Errorf("profile %q in %s belongs to awsboot stack %q; choose another write.aws_profile", profile, path, st.file.Owner)
+		}
+		if !k.cfg.Adopt {
+			return nil, fmt.Errorf("profile %q already exists in %s and was not written by awsboot; "+
+				"choose another write.aws_profile, or run again with --adopt to replace its credentials (the file is backed up first)", profile, path)
+		}
+	}
+	var d []engine.FieldDiff
+	for _, id := range st.orphans {
+		d = append(d, engine.Removed(pathOrphanedKey, id))
+	}
+	if st.valid {
+		d = engine.DiffField(d, pathMarker, st.file.Owner, k.cfg.Stack)
+		if st.pending != "" {
+			d = append(d, engine.Removed(pathPendingTag, st.pending))
+		}
+		return d, nil
+	}
+	if len(st.unknown) >= 2 {
+		return nil, fmt.Errorf("IAM user %q already has two access keys (%s) and %s holds neither in profile %q, so awsboot cannot create a key (IAM allows two per user). "+
+			"Either put one of them (id and secret) into that profile, or delete the one you no longer use with "+
+			"`aws iam delete-access-key --user-name %s --access-key-id <id>`, then run again",
+			k.cfg.User, strings.Join(st.unknown, ", "), path, profile, k.cfg.User)
+	}
+	return append(d,
+		engine.FieldDiff{Path: pathAccessKeyID, Before: st.file.ID, Unknown: true},
+		engine.FieldDiff{Path: pathSecretAccessKey, Sensitive: true},
+		engine.Added(pathCredentialsFile, path),
+		engine.Added(pathProfile, profile),
+	), nil
+}
+
+// Create implements engine.Kind.
+func (k *IAMAccessKey) Create(ctx context.Context, _ *engine.Observation, st keyState) error {
+	return k.converge(ctx, st)
+}
+
+// Update implements engine.Kind.
+func (k *IAMAccessKey) Update(ctx context.Context, _ *engine.Observation, st keyState, _ []engine.FieldDiff) error {
+	return k.converge(ctx, st)
+}
+
+func (k *IAMAccessKey) converge(ctx context.Context, st keyState) error {
+	for _, id := range st.orphans {
+		if err := deleteAccessKey(ctx, k.api, k.cfg.User, id); err != nil {
+			return err
+		}
+	}
+	if !st.valid {
+		if err := k.createKey(ctx); err != nil {
+			return err
+		}
+	} else if st.file.Owner != k.cfg.Stack {
+		if err := k.cfg.Store.Save(st.file.ID, st.file.Secret); err != nil {
+			return err
+		}
+	}
+	if st.pending != "" || !st.valid {
+		_, err := k.api.UntagUser(ctx, &iam.UntagUserInput{UserName: aws.String(k.cfg.User), TagKeys: []string{PendingKeyTag}})
+		if err != nil {
+			return fmt.Errorf("clearing %s on user %q: %w", PendingKeyTag, k.cfg.User, err)
+		}
+	}
+	return nil
+}
+
+// createKey marks the user, creates the key, stores the secret in the
+// credentials file at once, and waits until IAM accepts the key.
+func (k *IAMAccessKey) createKey(ctx context.Context) error {
+	_, err := k.api.TagUser(ctx, &iam.TagUserInput{UserName: aws.String(k.cfg.User), Tags: []iamtypes.Tag{
+		tag(PendingKeyTag, k.cfg.Now().UTC().Format(time.RFC3339)),
+	}})
+	if err != nil {
+		return fmt.Errorf("marking user %q before creating a key: %w", k.cfg.User, err)
+	}
+	out, err := k.api.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String(k.cfg.User)})
+	if err != nil {
+		return fmt.Errorf("creating access key for user %q: %w", k.cfg.User, err)
+	}
+	id, secret := aws.ToString(out.AccessKey.AccessKeyId), engine.NewSecret(aws.ToString(out.AccessKey.SecretAccessKey))
+	if err := k.cfg.Store.Save(id, secret); err != nil {
+		// The key is useless without its secret: remove it rather than
+		// leave an orphan.
+		if derr := deleteAccessKey(context.WithoutCancel(ctx), k.api, k.cfg.User, id); derr != nil {
+			return errors.Join(err, derr)
+		}
+		return err
+	}
+	return k.waitUsable(ctx, id, secret)
+}
+
+// waitUsable polls sts:GetCallerIdentity with the new key until it works
+// or KeyWait passes: IAM is eventually consistent and a new key can be
+// refused for a few seconds. Polling proves readiness; a fixed sleep
+// would only guess.
+func (k *IAMAccessKey) waitUsable(ctx context.Context, id string, secret engine.Secret) error {
+	user, err := readUser(ctx, k.api, k.cfg.Custom, k.cfg.User, "")
+	if err != nil || user == nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, k.cfg.KeyWait)
+	defer cancel()
+	delay := 250 * time.Millisecond
+	for {
+		ok, err := k.keyWorks(ctx, id, secret, user.arn)
+		if ok {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			if err == nil {
+				err = ctx.Err()
+			}
+			return fmt.Errorf("the new access key %s of user %q was not accepted by STS within %s (it is saved in profile %q; run bootstrap again later): %w", id, k.cfg.User, k.cfg.KeyWait, k.cfg.Store.Profile(), err)
+		case <-time.After(delay):
+		}
+		if delay < 4*time.Second {
+			delay *= 2
+		}
+	}
+}
+
+// Delete implements engine.Kind: every key of the (owned) user is
+// deleted and the profile section awsboot wrote is removed from the
+// credentials file.
+func (k *IAMAccessKey) Delete(ctx context.Context, _ *engine.Observation, st keyState) error {
+	for _, key := range st.keys {
+		if err := deleteAccessKey(ctx, k.api, k.cfg.User, aws.ToString(key.AccessKeyId)); err != nil {
+			return err
+		}
+	}
+	return k.cfg.Store.Remove()
+}
+
+// DestroyDescription implements engine.KindDestroyDescriber.
+func (k *IAMAccessKey) DestroyDescription(_ *engine.Observation, st keyState) string {
+	var ids []string
+	for _, key := range st.keys {
+		ids = append(ids, aws.ToString(key.AccessKeyId))
+	}
+	what := "deletes no IAM key (none left)"
+	if len(ids) > 0 {
+		what = "deletes access key " + strings.Join(ids, ", ")
+	}
+	return fmt.Sprintf("%s of user %q and removes section [%s] from %s", what, k.cfg.User, k.cfg.Store.Profile(), k.cfg.Store.Path())
+}

@@ -1,0 +1,245 @@
+package awskinds
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+
+	"github.com/awsboot/awsboot/policies"
+	"github.com/awsboot/awsboot/provision/awsapi"
+	"github.com/awsboot/awsboot/provision/engine"
+)
+
+// iamPolicyAPI lists the IAM calls IAMPolicy makes.
+type iamPolicyAPI interface {
+	GetPolicy(ctx context.Context, in *iam.GetPolicyInput, opts ...func(*iam.Options)) (*iam.GetPolicyOutput, error)
+	GetPolicyVersion(ctx context.Context, in *iam.GetPolicyVersionInput, opts ...func(*iam.Options)) (*iam.GetPolicyVersionOutput, error)
+	CreatePolicy(ctx context.Context, in *iam.CreatePolicyInput, opts ...func(*iam.Options)) (*iam.CreatePolicyOutput, error)
+	CreatePolicyVersion(ctx context.Context, in *iam.CreatePolicyVersionInput, opts ...func(*iam.Options)) (*iam.CreatePolicyVersionOutput, error)
+	ListPolicyVersions(ctx context.Context, in *iam.ListPolicyVersionsInput, opts ...func(*iam.Options)) (*iam.ListPolicyVersionsOutput, error)
+	DeletePolicyVersion(ctx context.Context, in *iam.DeletePolicyVersionInput, opts ...func(*iam.Options)) (*iam.DeletePolicyVersionOutput, error)
+	DeletePolicy(ctx context.Context, in *iam.DeletePolicyInput, opts ...func(*iam.Options)) (*iam.DeletePolicyOutput, error)
+	ListPolicyTags(ctx context.Context, in *iam.ListPolicyTagsInput, opts ...func(*iam.Options)) (*iam.ListPolicyTagsOutput, error)
+	TagPolicy(ctx context.Context, in *iam.TagPolicyInput, opts ...func(*iam.Options)) (*iam.TagPolicyOutput, error)
+	ListEntitiesForPolicy(ctx context.Context, in *iam.ListEntitiesForPolicyInput, opts ...func(*iam.Options)) (*iam.ListEntitiesForPolicyOutput, error)
+	DetachUserPolicy(ctx context.Context, in *iam.DetachUserPolicyInput, opts ...func(*iam.Options)) (*iam.DetachUserPolicyOutput, error)
+	DetachRolePolicy(ctx context.Context, in *iam.DetachRolePolicyInput, opts ...func(*iam.Options)) (*iam.DetachRolePolicyOutput, error)
+	DetachGroupPolicy(ctx context.Context, in *iam.DetachGroupPolicyInput, opts ...func(*iam.Options)) (*iam.DetachGroupPolicyOutput, error)
+}
+
+// IAMPolicyConfig is what the managed policy resource needs.
+type IAMPolicyConfig struct {
+	Stack string
+	Name  string
+	// ARN is the policy's ARN, known before it exists
+	// (Account.IAMARN("policy/"+Name)).
+	ARN         string
+	Description string
+	// Document is the grant, already checked by policies.Lint.
+	Document policies.Document
+}
+
+// IAMPolicy is a customer managed policy holding one grant.
+type IAMPolicy struct {
+	engine.Meta
+	cfg IAMPolicyConfig
+	api iamPolicyAPI
+}
+
+// NewIAMPolicy returns the managed policy resource.
+func NewIAMPolicy(cfg IAMPolicyConfig) *IAMPolicy {
+	return &IAMPolicy{Meta: engine.Meta{Address: engine.Addr("iam_policy", cfg.Name), What: fmt.Sprintf("IAM policy %q", cfg.Name)}, cfg: cfg}
+}
+
+// Connect implements Connector.
+func (p *IAMPolicy) Connect(c *awsapi.Clients) { p.api = c.IAM }
+
+// ARN is the policy's ARN, known before it exists.
+func (p *IAMPolicy) ARN() string { return p.cfg.ARN }
+
+// Name is the policy's name.
+func (p *IAMPolicy) Name() string { return p.cfg.Name }
+
+// Document is the policy document awsboot wants.
+func (p *IAMPolicy) Document() policies.Document { return p.cfg.Document }
+
+type policyState struct {
+	doc            policies.Document
+	defaultVersion string
+	tags           map[string]string
+}
+
+// The paths IAMPolicy diffs.
+const (
+	pathARN      engine.Path = "arn"
+	pathDocument engine.Path = "document"
+)
+
+// Read implements engine.Kind.
+func (p *IAMPolicy) Read(ctx context.Context) (*engine.Observation, policyState, error) {
+	out, err := p.api.GetPolicy(ctx, &iam.GetPolicyInput{PolicyArn: aws.String(p.ARN())})
+	if awsapi.IsNotFound(err) {
+		return &engine.Observation{}, policyState{}, nil
+	}
+	if err != nil {
+		return nil, policyState{}, fmt.Errorf("reading policy %s: %w", p.ARN(), err)
+	}
+	st := policyState{defaultVersion: aws.ToString(out.Policy.DefaultVersionId), tags: map[string]string{}}
+	tags, err := p.api.ListPolicyTags(ctx, &iam.ListPolicyTagsInput{PolicyArn: aws.String(p.ARN())})
+	if err != nil {
+		return nil, policyState{}, fmt.Errorf("reading tags of policy %s: %w", p.ARN(), err)
+	}
+	for _, t := range tags.Tags {
+		st.tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
+	}
+	v, err := p.api.GetPolicyVersion(ctx, &iam.GetPolicyVersionInput{PolicyArn: aws.String(p.ARN()), VersionId: out.Policy.DefaultVersionId})
+	if err != nil {
+		return nil, policyState{}, fmt.Errorf("reading document of policy %s: %w", p.ARN(), err)
+	}
+	st.doc, err = policies.Parse(aws.ToString(v.PolicyVersion.Document))
+	if err != nil {
+		return nil, policyState{}, fmt.Errorf("policy %s: %w", p.ARN(), err)
+	}
+	return &engine.Observation{Exists: true, Owner: st.tags[engine.StackTag]}, st, nil
+}
+
+// Diff implements engine.Kind. Documents are compared as data, so a
+// reordered or re-encoded but equivalent document is no change.
+func (p *IAMPolicy) Diff(o *engine.Observation, st policyState) ([]engine.FieldDiff, error) {
+	if !o.Exists {
+		return []engine.FieldDiff{engine.Added(pathName, p.cfg.Name), engine.Added(pathARN, p.ARN()),
+			engine.Added(pathDocument, p.cfg.Document.JSON()), engine.Added(pathStackTag, p.cfg.Stack)}, nil
+	}
+	var d []engine.FieldDiff
+	if !policies.Equal(st.doc, p.cfg.Document) {
+		d = append(d, engine.FieldDiff{Path: pathDocument, Before: st.doc.JSON(), After: p.cfg.Document.JSON()})
+	}
+	return engine.DiffField(d, pathStackTag, st.tags[engine.StackTag], p.cfg.Stack), nil
+}
+
+// Create implements engine.Kind.
+func (p *IAMPolicy) Create(ctx context.Context, _ *engine.Observation, _ policyState) error {
+	_, err := p.api.CreatePolicy(ctx, &iam.CreatePolicyInput{
+		PolicyName:     aws.String(p.cfg.Name),
+		PolicyDocument: aws.String(p.cfg.Document.JSON()),
+		Description:    aws.String(p.cfg.Description),
+		Tags:           []iamtypes.Tag{tag(engine.StackTag, p.cfg.Stack)},
+	})
+	if err != nil {
+		return fmt.Errorf("creating policy %q: %w", p.cfg.Name, err)
+	}
+	return nil
+}
+
+// Update implements engine.Kind: a changed document becomes a new default
+// version (IAM keeps at most five, so the oldest non-default one goes
+// first when needed).
+func (p *IAMPolicy) Update(ctx context.Context, _ *engine.Observation, _ policyState, diffs []engine.FieldDiff) error {
+	if engine.Changed(diffs, pathStackTag) {
+		_, err := p.api.TagPolicy(ctx, &iam.TagPolicyInput{PolicyArn: aws.String(p.ARN()), Tags: []iamtypes.Tag{tag(engine.StackTag, p.cfg.Stack)}})
+		if err != nil {
+			return fmt.Errorf("tagging policy %s: %w", p.ARN(), err)
+		}
+	}
+	if !engine.Changed(diffs, pathDocument) {
+		return nil
+	}
+	versions, err := p.nonDefaultVersions(ctx)
+	if err != nil {
+		return err
+	}
+	if len(versions) >= 4 {
+		if err := p.deleteVersion(ctx, versions[0]); err != nil {
+			return err
+		}
+	}
+	_, err = p.api.CreatePolicyVersion(ctx, &iam.CreatePolicyVersionInput{
+		PolicyArn: aws.String(p.ARN()), PolicyDocument: aws.String(p.cfg.Document.JSON()), SetAsDefault: true,
+	})
+	if err != nil {
+		return fmt.Errorf("updating document of policy %s: %w", p.ARN(), err)
+	}
+	return nil
+}
+
+// nonDefaultVersions lists the policy's non-default versions, oldest first.
+func (p *IAMPolicy) nonDefaultVersions(ctx context.Context) ([]iamtypes.PolicyVersion, error) {
+	var out []iamtypes.PolicyVersion
+	pg := iam.NewListPolicyVersionsPaginator(p.api, &iam.ListPolicyVersionsInput{PolicyArn: aws.String(p.ARN())})
+	for pg.HasMorePages() {
+		page, err := pg.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("listing versions of policy %s: %w", p.ARN(), err)
+		}
+		for _, v := range page.Versions {
+			if !v.IsDefaultVersion {
+				out = append(out, v)
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return aws.ToTime(out[i].CreateDate).Before(aws.ToTime(out[j].CreateDate)) })
+	return out, nil
+}
+
+func (p *IAMPolicy) deleteVersion(ctx context.Context, v iamtypes.PolicyVersion) error {
+	_, err := p.api.DeletePolicyVersion(ctx, &iam.DeletePolicyVersionInput{PolicyArn: aws.String(p.ARN()), VersionId: v.VersionId})
+	if err != nil && !awsapi.IsNotFound(err) {
+		return fmt.Errorf("deleting version %s of policy %s: %w", aws.ToString(v.VersionId), p.ARN(), err)
+	}
+	return nil
+}
+
+// Delete implements engine.Kind. IAM refuses to delete a policy that is
+// attached or has other versions, so it is detached from every entity
+// (it is this stack's policy: anything attached to it relies on awsboot's
+// grant) and its non-default versions are deleted first.
+func (p *IAMPolicy) Delete(ctx context.Context, _ *engine.Observation, _ policyState) error {
+	arn := aws.String(p.ARN())
+	pg := iam.NewListEntitiesForPolicyPaginator(p.api, &iam.ListEntitiesForPolicyInput{PolicyArn: arn})
+	for pg.HasMorePages() {
+		ents, err := pg.NextPage(ctx)
+		if awsapi.IsNotFound(err) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("listing entities of policy %s: %w", p.ARN(), err)
+		}
+		for _, u := range ents.PolicyUsers {
+			if _, err := p.api.DetachUserPolicy(ctx, &iam.DetachUserPolicyInput{PolicyArn: arn, UserName: u.UserName}); err != nil && !awsapi.IsNotFound(err) {
+				return fmt.Errorf("detaching policy %s from user %s: %w", p.ARN(), aws.ToString(u.UserName), err)
+			}
+		}
+		for _, r := range ents.PolicyRoles {
+			if _, err := p.api.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{PolicyArn: arn, RoleName: r.RoleName}); err != nil && !awsapi.IsNotFound(err) {
+				return fmt.Errorf("detaching policy %s from role %s: %w", p.ARN(), aws.ToString(r.RoleName), err)
+			}
+		}
+		for _, g := range ents.PolicyGroups {
+			if _, err := p.api.DetachGroupPolicy(ctx, &iam.DetachGroupPolicyInput{PolicyArn: arn, GroupName: g.GroupName}); err != nil && !awsapi.IsNotFound(err) {
+				return fmt.Errorf("detaching policy %s from group %s: %w", p.ARN(), aws.ToString(g.GroupName), err)
+			}
+		}
+	}
+	versions, err := p.nonDefaultVersions(ctx)
+	if err != nil {
+		return err
+	}
+	for _, v := range versions {
+		if err := p.deleteVersion(ctx, v); err != nil {
+			return err
+		}
+	}
+	if _, err := p.api.DeletePolicy(ctx, &iam.DeletePolicyInput{PolicyArn: arn}); err != nil && !awsapi.IsNotFound(err) {
+		return fmt.Errorf("deleting policy %s: %w", p.ARN(), err)
+	}
+	return nil
+}
+
+// DestroyDescription implements engine.KindDestroyDescriber.
+func (p *IAMPolicy) DestroyDescription(*engine.Observation, policyState) string {
+	return "detaches it from every user, role and group and deletes its old versions first"
+}

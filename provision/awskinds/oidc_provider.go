@@ -1,0 +1,263 @@
+package awskinds
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+
+	"github.com/awsboot/awsboot/policies"
+	"github.com/awsboot/awsboot/provision/awsapi"
+	"github.com/awsboot/awsboot/provision/engine"
+)
+
+// usesTagPrefix marks, on a shared OIDC provider, each stack that relies
+// on it: an account has one provider per issuer, so several stacks share
+// it and the last one to let go deletes it.
+const usesTagPrefix = "awsboot:uses:"
+
+// oidcProviderAPI lists the IAM calls OIDCProvider makes.
+type oidcProviderAPI interface {
+	GetOpenIDConnectProvider(ctx context.Context, in *iam.GetOpenIDConnectProviderInput, opts ...func(*iam.Options)) (*iam.GetOpenIDConnectProviderOutput, error)
+	CreateOpenIDConnectProvider(ctx context.Context, in *iam.CreateOpenIDConnectProviderInput, opts ...func(*iam.Options)) (*iam.CreateOpenIDConnectProviderOutput, error)
+	DeleteOpenIDConnectProvider(ctx context.Context, in *iam.DeleteOpenIDConnectProviderInput, opts ...func(*iam.Options)) (*iam.DeleteOpenIDConnectProviderOutput, error)
+	AddClientIDToOpenIDConnectProvider(ctx context.Context, in *iam.AddClientIDToOpenIDConnectProviderInput, opts ...func(*iam.Options)) (*iam.AddClientIDToOpenIDConnectProviderOutput, error)
+	UpdateOpenIDConnectProviderThumbprint(ctx context.Context, in *iam.UpdateOpenIDConnectProviderThumbprintInput, opts ...func(*iam.Options)) (*iam.UpdateOpenIDConnectProviderThumbprintOutput, error)
+	ListOpenIDConnectProviderTags(ctx context.Context, in *iam.ListOpenIDConnectProviderTagsInput, opts ...func(*iam.Options)) (*iam.ListOpenIDConnectProviderTagsOutput, error)
+	TagOpenIDConnectProvider(ctx context.Context, in *iam.TagOpenIDConnectProviderInput, opts ...func(*iam.Options)) (*iam.TagOpenIDConnectProviderOutput, error)
+	UntagOpenIDConnectProvider(ctx context.Context, in *iam.UntagOpenIDConnectProviderInput, opts ...func(*iam.Options)) (*iam.UntagOpenIDConnectProviderOutput, error)
+	ListRoles(ctx context.Context, in *iam.ListRolesInput, opts ...func(*iam.Options)) (*iam.ListRolesOutput, error)
+}
+
+// OIDCProviderConfig is what the provider resource needs.
+type OIDCProviderConfig struct {
+	Stack string
+	// Issuer is the provider URL, without a trailing slash.
+	Issuer string
+	// Host is the issuer without its scheme: the provider's name in IAM.
+	Host string
+	// ARN is the provider's ARN (Account.IAMARN("oidc-provider/"+Host)).
+	ARN string
+	// Audiences are the client IDs the stack's roles need.
+	Audiences []string
+	// Thumbprints, when set, are the only ones the provider may have.
+	Thumbprints []string
+}
+
+// OIDCProvider is the account's IAM OpenID Connect provider for one
+// issuer. It is shared: an existing provider is reused (a missing
+// audience is added), never duplicated; awsboot deletes only a provider it
+// created, once no stack uses it and no role trusts it.
+type OIDCProvider struct {
+	engine.Meta
+	cfg OIDCProviderConfig
+	api oidcProviderAPI
+}
+
+// NewOIDCProvider returns the provider resource.
+func NewOIDCProvider(cfg OIDCProviderConfig) *OIDCProvider {
+	cfg.Audiences, cfg.Thumbprints = sortedUnique(cfg.Audiences), NormThumbprints(cfg.Thumbprints)
+	return &OIDCProvider{cfg: cfg, Meta: engine.Meta{Address: engine.Addr("iam_oidc_provider", cfg.Host), What: "IAM OIDC provider " + cfg.Issuer}}
+}
+
+// Merge adds another role's audience and thumbprints: an account has one
+// provider per issuer, shared by every role that trusts it.
+func (p *OIDCProvider) Merge(audience string, thumbprints []string) {
+	p.cfg.Audiences = sortedUnique(append(p.cfg.Audiences, audience))
+	p.cfg.Thumbprints = NormThumbprints(append(p.cfg.Thumbprints, thumbprints...))
+}
+
+// Connect implements Connector.
+func (p *OIDCProvider) Connect(c *awsapi.Clients) { p.api = c.IAM }
+
+// ARN is the provider's ARN, known before it exists.
+func (p *OIDCProvider) ARN() string { return p.cfg.ARN }
+
+type providerState struct {
+	clientIDs   []string
+	thumbprints []string
+	tags        map[string]string
+}
+
+func (p *OIDCProvider) usesTag() string { return usesTagPrefix + p.cfg.Stack }
+
+// The paths OIDCProvider diffs.
+const (
+	pathURL         engine.Path = "url"
+	pathClientIDs   engine.Path = "client_ids"
+	pathThumbprints engine.Path = "thumbprints"
+)
+
+// Read implements engine.Kind. Ownership: this stack "owns" its use of the
+// provider (the uses tag); whether the provider itself may go is decided
+// at delete time.
+func (p *OIDCProvider) Read(ctx context.Context) (*engine.Observation, providerState, error) {
+	out, err := p.api.GetOpenIDConnectProvider(ctx, &iam.GetOpenIDConnectProviderInput{OpenIDConnectProviderArn: aws.String(p.ARN())})
+	if awsapi.IsNotFound(err) {
+		return &engine.Observation{DerivedOwnership: true}, providerState{}, nil
+	}
+	if err != nil {
+		return nil, providerState{}, fmt.Errorf("reading OIDC provider %s: %w", p.ARN(), err)
+	}
+	st := providerState{clientIDs: sortedUnique(out.ClientIDList), thumbprints: NormThumbprints(out.ThumbprintList), tags: map[string]string{}}
+	tags, err := p.api.ListOpenIDConnectProviderTags(ctx, &iam.ListOpenIDConnectProviderTagsInput{OpenIDConnectProviderArn: aws.String(p.ARN())})
+	if err != nil {
+		return nil, providerState{}, fmt.Errorf("reading tags of OIDC provider %s: %w", p.ARN(), err)
+	}
+	for _, t := range tags.Tags {
+		st.tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
+	}
+	o := &engine.Observation{Exists: true, DerivedOwnership: true}
+	if st.tags[p.usesTag()] != "" {
+		o.Owner = p.cfg.Stack
+	}
+	if st.tags[engine.StackTag] == "" {
+		o.Notes = append(o.Notes, "this provider was not created by awsboot: it is reused and never deleted by awsboot")
+	}
+	return o, st, nil
+}
+
+// Diff implements engine.Kind. Thumbprints are compared as a set and only
+// when the spec lists them, so an equivalent list returned in another
+// order, or one AWS filled in itself, never shows as a change.
+func (p *OIDCProvider) Diff(o *engine.Observation, st providerState) ([]engine.FieldDiff, error) {
+	if !o.Exists {
+		d := []engine.FieldDiff{engine.Added(pathURL, p.cfg.Issuer), engine.Added(pathClientIDs, strings.Join(p.cfg.Audiences, ", "))}
+		if len(p.cfg.Thumbprints) > 0 {
+			d = append(d, engine.Added(pathThumbprints, strings.Join(p.cfg.Thumbprints, ", ")))
+		}
+		return append(d, engine.Added(pathStackTag, p.cfg.Stack), engine.Added(pathTags.Key(p.usesTag()), "true")), nil
+	}
+	var d []engine.FieldDiff
+	for _, a := range p.cfg.Audiences {
+		if !slices.Contains(st.clientIDs, a) {
+			d = append(d, engine.Added(pathClientIDs, a))
+		}
+	}
+	if len(p.cfg.Thumbprints) > 0 {
+		d = engine.DiffField(d, pathThumbprints, strings.Join(st.thumbprints, ", "), strings.Join(p.cfg.Thumbprints, ", "))
+	}
+	if st.tags[engine.StackTag] != "" {
+		d = engine.DiffField(d, pathTags.Key(p.usesTag()), st.tags[p.usesTag()], "true")
+	}
+	return d, nil
+}
+
+// Create implements engine.Kind.
+func (p *OIDCProvider) Create(ctx context.Context, _ *engine.Observation, _ providerState) error {
+	in := &iam.CreateOpenIDConnectProviderInput{
+		Url:          aws.String(p.cfg.Issuer),
+		ClientIDList: p.cfg.Audiences,
+		Tags:         []iamtypes.Tag{tag(engine.StackTag, p.cfg.Stack), tag(p.usesTag(), "true")},
+	}
+	if len(p.cfg.Thumbprints) > 0 {
+		in.ThumbprintList = p.cfg.Thumbprints
+	}
+	if _, err := p.api.CreateOpenIDConnectProvider(ctx, in); err != nil {
+		return fmt.Errorf("creating OIDC provider %s: %w", p.cfg.Issuer, err)
+	}
+	return nil
+}
+
+// Update implements engine.Kind.
+func (p *OIDCProvider) Update(ctx context.Context, _ *engine.Observation, _ providerState, diffs []engine.FieldDiff) error {
+	arn := aws.String(p.ARN())
+	for _, d := range diffs {
+		switch {
+		case d.Path == pathClientIDs:
+			if _, err := p.api.AddClientIDToOpenIDConnectProvider(ctx, &iam.AddClientIDToOpenIDConnectProviderInput{OpenIDConnectProviderArn: arn, ClientID: aws.String(d.After)}); err != nil {
+				return fmt.Errorf("adding audience %s to OIDC provider %s: %w", d.After, p.ARN(), err)
+			}
+		case d.Path == pathThumbprints:
+			if _, err := p.api.UpdateOpenIDConnectProviderThumbprint(ctx, &iam.UpdateOpenIDConnectProviderThumbprintInput{OpenIDConnectProviderArn: arn, ThumbprintList: p.cfg.Thumbprints}); err != nil {
+				return fmt.Errorf("updating thumbprints of OIDC provider %s: %w", p.ARN(), err)
+			}
+		case engine.Changed([]engine.FieldDiff{d}, pathTags):
+			if _, err := p.api.TagOpenIDConnectProvider(ctx, &iam.TagOpenIDConnectProviderInput{OpenIDConnectProviderArn: arn, Tags: []iamtypes.Tag{tag(p.usesTag(), "true")}}); err != nil {
+				return fmt.Errorf("tagging OIDC provider %s: %w", p.ARN(), err)
+			}
+		}
+	}
+	return nil
+}
+
+// DestroyDescription implements engine.KindDestroyDescriber.
+func (p *OIDCProvider) DestroyDescription(_ *engine.Observation, st providerState) string {
+	var others []string
+	for k := range st.tags {
+		if strings.HasPrefix(k, usesTagPrefix) && k != p.usesTag() {
+			others = append(others, strings.TrimPrefix(k, usesTagPrefix))
+		}
+	}
+	if len(others) > 0 {
+		sort.Strings(others)
+		return fmt.Sprintf("only this stack's use of it ends: stack %s still uses the provider, so it stays", strings.Join(others, ", "))
+	}
+	if st.tags[engine.StackTag] == "" {
+		return "only this stack's use of it ends: the provider was not created by awsboot, so it stays"
+	}
+	return "deletes the provider unless a role outside this stack still trusts it"
+}
+
+// Delete implements engine.Kind: it ends this stack's use, and deletes the
+// provider only when awsboot created it, no other stack uses it, and no
+// role trusts it any more (this stack's roles are gone by now: they
+// depend on the provider, so teardown removes them first).
+func (p *OIDCProvider) Delete(ctx context.Context, _ *engine.Observation, st providerState) error {
+	arn := aws.String(p.ARN())
+	if _, err := p.api.UntagOpenIDConnectProvider(ctx, &iam.UntagOpenIDConnectProviderInput{OpenIDConnectProviderArn: arn, TagKeys: []string{p.usesTag()}}); err != nil {
+		if awsapi.IsNotFound(err) {
+			return nil
+		}
+		return fmt.Errorf("untagging OIDC provider %s: %w", p.ARN(), err)
+	}
+	if st.tags[engine.StackTag] == "" {
+		return nil
+	}
+	for k := range st.tags {
+		if strings.HasPrefix(k, usesTagPrefix) && k != p.usesTag() {
+			return nil
+		}
+	}
+	trusting, err := rolesTrusting(ctx, p.api, p.ARN())
+	if err != nil {
+		return err
+	}
+	if len(trusting) > 0 {
+		return nil
+	}
+	if _, err := p.api.DeleteOpenIDConnectProvider(ctx, &iam.DeleteOpenIDConnectProviderInput{OpenIDConnectProviderArn: arn}); err != nil && !awsapi.IsNotFound(err) {
+		return fmt.Errorf("deleting OIDC provider %s: %w", p.ARN(), err)
+	}
+	return nil
+}
+
+// rolesTrusting lists the roles whose trust policy names the provider as
+// a federated principal.
+func rolesTrusting(ctx context.Context, api iam.ListRolesAPIClient, providerARN string) ([]string, error) {
+	var out []string
+	pg := iam.NewListRolesPaginator(api, &iam.ListRolesInput{})
+	for pg.HasMorePages() {
+		page, err := pg.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("listing roles: %w", err)
+		}
+		for _, r := range page.Roles {
+			doc, err := policies.Parse(aws.ToString(r.AssumeRolePolicyDocument))
+			if err != nil {
+				continue
+			}
+			for _, s := range doc.Statement {
+				if s.Principal != nil && slices.Contains(s.Principal.Values["Federated"], providerARN) {
+					out = append(out, aws.ToString(r.RoleName))
+				}
+			}
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,662 @@
+package awskinds
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/awsboot/awsboot/provision/awsapi"
+	"github.com/awsboot/awsboot/provision/engine"
+)
+
+// s3BucketAPI lists the S3 calls S3Bucket makes.
+type s3BucketAPI interface {
+	bucketTagsAPI
+	HeadBucket(ctx context.Context, in *s3.HeadBucketInput, opts ...func(*s3.Options)) (*s3.HeadBucketOutput, error)
+	CreateBucket(ctx context.Context, in *s3.CreateBucketInput, opts ...func(*s3.Options)) (*s3.CreateBucketOutput, error)
+	DeleteBucket(ctx context.Context, in *s3.DeleteBucketInput, opts ...func(*s3.Options)) (*s3.DeleteBucketOutput, error)
+	GetBucketLocation(ctx context.Context, in *s3.GetBucketLocationInput, opts ...func(*s3.Options)) (*s3.GetBucketLocationOutput, error)
+	PutBucketTagging(ctx context.Context, in *s3.PutBucketTaggingInput, opts ...func(*s3.Options)) (*s3.PutBucketTaggingOutput, error)
+	GetPublicAccessBlock(ctx context.Context, in *s3.GetPublicAccessBlockInput, opts ...func(*s3.Options)) (*s3.GetPublicAccessBlockOutput, error)
+	PutPublicAccessBlock(ctx context.Context, in *s3.PutPublicAccessBlockInput, opts ...func(*s3.Options)) (*s3.PutPublicAccessBlockOutput, error)
+	GetBucketEncryption(ctx context.Context, in *s3.GetBucketEncryptionInput, opts ...func(*s3.Options)) (*s3.GetBucketEncryptionOutput, error)
+	PutBucketEncryption(ctx context.Context, in *s3.PutBucketEncryptionInput, opts ...func(*s3.Options)) (*s3.PutBucketEncryptionOutput, error)
+	GetBucketLifecycleConfiguration(ctx context.Context, in *s3.GetBucketLifecycleConfigurationInput, opts ...func(*s3.Options)) (*s3.GetBucketLifecycleConfigurationOutput, error)
+	PutBucketLifecycleConfiguration(ctx context.Context, in *s3.PutBucketLifecycleConfigurationInput, opts ...func(*s3.Options)) (*s3.PutBucketLifecycleConfigurationOutput, error)
+	DeleteBucketLifecycle(ctx context.Context, in *s3.DeleteBucketLifecycleInput, opts ...func(*s3.Options)) (*s3.DeleteBucketLifecycleOutput, error)
+	GetBucketVersioning(ctx context.Context, in *s3.GetBucketVersioningInput, opts ...func(*s3.Options)) (*s3.GetBucketVersioningOutput, error)
+	PutBucketVersioning(ctx context.Context, in *s3.PutBucketVersioningInput, opts ...func(*s3.Options)) (*s3.PutBucketVersioningOutput, error)
+	GetBucketOwnershipControls(ctx context.Context, in *s3.GetBucketOwnershipControlsInput, opts ...func(*s3.Options)) (*s3.GetBucketOwnershipControlsOutput, error)
+	PutBucketOwnershipControls(ctx context.Context, in *s3.PutBucketOwnershipControlsInput, opts ...func(*s3.Options)) (*s3.PutBucketOwnershipControlsOutput, error)
+	ListObjectVersions(ctx context.Context, in *s3.ListObjectVersionsInput, opts ...func(*s3.Options)) (*s3.ListObjectVersionsOutput, error)
+	DeleteObjects(ctx context.Context, in *s3.DeleteObjectsInput, opts ...func(*s3.Options)) (*s3.DeleteObjectsOutput, error)
+}
+
+// S3BucketConfig is what the bucket resource needs from the spec.
+type S3BucketConfig struct {
+	Stack  string
+	Name   string
+	Region string
+	// Tags are the spec's tags; the ownership tag is added.
+	Tags map[string]string
+	// Versioning on (true) or off (false); nil leaves it as it is.
+	Versioning *bool
+	// Rules are the lifecycle rules, the abort-multipart rule included.
+	Rules []LifecycleRule
+	// ObjectOwnership is S3's value (BucketOwnerEnforced, ...).
+	ObjectOwnership string
+	// Custom is true against an S3-compatible service: a setting it does
+	// not implement is skipped (and named by the plan) instead of failing.
+	Custom bool
+	// DeleteData lets teardown empty and delete a bucket holding data.
+	DeleteData bool
+}
+
+// S3Bucket is the stack's bucket: its existence and region, ownership
+// tag, public access block, default encryption, object ownership,
+// versioning and lifecycle rules.
+type S3Bucket struct {
+	engine.Meta
+	cfg S3BucketConfig
+	api s3BucketAPI
+}
+
+// NewS3Bucket returns the bucket resource.
+func NewS3Bucket(cfg S3BucketConfig) *S3Bucket {
+	return &S3Bucket{Meta: engine.Meta{Address: engine.Addr("s3_bucket", cfg.Name), What: fmt.Sprintf("S3 bucket %q", cfg.Name)}, cfg: cfg}
+}
+
+// Connect implements Connector.
+func (b *S3Bucket) Connect(c *awsapi.Clients) { b.api = c.S3 }
+
+// LifecycleRule is the part of an S3 lifecycle rule awsboot manages; days
+// are whole days (S3's unit).
+type LifecycleRule struct {
+	ID             string
+	Prefix         string
+	ExpireDays     int32
+	NoncurrentDays int32
+	AbortDays      int32
+}
+
+// String is the rule as one comparable line, shown in plans.
+func (r LifecycleRule) String() string {
+	var parts []string
+	parts = append(parts, fmt.Sprintf("prefix=%q", r.Prefix))
+	if r.ExpireDays > 0 {
+		parts = append(parts, "expire after "+days(r.ExpireDays))
+	}
+	if r.NoncurrentDays > 0 {
+		parts = append(parts, "expire noncurrent versions after "+days(r.NoncurrentDays))
+	}
+	if r.AbortDays > 0 {
+		parts = append(parts, "abort incomplete multipart uploads after "+days(r.AbortDays))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func days(n int32) string {
+	if n == 1 {
+		return "1 day"
+	}
+	return fmt.Sprintf("%d days", n)
+}
+
+type bucketState struct {
+	region     string
+	tags       map[string]string
+	pab        s3types.PublicAccessBlockConfiguration
+	sse        string
+	versioning string // Enabled, Suspended or "" (never enabled)
+	rules      map[string]string
+	ownership  string
+	hasData    bool
+	// unsupported are settings an S3-compatible service does not
+	// implement; they are skipped, and the plan names them.
+	unsupported map[string]bool
+}
+
+// Optional bucket settings, by the name the plan uses.
+const (
+	settingPAB        = "public_access_block"
+	settingEncryption = "encryption"
+	settingVersioning = "versioning"
+	settingLifecycle  = "lifecycle"
+	settingOwnership  = "object_ownership"
+)
+
+// skippable reports whether err means a setting can be skipped: only on an
+// S3-compatible service, never on AWS, where a missing security setting
+// must stop the run.
+func (b *S3Bucket) skippable(err error) bool {
+	return err != nil && b.cfg.Custom && awsapi.NotImplemented(err)
+}
+
+// desiredTags are the spec's tags plus the ownership tag.
+func (b *S3Bucket) desiredTags() map[string]string {
+	t := map[string]string{engine.StackTag: b.cfg.Stack}
+	for k, v := range b.cfg.Tags {
+		t[k] = v
+	}
+	return t
+}
+
+// Read implements engine.Kind.
+func (b *S3Bucket) Read(ctx context.Context) (*engine.Observation, bucketState, error) {
+	_, err := b.api.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(b.cfg.Name)})
+	if err != nil {
+		switch awsapi.HTTPStatus(err) {
+		case http.StatusNotFound:
+			o := &engine.Observation{}
+			if b.cfg.Custom {
+				o.Notes = append(o.Notes, "S3-compatible endpoint: a setting below that the service does not implement is skipped at apply, and named by the next plan")
+			}
+			return o, bucketState{}, nil
+		case http.StatusForbidden:
+			return nil, bucketState{}, fmt.Errorf("bucket %q exists but this account cannot access it: bucket names are global, so it probably belongs to another AWS account; choose another name", b.cfg.Name)
+		case http.StatusMovedPermanently:
+			return nil, bucketState{}, fmt.Errorf("bucket %q exists in another region than %s; a bucket cannot move: set region to the bucket's region or choose another name", b.cfg.Name, b.cfg.Region)
+		}
+		return nil, bucketState{}, fmt.Errorf("checking bucket %q: %w", b.cfg.Name, err)
+	}
+	st := bucketState{unsupported: map[string]bool{}}
+	loc, err := b.api.GetBucketLocation(ctx, &s3.GetBucketLocationInput{Bucket: aws.String(b.cfg.Name)})
+	if err != nil {
+		return nil, bucketState{}, fmt.Errorf("reading location of bucket %q: %w", b.cfg.Name, err)
+	}
+	st.region = normalizeLocation(string(loc.LocationConstraint))
+
+	if st.tags, err = bucketTags(ctx, b.api, b.cfg.Name); err != nil {
+		return nil, bucketState{}, err
+	}
+
+	pab, err := b.api.GetPublicAccessBlock(ctx, &s3.GetPublicAccessBlockInput{Bucket: aws.String(b.cfg.Name)})
+	switch {
+	case err == nil && pab.PublicAccessBlockConfiguration != nil:
+		st.pab = *pab.PublicAccessBlockConfiguration
+	case b.skippable(err):
+		st.unsupported[settingPAB] = true
+	case err != nil && awsapi.ErrorCode(err) != "NoSuchPublicAccessBlockConfiguration":
+		return nil, bucketState{}, fmt.Errorf("reading public access block of bucket %q: %w", b.cfg.Name, err)
+	}
+
+	enc, err := b.api.GetBucketEncryption(ctx, &s3.GetBucketEncryptionInput{Bucket: aws.String(b.cfg.Name)})
+	switch {
+	case err == nil && enc.ServerSideEncryptionConfiguration != nil:
+		for _, r := range enc.ServerSideEncryptionConfiguration.Rules {
+			if r.ApplyServerSideEncryptionByDefault != nil {
+				st.sse = string(r.ApplyServerSideEncryptionByDefault.SSEAlgorithm)
+			}
+		}
+	case b.skippable(err):
+		st.unsupported[settingEncryption] = true
+	case err != nil && awsapi.ErrorCode(err) != "ServerSideEncryptionConfigurationNotFoundError":
+		return nil, bucketState{}, fmt.Errorf("reading encryption of bucket %q: %w", b.cfg.Name, err)
+	}
+
+	ver, err := b.api.GetBucketVersioning(ctx, &s3.GetBucketVersioningInput{Bucket: aws.String(b.cfg.Name)})
+	switch {
+	case err == nil:
+		st.versioning = string(ver.Status)
+	case b.skippable(err):
+		st.unsupported[settingVersioning] = true
+	default:
+		return nil, bucketState{}, fmt.Errorf("reading versioning of bucket %q: %w", b.cfg.Name, err)
+	}
+
+	own, err := b.api.GetBucketOwnershipControls(ctx, &s3.GetBucketOwnershipControlsInput{Bucket: aws.String(b.cfg.Name)})
+	switch {
+	case err == nil && own.OwnershipControls != nil && len(own.OwnershipControls.Rules) > 0:
+		st.ownership = string(own.OwnershipControls.Rules[0].ObjectOwnership)
+	case err == nil, awsapi.ErrorCode(err) == "OwnershipControlsNotFoundError":
+	case b.skippable(err):
+		st.unsupported[settingOwnership] = true
+	default:
+		return nil, bucketState{}, fmt.Errorf("reading object ownership of bucket %q: %w", b.cfg.Name, err)
+	}
+
+	st.rules = map[string]string{}
+	lc, err := b.api.GetBucketLifecycleConfiguration(ctx, &s3.GetBucketLifecycleConfigurationInput{Bucket: aws.String(b.cfg.Name)})
+	switch {
+	case err == nil:
+		for _, r := range lc.Rules {
+			st.rules[aws.ToString(r.ID)] = ObservedRule(r).String()
+		}
+	case b.skippable(err):
+		st.unsupported[settingLifecycle] = true
+	case awsapi.ErrorCode(err) != "NoSuchLifecycleConfiguration":
+		return nil, bucketState{}, fmt.Errorf("reading lifecycle of bucket %q: %w", b.cfg.Name, err)
+	}
+
+	vers, err := b.api.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: aws.String(b.cfg.Name), MaxKeys: aws.Int32(1)})
+	if err != nil {
+		return nil, bucketState{}, fmt.Errorf("checking whether bucket %q holds objects: %w", b.cfg.Name, err)
+	}
+	st.hasData = len(vers.Versions) > 0 || len(vers.DeleteMarkers) > 0
+
+	o := &engine.Observation{Exists: true, Owner: st.tags[engine.StackTag]}
+	for _, name := range []string{settingPAB, settingEncryption, settingOwnership, settingVersioning, settingLifecycle} {
+		if st.unsupported[name] {
+			o.Notes = append(o.Notes, fmt.Sprintf("skipped: %s (this S3-compatible service does not implement it)", name))
+		}
+	}
+	if st.hasData && !b.cfg.DeleteData {
+		o.KeepReason = "the bucket holds objects, so it is kept to protect the data; run teardown with --delete-data to delete every object, every version and the bucket"
+	}
+	return o, st, nil
+}
+
+// normalizeLocation maps GetBucketLocation's legacy answers to regions.
+func normalizeLocation(loc string) string {
+	switch loc {
+	case "":
+		return "us-east-1"
+	case "EU":
+		return "eu-west-1"
+	}
+	return loc
+}
+
+const sseS3 = string(s3types.ServerSideEncryptionAes256)
+
+// The paths S3Bucket diffs; Update repairs each with one call.
+const (
+	pathName           engine.Path = "name"
+	pathRegion         engine.Path = "region"
+	pathPAB            engine.Path = "public_access_block"
+	pathEncryption     engine.Path = "encryption"
+	pathSSE                        = pathEncryption + ".sse_algorithm"
+	pathOwnership      engine.Path = "object_ownership"
+	pathTags           engine.Path = "tags"
+	pathVersioning     engine.Path = "versioning"
+	pathLifecycle      engine.Path = "lifecycle"
+	pathBlockACLs                  = pathPAB + ".block_public_acls"
+	pathIgnoreACLs                 = pathPAB + ".ignore_public_acls"
+	pathBlockPolicy                = pathPAB + ".block_public_policy"
+	pathRestrictBucket             = pathPAB + ".restrict_public_buckets"
+)
+
+// Diff implements engine.Kind.
+func (b *S3Bucket) Diff(o *engine.Observation, st bucketState) ([]engine.FieldDiff, error) {
+	desired := b.desiredTags()
+	if !o.Exists {
+		d := []engine.FieldDiff{
+			engine.Added(pathName, b.cfg.Name), engine.Added(pathRegion, b.cfg.Region),
+			engine.Added(pathBlockACLs, "true"), engine.Added(pathIgnoreACLs, "true"),
+			engine.Added(pathBlockPolicy, "true"), engine.Added(pathRestrictBucket, "true"),
+			engine.Added(pathSSE, sseS3), engine.Added(pathOwnership, b.cfg.ObjectOwnership),
+		}
+		for _, k := range slices.Sorted(maps.Keys(desired)) {
+			d = append(d, engine.Added(pathTags.Key(k), desired[k]))
+		}
+		if b.cfg.Versioning != nil {
+			d = append(d, engine.Added(pathVersioning, versioningWord(b.wantVersioning())))
+		}
+		for _, r := range b.cfg.Rules {
+			d = append(d, engine.Added(pathLifecycle.Key(r.ID), r.String()))
+		}
+		return d, nil
+	}
+	if st.region != b.cfg.Region {
+		return nil, fmt.Errorf("bucket %q is in %s but the stack's region is %s; a bucket cannot change region: set region: %s in the spec or use another bucket name", b.cfg.Name, st.region, b.cfg.Region, st.region)
+	}
+	var d []engine.FieldDiff
+	if !st.unsupported[settingPAB] {
+		d = engine.DiffField(d, pathBlockACLs, boolStr(st.pab.BlockPublicAcls), "true")
+		d = engine.DiffField(d, pathIgnoreACLs, boolStr(st.pab.IgnorePublicAcls), "true")
+		d = engine.DiffField(d, pathBlockPolicy, boolStr(st.pab.BlockPublicPolicy), "true")
+		d = engine.DiffField(d, pathRestrictBucket, boolStr(st.pab.RestrictPublicBuckets), "true")
+	}
+	if !st.unsupported[settingEncryption] {
+		d = engine.DiffField(d, pathSSE, st.sse, sseS3)
+	}
+	if !st.unsupported[settingOwnership] {
+		// A bucket without ownership controls behaves as ObjectWriter.
+		cur := st.ownership
+		if cur == "" {
+			cur = "ObjectWriter"
+		}
+		d = engine.DiffField(d, pathOwnership, cur, b.cfg.ObjectOwnership)
+	}
+	for _, k := range slices.Sorted(maps.Keys(desired)) {
+		d = engine.DiffField(d, pathTags.Key(k), st.tags[k], desired[k])
+	}
+	if b.cfg.Versioning != nil && !st.unsupported[settingVersioning] {
+		d = engine.DiffField(d, pathVersioning, versioningWord(st.versioning), versioningWord(b.wantVersioning()))
+	}
+	if st.unsupported[settingLifecycle] {
+		return d, nil
+	}
+	want := b.wantRules()
+	ids := map[string]string{}
+	maps.Copy(ids, st.rules)
+	for k := range want {
+		ids[k] = ""
+	}
+	for _, id := range slices.Sorted(maps.Keys(ids)) {
+		d = engine.DiffField(d, pathLifecycle.Key(id), st.rules[id], want[id])
+	}
+	return d, nil
+}
+
+func (b *S3Bucket) wantVersioning() string {
+	if b.cfg.Versioning != nil && *b.cfg.Versioning {
+		return string(s3types.BucketVersioningStatusEnabled)
+	}
+	return string(s3types.BucketVersioningStatusSuspended)
+}
+
+// versioningWord shows versioning as on/off; a bucket that never had it
+// is off.
+func versioningWord(status string) string {
+	if status == string(s3types.BucketVersioningStatusEnabled) {
+		return "on"
+	}
+	return "off"
+}
+
+func (b *S3Bucket) wantRules() map[string]string {
+	out := map[string]string{}
+	for _, r := range b.cfg.Rules {
+		out[r.ID] = r.String()
+	}
+	return out
+}
+
+// ObservedRule reads the managed parts of an S3 rule; a disabled rule
+// reads as empty, so it shows as drift.
+func ObservedRule(r s3types.LifecycleRule) LifecycleRule {
+	out := LifecycleRule{ID: aws.ToString(r.ID)}
+	if r.Status != s3types.ExpirationStatusEnabled {
+		return LifecycleRule{ID: out.ID, Prefix: "(disabled)"}
+	}
+	if r.Filter != nil && r.Filter.Prefix != nil {
+		out.Prefix = aws.ToString(r.Filter.Prefix)
+	} else {
+		//lint:ignore SA1019 rules written by older tools still use the top-level Prefix; it must be read to be compared
+		out.Prefix = aws.ToString(r.Prefix)
+	}
+	if r.Expiration != nil {
+		out.ExpireDays = aws.ToInt32(r.Expiration.Days)
+	}
+	if r.NoncurrentVersionExpiration != nil {
+		out.NoncurrentDays = aws.ToInt32(r.NoncurrentVersionExpiration.NoncurrentDays)
+	}
+	if r.AbortIncompleteMultipartUpload != nil {
+		out.AbortDays = aws.ToInt32(r.AbortIncompleteMultipartUpload.DaysAfterInitiation)
+	}
+	return out
+}
+
+// putOwnership sets object ownership; BucketOwnerEnforced disables ACLs,
+// so every object belongs to the bucket owner whoever uploads it: the fix
+// for cross-account uploads that nobody in the bucket's account can read.
+func (b *S3Bucket) putOwnership(ctx context.Context) error {
+	_, err := b.api.PutBucketOwnershipControls(ctx, &s3.PutBucketOwnershipControlsInput{Bucket: aws.String(b.cfg.Name),
+		OwnershipControls: &s3types.OwnershipControls{Rules: []s3types.OwnershipControlsRule{{ObjectOwnership: s3types.ObjectOwnership(b.cfg.ObjectOwnership)}}}})
+	if err != nil {
+		return fmt.Errorf("setting object ownership of bucket %q: %w", b.cfg.Name, err)
+	}
+	return nil
+}
+
+func (b *S3Bucket) putVersioning(ctx context.Context) error {
+	_, err := b.api.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String(b.cfg.Name),
+		VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatus(b.wantVersioning())}})
+	if err != nil {
+		return fmt.Errorf("setting versioning of bucket %q: %w", b.cfg.Name, err)
+	}
+	return nil
+}
+
+// putLifecycle replaces the bucket's lifecycle with exactly awsboot's
+// rules; rules added by hand to a bucket awsboot owns are drift.
+func (b *S3Bucket) putLifecycle(ctx context.Context) error {
+	if len(b.cfg.Rules) == 0 {
+		if _, err := b.api.DeleteBucketLifecycle(ctx, &s3.DeleteBucketLifecycleInput{Bucket: aws.String(b.cfg.Name)}); err != nil {
+			return fmt.Errorf("removing lifecycle of bucket %q: %w", b.cfg.Name, err)
+		}
+		return nil
+	}
+	var rules []s3types.LifecycleRule
+	for _, r := range b.cfg.Rules {
+		lr := s3types.LifecycleRule{ID: aws.String(r.ID), Status: s3types.ExpirationStatusEnabled, Filter: &s3types.LifecycleRuleFilter{Prefix: aws.String(r.Prefix)}}
+		if r.ExpireDays > 0 {
+			lr.Expiration = &s3types.LifecycleExpiration{Days: aws.Int32(r.ExpireDays)}
+		}
+		if r.NoncurrentDays > 0 {
+			lr.NoncurrentVersionExpiration = &s3types.NoncurrentVersionExpiration{NoncurrentDays: aws.Int32(r.NoncurrentDays)}
+		}
+		if r.AbortDays > 0 {
+			lr.AbortIncompleteMultipartUpload = &s3types.AbortIncompleteMultipartUpload{DaysAfterInitiation: aws.Int32(r.AbortDays)}
+		}
+		rules = append(rules, lr)
+	}
+	_, err := b.api.PutBucketLifecycleConfiguration(ctx, &s3.PutBucketLifecycleConfigurationInput{Bucket: aws.String(b.cfg.Name),
+		LifecycleConfiguration: &s3types.BucketLifecycleConfiguration{Rules: rules}})
+	if err != nil {
+		return fmt.Errorf("setting lifecycle of bucket %q: %w", b.cfg.Name, err)
+	}
+	return nil
+}
+
+// Create implements engine.Kind. The ownership tag goes on first (in the
+// create call itself where S3 supports it, then explicitly), so a run
+// killed half-way leaves a bucket the next run recognises as its own.
+func (b *S3Bucket) Create(ctx context.Context, _ *engine.Observation, _ bucketState) error {
+	in := &s3.CreateBucketInput{Bucket: aws.String(b.cfg.Name)}
+	cfg := &s3types.CreateBucketConfiguration{}
+	if b.cfg.Region != "us-east-1" {
+		cfg.LocationConstraint = s3types.BucketLocationConstraint(b.cfg.Region)
+	}
+	if !b.cfg.Custom {
+		// AWS applies tags given at creation atomically; S3-compatible
+		// services may not know the field, so they get PutBucketTagging
+		// alone.
+		for _, k := range slices.Sorted(maps.Keys(b.desiredTags())) {
+			cfg.Tags = append(cfg.Tags, s3types.Tag{Key: aws.String(k), Value: aws.String(b.desiredTags()[k])})
+		}
+	}
+	if cfg.LocationConstraint != "" || len(cfg.Tags) > 0 {
+		in.CreateBucketConfiguration = cfg
+	}
+	if _, err := b.api.CreateBucket(ctx, in); err != nil {
+		var owned *s3types.BucketAlreadyOwnedByYou
+		if !errors.As(err, &owned) {
+			return fmt.Errorf("creating bucket %q: %w", b.cfg.Name, err)
+		}
+	}
+	st := bucketState{tags: map[string]string{}}
+	if err := b.putTags(ctx, st.tags); err != nil {
+		return err
+	}
+	// On an S3-compatible service a setting it does not implement is
+	// skipped here and named by every later plan; on AWS it is an error.
+	if err := b.putPublicAccessBlock(ctx); err != nil && !b.skippable(err) {
+		return err
+	}
+	if err := b.putEncryption(ctx); err != nil && !b.skippable(err) {
+		return err
+	}
+	if err := b.putOwnership(ctx); err != nil && !b.skippable(err) {
+		return err
+	}
+	if b.cfg.Versioning != nil && *b.cfg.Versioning {
+		if err := b.putVersioning(ctx); err != nil && !b.skippable(err) {
+			return err
+		}
+	}
+	if len(b.cfg.Rules) == 0 {
+		return nil
+	}
+	if err := b.putLifecycle(ctx); err != nil && !b.skippable(err) {
+		return err
+	}
+	return nil
+}
+
+// Update implements engine.Kind: it repairs only the settings that
+// drifted.
+func (b *S3Bucket) Update(ctx context.Context, _ *engine.Observation, st bucketState, diffs []engine.FieldDiff) error {
+	repairs := []struct {
+		path engine.Path
+		put  func(context.Context) error
+	}{
+		{pathTags, func(ctx context.Context) error { return b.putTags(ctx, st.tags) }},
+		{pathPAB, b.putPublicAccessBlock},
+		{pathEncryption, b.putEncryption},
+		{pathOwnership, b.putOwnership},
+		{pathVersioning, b.putVersioning},
+		{pathLifecycle, b.putLifecycle},
+	}
+	for _, r := range repairs {
+		if engine.Changed(diffs, r.path) {
+			if err := r.put(ctx); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// bucketTagsAPI reads a bucket's tags.
+type bucketTagsAPI interface {
+	GetBucketTagging(ctx context.Context, in *s3.GetBucketTaggingInput, opts ...func(*s3.Options)) (*s3.GetBucketTaggingOutput, error)
+}
+
+// bucketTags reads a bucket's tags (none for a bucket without tags, or
+// gone). The bucket, its policy and its replication each need them to
+// decide ownership; within one plan they share a single read.
+func bucketTags(ctx context.Context, api bucketTagsAPI, bucket string) (map[string]string, error) {
+	return engine.Cached(ctx, "bucket-tags/"+bucket, func() (map[string]string, error) {
+		tags := map[string]string{}
+		out, err := api.GetBucketTagging(ctx, &s3.GetBucketTaggingInput{Bucket: aws.String(bucket)})
+		switch code := awsapi.ErrorCode(err); {
+		case err == nil:
+			for _, t := range out.TagSet {
+				tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
+			}
+		case code != "NoSuchTagSet" && code != "NoSuchBucket":
+			return nil, fmt.Errorf("reading tags of bucket %q: %w", bucket, err)
+		}
+		return tags, nil
+	})
+}
+
+// putTags writes the desired tags, keeping tags someone else added: S3
+// replaces the whole tag set, and removing other people's tags is not
+// awsboot's business.
+func (b *S3Bucket) putTags(ctx context.Context, existing map[string]string) error {
+	all := map[string]string{}
+	for k, v := range existing {
+		all[k] = v
+	}
+	for k, v := range b.desiredTags() {
+		all[k] = v
+	}
+	var set []s3types.Tag
+	for _, k := range slices.Sorted(maps.Keys(all)) {
+		set = append(set, s3types.Tag{Key: aws.String(k), Value: aws.String(all[k])})
+	}
+	_, err := b.api.PutBucketTagging(ctx, &s3.PutBucketTaggingInput{Bucket: aws.String(b.cfg.Name), Tagging: &s3types.Tagging{TagSet: set}})
+	if err != nil {
+		return fmt.Errorf("tagging bucket %q: %w", b.cfg.Name, err)
+	}
+	return nil
+}
+
+func (b *S3Bucket) putPublicAccessBlock(ctx context.Context) error {
+	_, err := b.api.PutPublicAccessBlock(ctx, &s3.PutPublicAccessBlockInput{
+		Bucket: aws.String(b.cfg.Name),
+		PublicAccessBlockConfiguration: &s3types.PublicAccessBlockConfiguration{
+			BlockPublicAcls:       aws.Bool(true),
+			IgnorePublicAcls:      aws.Bool(true),
+			BlockPublicPolicy:     aws.Bool(true),
+			RestrictPublicBuckets: aws.Bool(true),
+		},
+	})
+	if err != nil {
+		return fmt.Errorf("blocking public access to bucket %q: %w", b.cfg.Name, err)
+	}
+	return nil
+}
+
+func (b *S3Bucket) putEncryption(ctx context.Context) error {
+	_, err := b.api.PutBucketEncryption(ctx, &s3.PutBucketEncryptionInput{
+		Bucket: aws.String(b.cfg.Name),
+		ServerSideEncryptionConfiguration: &s3types.ServerSideEncryptionConfiguration{
+			Rules: []s3types.ServerSideEncryptionRule{{
+				ApplyServerSideEncryptionByDefault: &s3types.ServerSideEncryptionByDefault{SSEAlgorithm: s3types.ServerSideEncryptionAes256},
+			}},
+		},
+	})
+	if err != nil {
+		return fmt.Errorf("setting default encryption of bucket %q: %w", b.cfg.Name, err)
+	}
+	return nil
+}
+
+// Delete implements engine.Kind. The plan only deletes a bucket that is
+// empty or whose data the user agreed to delete (--delete-data); then
+// every object version and delete marker goes first.
+func (b *S3Bucket) Delete(ctx context.Context, _ *engine.Observation, _ bucketState) error {
+	if b.cfg.DeleteData {
+		if err := b.empty(ctx); err != nil {
+			return err
+		}
+	}
+	_, err := b.api.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: aws.String(b.cfg.Name)})
+	switch {
+	case err == nil, awsapi.ErrorCode(err) == "NoSuchBucket":
+		return nil
+	case awsapi.ErrorCode(err) == "BucketNotEmpty":
+		return fmt.Errorf("deleting bucket %q: objects were written to it since the plan was made; it is kept (run teardown again, with --delete-data to delete them)", b.cfg.Name)
+	}
+	return fmt.Errorf("deleting bucket %q: %w", b.cfg.Name, err)
+}
+
+func (b *S3Bucket) empty(ctx context.Context) error {
+	in := &s3.ListObjectVersionsInput{Bucket: aws.String(b.cfg.Name)}
+	for {
+		out, err := b.api.ListObjectVersions(ctx, in)
+		if err != nil {
+			return fmt.Errorf("listing objects of bucket %q: %w", b.cfg.Name, err)
+		}
+		var ids []s3types.ObjectIdentifier
+		for _, v := range out.Versions {
+			ids = append(ids, s3types.ObjectIdentifier{Key: v.Key, VersionId: v.VersionId})
+		}
+		for _, m := range out.DeleteMarkers {
+			ids = append(ids, s3types.ObjectIdentifier{Key: m.Key, VersionId: m.VersionId})
+		}
+		if len(ids) > 0 {
+			res, err := b.api.DeleteObjects(ctx, &s3.DeleteObjectsInput{Bucket: aws.String(b.cfg.Name), Delete: &s3types.Delete{Objects: ids, Quiet: aws.Bool(true)}})
+			if err != nil {
+				return fmt.Errorf("deleting objects of bucket %q: %w", b.cfg.Name, err)
+			}
+			if len(res.Errors) > 0 {
+				e := res.Errors[0]
+				return fmt.Errorf("deleting objects of bucket %q: %d failed, first %s: %s", b.cfg.Name, len(res.Errors), aws.ToString(e.Key), aws.ToString(e.Message))
+			}
+		}
+		if !aws.ToBool(out.IsTruncated) {
+			return nil
+		}
+		in.KeyMarker, in.VersionIdMarker = out.NextKeyMarker, out.NextVersionIdMarker
+	}
+}
+
+// DestroyDescription implements engine.KindDestroyDescriber.
+func (b *S3Bucket) DestroyDescription(_ *engine.Observation, st bucketState) string {
+	if st.hasData {
+		return "deletes every object and object version first (--delete-data), then the bucket"
+	}
+	return "the bucket is empty"
+}

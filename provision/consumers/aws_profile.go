@@ -1,0 +1,340 @@
+package consumers
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"github.com/awsboot/awsboot/provision/awskinds"
+	"github.com/awsboot/awsboot/provision/engine"
+	"github.com/awsboot/awsboot/provision/localfile"
+	"github.com/awsboot/awsboot/provision/spec"
+)
+
+// The write keys of the AWS profile consumer.
+const (
+	KeyAWSProfile           = "aws_profile"
+	KeyWebIdentityTokenFile = "web_identity_token_file"
+)
+
+var profileRe = regexp.MustCompile(`^[A-Za-z0-9+=,.@_-]+$`)
+
+// awsProfileConsumer writes a profile into the shared AWS files: for user
+// access the key into ~/.aws/credentials (through the access key, see
+// CredentialsProfile) and region and endpoint into ~/.aws/config; for role
+// access a config profile that assumes the role with a web identity
+// token file.
+var awsProfileConsumer = Consumer{
+	Key:     KeyAWSProfile,
+	Summary: "a profile in the shared AWS config and credentials files",
+	For:     AnyAccess,
+	Check: func(v *spec.Validator, s *spec.Spec, i int) {
+		a := s.Access[i]
+		p := func(f ...any) []any { return append([]any{"access", i}, f...) }
+		profile := a.Write[KeyAWSProfile]
+		switch {
+		case a.User != "" && a.Role == "" && profile == "":
+			v.Errorf(p("write", KeyAWSProfile), "is required with user: the new access key's secret is shown only once and awsboot must store it in a profile")
+		case a.User == "" && a.Role != "" && profile != "" && a.Write[KeyWebIdentityTokenFile] == "":
+			v.Errorf(p("write", KeyAWSProfile), "with role, a profile needs write.web_identity_token_file (the file the runner keeps the OIDC token in); no secret is ever written for OIDC access")
+		}
+		if profile != "" && (len(profile) > 64 || !profileRe.MatchString(profile)) {
+			v.Errorf(p("write", KeyAWSProfile), "%q is not a valid profile name", profile)
+		}
+		v.Unique(KeyAWSProfile, profile, i, p("write", KeyAWSProfile))
+	},
+	Build: func(t Target) ([]engine.Resource, error) {
+		cfg := AWSProfileConfig{
+			Stack: t.Spec.Stack, Profile: t.Access.Write[KeyAWSProfile], Path: t.Files.Config,
+			Region: t.Region, Endpoint: t.Endpoint, PathStyle: t.PathStyle && t.Endpoint != "", FS: t.FS,
+		}
+		if t.Access.Role != "" {
+			cfg.RoleARN, cfg.TokenFile, cfg.After = t.RoleARN, t.Path(KeyWebIdentityTokenFile), []engine.Address{t.GrantAddr}
+		} else {
+			cfg.After = []engine.Address{t.KeyAddr}
+		}
+		return []engine.Resource{engine.Typed(NewAWSProfile(cfg))}, nil
+	},
+}
+
+// webIdentityTokenFileOption is read by awsProfileConsumer's Build: the
+// file the runner keeps the OIDC token in, for a role's profile.
+var webIdentityTokenFileOption = Consumer{
+	Key:         KeyWebIdentityTokenFile,
+	Summary:     "the OIDC token file a role's profile reads (with aws_profile)",
+	For:         RoleAccess,
+	WrongAccess: "is for role (OIDC) access; a user's key goes to write.aws_profile",
+	Check: func(v *spec.Validator, s *spec.Spec, i int) {
+		a := s.Access[i]
+		if a.User == "" && a.Role != "" && a.Write[KeyWebIdentityTokenFile] != "" && a.Write[KeyAWSProfile] == "" {
+			v.Errorf([]any{"access", i, "write", KeyWebIdentityTokenFile}, "needs write.aws_profile: the profile that reads the token")
+		}
+	},
+}
+
+// AWSFiles are the shared config and credentials files awsboot writes
+// profiles to. They follow the SDK's rules: AWS_CONFIG_FILE and
+// AWS_SHARED_CREDENTIALS_FILE, else ~/.aws/config and ~/.aws/credentials.
+type AWSFiles struct {
+	Config      string
+	Credentials string
+}
+
+// DefaultAWSFiles resolves the files the way the AWS CLI and SDKs do.
+func DefaultAWSFiles() AWSFiles {
+	home, _ := os.UserHomeDir()
+	f := AWSFiles{
+		Config:      filepath.Join(home, ".aws", "config"),
+		Credentials: filepath.Join(home, ".aws", "credentials"),
+	}
+	if v := os.Getenv("AWS_CONFIG_FILE"); v != "" {
+		f.Config = v
+	}
+	if v := os.Getenv("AWS_SHARED_CREDENTIALS_FILE"); v != "" {
+		f.Credentials = v
+	}
+	return f
+}
+
+// sectionOwner returns the stack named by the section's marker comment.
+func sectionOwner(f *localfile.INI, section string) string {
+	for _, c := range f.Comments(section) {
+		if owner, ok := markerOwner(c); ok {
+			return owner
+		}
+	}
+	return ""
+}
+
+// readINI reads and parses a shared file; a missing file is empty.
+func readINI(fs localfile.System, path string) (*localfile.INI, error) {
+	data, _, err := fs.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", path, err)
+	}
+	return localfile.ParseINI(data), nil
+}
+
+// editINI re-reads a shared file under its lock (it may have changed
+// since the plan), lets edit change it, and writes it back atomically,
+// 0600 in a 0700 directory with a backup, when edit reports a change.
+func editINI(fs localfile.System, path string, edit func(f *localfile.INI) bool) error {
+	defer fs.Lock(path)()
+	f, err := readINI(fs, path)
+	if err != nil {
+		return err
+	}
+	if !edit(f) {
+		return nil
+	}
+	return fs.WriteFile(path, f.Bytes(), 0o600)
+}
+
+// AWSProfileConfig is what a config-file profile needs.
+type AWSProfileConfig struct {
+	Stack   string
+	Profile string
+	// Path is the shared config file.
+	Path     string
+	Region   string
+	Endpoint string
+	// PathStyle adds s3.addressing_style = path.
+	PathStyle bool
+	// RoleARN and TokenFile make a profile that assumes a role with a web
+	// identity token kept in a file (role access); empty for user access,
+	// whose key lives in the credentials file.
+	RoleARN   string
+	TokenFile string
+	// After lists what must exist before the profile is useful.
+	After []engine.Address
+	FS    localfile.System
+}
+
+// AWSProfile is the profile section of the shared config file: region,
+// output format and, against a custom endpoint, endpoint_url and path
+// style addressing, so the written profile talks to the same service.
+// With RoleARN the SDKs and CLI assume the role themselves, refreshing
+// the session from the token file, and no secret is stored.
+type AWSProfile struct {
+	engine.Meta
+	cfg AWSProfileConfig
+}
+
+// NewAWSProfile returns the config-file profile resource.
+func NewAWSProfile(cfg AWSProfileConfig) *AWSProfile {
+	return &AWSProfile{cfg: cfg, Meta: engine.Meta{
+		Address: engine.Addr("aws_profile", cfg.Profile), After: cfg.After,
+		What: fmt.Sprintf("profile %q in %s", cfg.Profile, cfg.Path),
+	}}
+}
+
+func (p *AWSProfile) section() string { return localfile.ConfigSectionName(p.cfg.Profile) }
+
+// The paths AWSProfile diffs besides its keys, which are named as in the
+// file.
+const (
+	pathFile          engine.Path = "file"
+	pathMarker        engine.Path = "marker"
+	pathAddressing    engine.Path = "s3.addressing_style"
+	keyAddressing                 = "addressing_style"
+	keyAddressingPath             = "path"
+)
+
+func (p *AWSProfile) desired() [][2]string {
+	kv := [][2]string{{"region", p.cfg.Region}, {"output", "json"}}
+	if p.cfg.RoleARN != "" {
+		kv = append(kv, [2]string{"role_arn", p.cfg.RoleARN}, [2]string{"web_identity_token_file", p.cfg.TokenFile}, [2]string{"role_session_name", "awsboot-" + p.cfg.Stack})
+	}
+	if p.cfg.Endpoint != "" {
+		kv = append(kv, [2]string{"endpoint_url", p.cfg.Endpoint})
+	}
+	return kv
+}
+
+// Read implements engine.Kind.
+func (p *AWSProfile) Read(context.Context) (*engine.Observation, *localfile.INI, error) {
+	f, err := readINI(p.cfg.FS, p.cfg.Path)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !f.HasSection(p.section()) {
+		return &engine.Observation{}, f, nil
+	}
+	return &engine.Observation{Exists: true, Owner: sectionOwner(f, p.section())}, f, nil
+}
+
+// Diff implements engine.Kind.
+func (p *AWSProfile) Diff(o *engine.Observation, f *localfile.INI) ([]engine.FieldDiff, error) {
+	if !o.Exists {
+		d := []engine.FieldDiff{engine.Added(pathFile, p.cfg.Path)}
+		for _, kv := range p.desired() {
+			d = append(d, engine.Added(engine.Path(kv[0]), kv[1]))
+		}
+		if p.cfg.PathStyle {
+			d = append(d, engine.Added(pathAddressing, keyAddressingPath))
+		}
+		return d, nil
+	}
+	d := engine.DiffField(nil, pathMarker, sectionOwner(f, p.section()), p.cfg.Stack)
+	for _, kv := range p.desired() {
+		v, _ := f.Get(p.section(), kv[0])
+		d = engine.DiffField(d, engine.Path(kv[0]), v, kv[1])
+	}
+	if p.cfg.PathStyle {
+		v, _ := f.GetNested(p.section(), "s3", keyAddressing)
+		d = engine.DiffField(d, pathAddressing, v, keyAddressingPath)
+	}
+	return d, nil
+}
+
+// Create implements engine.Kind.
+func (p *AWSProfile) Create(context.Context, *engine.Observation, *localfile.INI) error {
+	return p.write()
+}
+
+// Update implements engine.Kind.
+func (p *AWSProfile) Update(context.Context, *engine.Observation, *localfile.INI, []engine.FieldDiff) error {
+	return p.write()
+}
+
+// write sets only awsboot's keys in its own section.
+func (p *AWSProfile) write() error {
+	return editINI(p.cfg.FS, p.cfg.Path, func(f *localfile.INI) bool {
+		if sectionOwner(f, p.section()) != p.cfg.Stack {
+			f.AddComment(p.section(), Marker(p.cfg.Stack))
+		}
+		for _, kv := range p.desired() {
+			f.Set(p.section(), kv[0], kv[1])
+		}
+		if p.cfg.PathStyle {
+			f.SetNested(p.section(), "s3", keyAddressing, keyAddressingPath)
+		}
+		return true
+	})
+}
+
+// Delete implements engine.Kind: the whole section goes, nothing else.
+func (p *AWSProfile) Delete(context.Context, *engine.Observation, *localfile.INI) error {
+	return editINI(p.cfg.FS, p.cfg.Path, func(f *localfile.INI) bool {
+		return sectionOwner(f, p.section()) == p.cfg.Stack && f.RemoveSection(p.section())
+	})
+}
+
+// DestroyDescription implements engine.KindDestroyDescriber.
+func (p *AWSProfile) DestroyDescription(*engine.Observation, *localfile.INI) string {
+	return fmt.Sprintf("removes section [%s] from %s; the rest of the file stays byte for byte", p.section(), p.cfg.Path)
+}
+
+// CredentialsProfile is one profile of the shared credentials file, the
+// store of an access key's secret (awskinds.KeyStore): aws_access_key_id
+// is the key id and aws_secret_access_key the secret (the Semaphore
+// guide swaps them).
+type CredentialsProfile struct {
+	stack   string
+	path    string
+	profile string
+	fs      localfile.System
+}
+
+// NewCredentialsProfile returns the store for profile in the credentials
+// file at path.
+func NewCredentialsProfile(fs localfile.System, stack, path, profile string) *CredentialsProfile {
+	return &CredentialsProfile{stack: stack, path: path, profile: profile, fs: fs}
+}
+
+// Path implements awskinds.KeyStore.
+func (c *CredentialsProfile) Path() string { return c.path }
+
+// Profile implements awskinds.KeyStore.
+func (c *CredentialsProfile) Profile() string { return c.profile }
+
+// Load implements awskinds.KeyStore.
+func (c *CredentialsProfile) Load() (awskinds.StoredKey, error) {
+	f, err := readINI(c.fs, c.path)
+	if err != nil || !f.HasSection(c.profile) {
+		return awskinds.StoredKey{}, err
+	}
+	id, _ := f.Get(c.profile, "aws_access_key_id")
+	secret, _ := f.Get(c.profile, "aws_secret_access_key")
+	return awskinds.StoredKey{Section: true, Owner: sectionOwner(f, c.profile), ID: id, Secret: engine.NewSecret(secret)}, nil
+}
+
+// Save implements awskinds.KeyStore, keeping the rest of the file byte
+// for byte.
+func (c *CredentialsProfile) Save(id string, secret engine.Secret) error {
+	return editINI(c.fs, c.path, func(f *localfile.INI) bool {
+		if sectionOwner(f, c.profile) != c.stack {
+			f.AddComment(c.profile, Marker(c.stack))
+		}
+		f.Set(c.profile, "aws_access_key_id", id)
+		f.Set(c.profile, "aws_secret_access_key", secret.Reveal())
+		return true
+	})
+}
+
+// Remove implements awskinds.KeyStore.
+func (c *CredentialsProfile) Remove() error {
+	return editINI(c.fs, c.path, func(f *localfile.INI) bool {
+		return sectionOwner(f, c.profile) == c.stack && f.RemoveSection(c.profile)
+	})
+}
+
+// markerPrefix starts the comment awsboot puts in every profile section
+// and snippet it writes. Files cannot carry tags, so this comment is how
+// teardown knows which sections are its own.
+const markerPrefix = "# managed by awsboot: stack="
+
+// Marker is the ownership comment of a stack.
+func Marker(stack string) string { return markerPrefix + stack }
+
+// markerOwner returns the stack a marker line names.
+func markerOwner(line string) (string, bool) {
+	rest, ok := strings.CutPrefix(line, markerPrefix)
+	if !ok {
+		return "", false
+	}
+	return strings.TrimSpace(rest), true
+}

@@ -1,0 +1,101 @@
+package consumers
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/awsboot/awsboot/provision/engine"
+	"github.com/awsboot/awsboot/provision/localfile"
+)
+
+// KeySemaphoreAgent is the write key of a self-hosted Semaphore agent's
+// config.yaml.
+const KeySemaphoreAgent = "semaphore_agent"
+
+// semaphoreAgentConsumer writes the cache settings into a Semaphore
+// agent's config.yaml env-vars.
+var semaphoreAgentConsumer = Consumer{
+	Key:         KeySemaphoreAgent,
+	Summary:     "the cache settings in a Semaphore agent's config.yaml env-vars",
+	For:         UserAccess,
+	WrongAccess: "is for user access (an agent with a stored key); with role, use write.semaphore_pipeline",
+	IsFile:      true,
+	Build: func(t Target) ([]engine.Resource, error) {
+		return []engine.Resource{engine.Typed(NewSemaphoreAgentConfig(t))}, nil
+	},
+}
+
+// The env-vars the agent's jobs get: SEMAPHORE_CACHE_BACKEND=s3 and
+// SEMAPHORE_CACHE_S3_BUCKET=<bucket>, plus AWS_PROFILE when the profile is
+// not "default", so the cache CLI picks the written credentials.
+const (
+	envBackend = "SEMAPHORE_CACHE_BACKEND"
+	envBucket  = "SEMAPHORE_CACHE_S3_BUCKET"
+	envProfile = "AWS_PROFILE"
+)
+
+// NewSemaphoreAgentConfig returns the env-vars block of the agent's
+// config.yaml for an access entry. Every other key and entry of the file
+// is left byte for byte; the entries are this stack's when
+// SEMAPHORE_CACHE_S3_BUCKET names its bucket.
+func NewSemaphoreAgentConfig(t Target) *ManagedBlock {
+	path := t.Path(KeySemaphoreAgent)
+	want := [][2]string{{envBackend, "s3"}, {envBucket, t.Spec.Bucket.Name}}
+	if p := t.Access.Write[KeyAWSProfile]; p != "" && p != "default" {
+		want = append(want, [2]string{envProfile, p})
+	}
+	return newManagedBlock(ManagedBlockConfig{
+		Kind: "semaphore_agent_config", Name: t.Access.Name, What: "Semaphore agent config " + path,
+		Stack: t.Spec.Stack, Path: path, Want: want, Prefix: "env-vars",
+		OwnerKey: envBucket, OwnerValue: t.Spec.Bucket.Name,
+		After: []engine.Address{t.BucketAddr, t.KeyAddr}, FS: t.FS, format: envVarsFormat{},
+	})
+}
+
+// envVarsFormat edits the agent config's env-vars list as text
+// (localfile.SetEnvVars), never re-encoding the YAML.
+type envVarsFormat struct{}
+
+func (envVarsFormat) read(data []byte, want [][2]string) (map[string][]string, bool, error) {
+	entries, err := localfile.EnvVars(data)
+	if err != nil {
+		return nil, false, err
+	}
+	values := map[string][]string{}
+	for _, e := range entries {
+		name, value, _ := strings.Cut(e, "=")
+		values[name] = append(values[name], value)
+	}
+	present := false
+	for _, kv := range want {
+		present = present || len(values[kv[0]]) > 0
+	}
+	return values, present, nil
+}
+
+func (envVarsFormat) set(data []byte, want [][2]string) ([]byte, error) {
+	vars := make([]localfile.EnvVar, len(want))
+	for i, kv := range want {
+		vars[i] = localfile.EnvVar{Name: kv[0], Value: kv[1]}
+	}
+	return localfile.SetEnvVars(data, vars)
+}
+
+func (envVarsFormat) remove(data []byte, want [][2]string) ([]byte, error) {
+	w := map[string]string{}
+	for _, kv := range want {
+		w[kv[0]] = kv[1]
+	}
+	return localfile.RemoveEnvVars(data, func(name, value string) bool {
+		v, ok := w[name]
+		return ok && v == value
+	})
+}
+
+func (envVarsFormat) destroyDescription(path string, want [][2]string) string {
+	names := make([]string, len(want))
+	for i, kv := range want {
+		names[i] = kv[0]
+	}
+	return fmt.Sprintf("removes %s from env-vars in %s; every other key stays", strings.Join(names, ", "), path)
+}

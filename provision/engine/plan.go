@@ -1,0 +1,208 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+)
+
+// Mode is what a plan is for. It changes how the graph is read into
+// changes and in which direction the executor walks it.
+type Mode int
+
+// The modes.
+const (
+	ModeApply Mode = iota
+	ModeDestroy
+)
+
+// String is the mode's name in JSON output ("apply", "destroy").
+func (m Mode) String() string {
+	if m == ModeDestroy {
+		return "destroy"
+	}
+	return "apply"
+}
+
+// Change is what the plan will do to one resource.
+type Change struct {
+	Addr   Address     `json:"address"`
+	Action Action      `json:"-"`
+	Diffs  []FieldDiff `json:"diffs,omitempty"`
+	// Reason explains a change that is not obvious (a kept bucket, an
+	// adopted object).
+	Reason string   `json:"reason,omitempty"`
+	Notes  []string `json:"notes,omitempty"`
+
+	res Resource
+	obs *Observation
+}
+
+// Plan is the ordered list of changes for one run. Changes are in the
+// order the executor may start them: dependency order for apply, reverse
+// for destroy.
+type Plan struct {
+	Mode    Mode
+	Stack   string
+	Changes []Change
+
+	// waitFor maps each address to the addresses whose changes must finish
+	// first.
+	waitFor map[Address][]Address
+}
+
+// Counts returns how many resources will be added, changed and destroyed.
+func (p *Plan) Counts() (add, change, destroy int) {
+	for _, c := range p.Changes {
+		switch c.Action {
+		case Create:
+			add++
+		case Update:
+			change++
+		case Delete:
+			destroy++
+		}
+	}
+	return
+}
+
+// HasChanges reports whether applying the plan would change anything.
+func (p *Plan) HasChanges() bool {
+	a, c, d := p.Counts()
+	return a+c+d > 0
+}
+
+// PlanOptions steer planning.
+type PlanOptions struct {
+	// Adopt lets an apply take over objects without the stack tag.
+	Adopt bool
+	// Parallelism bounds concurrent reads; <1 means 1.
+	Parallelism int
+}
+
+// MakePlan reads every resource (concurrently, never writing) and turns
+// what it found into changes. It reports every problem it finds, not just
+// the first, so a user fixes them in one go.
+func MakePlan(ctx context.Context, g *Graph, mode Mode, stack string, opts PlanOptions) (*Plan, error) {
+	resources := g.Resources()
+	ctx = WithReadCache(ctx)
+	obs := make([]*Observation, len(resources))
+	errs := make([]error, len(resources))
+	forEachBounded(len(resources), opts.Parallelism, func(i int) {
+		o, err := resources[i].Read(ctx)
+		if err != nil {
+			errs[i] = fmt.Errorf("%s: reading: %w", resources[i].Addr(), err)
+			return
+		}
+		obs[i] = o
+	})
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+
+	p := &Plan{Mode: mode, Stack: stack, waitFor: map[Address][]Address{}}
+	var problems []error
+	for i, r := range resources {
+		c, err := changeFor(r, obs[i], mode, stack, opts.Adopt)
+		if err != nil {
+			problems = append(problems, err)
+			continue
+		}
+		p.Changes = append(p.Changes, c)
+	}
+	if err := errors.Join(problems...); err != nil {
+		return nil, err
+	}
+	if mode == ModeDestroy {
+		for i, j := 0, len(p.Changes)-1; i < j; i, j = i+1, j-1 {
+			p.Changes[i], p.Changes[j] = p.Changes[j], p.Changes[i]
+		}
+		for a, deps := range g.dependents() {
+			p.waitFor[a] = deps
+		}
+	} else {
+		for _, r := range resources {
+			p.waitFor[r.Addr()] = r.DependsOn()
+		}
+	}
+	return p, nil
+}
+
+func changeFor(r Resource, o *Observation, mode Mode, stack string, adopt bool) (Change, error) {
+	c := Change{Addr: r.Addr(), res: r, obs: o}
+	if mode == ModeDestroy {
+		switch {
+		case !o.Exists:
+			c.Action = NoOp
+		case o.Owner != stack:
+			c.Action = NoOp
+			switch {
+			case o.DerivedOwnership:
+				// The parent (user, role) already says it is left alone.
+			case o.Owner == "":
+				c.Reason = "exists but was not created by awsboot: left in place"
+			default:
+				c.Reason = fmt.Sprintf("belongs to stack %q: left in place", o.Owner)
+			}
+		case o.KeepReason != "":
+			c.Action = NoOp
+			c.Reason = o.KeepReason
+		default:
+			c.Action = Delete
+			if d, ok := r.(DestroyDescriber); ok {
+				c.Reason = d.DestroyDescription(o)
+			}
+		}
+		return c, nil
+	}
+
+	if o.Exists && o.Owner != stack && !o.DerivedOwnership {
+		if o.Owner != "" || !adopt {
+			return c, &NotOwnedError{Addr: r.Addr(), What: describe(r), Owner: o.Owner, Stack: stack}
+		}
+		c.Reason = "adopted: awsboot takes over this existing object (--adopt)"
+	}
+	diffs, err := r.Diff(o)
+	if err != nil {
+		return c, fmt.Errorf("%s: %w", r.Addr(), err)
+	}
+	c.Diffs = diffs
+	c.Notes = o.Notes
+	switch {
+	case !o.Exists && len(diffs) == 0:
+		c.Action = NoOp // nothing wanted, nothing there
+	case !o.Exists:
+		c.Action = Create
+	case len(diffs) > 0:
+		c.Action = Update
+	default:
+		c.Action = NoOp
+	}
+	return c, nil
+}
+
+func describe(r Resource) string {
+	if d, ok := r.(Describer); ok {
+		return d.Describe()
+	}
+	return string(r.Addr())
+}
+
+// forEachBounded runs fn(0..n-1) with at most limit running at once.
+func forEachBounded(n, limit int, fn func(i int)) {
+	if limit < 1 {
+		limit = 1
+	}
+	sem := make(chan struct{}, limit)
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(i int) {
+			defer func() { <-sem; wg.Done() }()
+			fn(i)
+		}(i)
+	}
+	wg.Wait()
+}

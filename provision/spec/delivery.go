@@ -1,0 +1,83 @@
+package spec
+
+import (
+	"regexp"
+	"strings"
+)
+
+var (
+	writerPrincipalRe = regexp.MustCompile(`^arn:aws[a-z-]*:iam::\d{12}:(root|role/[\w+=,.@/-]+|user/[\w+=,.@/-]+)$`)
+	distributionARNRe = regexp.MustCompile(`^arn:aws[a-z-]*:cloudfront::\d{12}:distribution/[A-Z0-9]+$`)
+	oaiIDRe           = regexp.MustCompile(`^E[A-Z0-9]{5,}$`)
+	accountRe         = regexp.MustCompile(`^\d{12}$`)
+	bucketARNRe       = regexp.MustCompile(`^arn:aws[a-z-]*:s3:::`)
+)
+
+// ownershipValues maps the spec's object_ownership to S3's
+// ObjectOwnership values.
+var ownershipValues = map[string]string{
+	"bucket-owner-enforced":  "BucketOwnerEnforced",
+	"bucket-owner-preferred": "BucketOwnerPreferred",
+	"object-writer":          "ObjectWriter",
+}
+
+func (v *Validator) validateDelivery(s *Spec) {
+	b := s.Bucket
+	if _, ok := ownershipValues[b.ObjectOwnership]; !ok {
+		v.Errorf([]any{"bucket", "object_ownership"}, "unknown object_ownership %q (bucket-owner-enforced, bucket-owner-preferred or object-writer)", b.ObjectOwnership)
+	}
+	for i, w := range b.Writers {
+		p := func(f ...any) []any { return append([]any{"bucket", "writers", i}, f...) }
+		if !writerPrincipalRe.MatchString(w.Principal) {
+			v.Errorf(p("principal"), "%q: write an account root (arn:aws:iam::111122223333:root) or a role or user ARN; never *", w.Principal)
+		}
+		if w.Prefix == "" {
+			v.Errorf(p("prefix"), "is required: the key prefix the writer may upload under (a writer of the whole bucket is almost never wanted)")
+		} else if strings.HasPrefix(w.Prefix, "/") || strings.ContainsAny(w.Prefix, "*?") || strings.Contains(w.Prefix, "//") {
+			v.Errorf(p("prefix"), "%q: write a key prefix like assets/ (no leading slash, no wildcards)", w.Prefix)
+		}
+	}
+	if c := b.CDN; c != nil {
+		switch {
+		case c.CloudFrontDistributionARN == "" && c.LegacyOAIID == "":
+			v.Errorf([]any{"bucket", "cdn"}, "set cloudfront_distribution_arn (Origin Access Control)")
+		case c.CloudFrontDistributionARN != "" && !distributionARNRe.MatchString(c.CloudFrontDistributionARN):
+			v.Errorf([]any{"bucket", "cdn", "cloudfront_distribution_arn"}, "%q is not a CloudFront distribution ARN (arn:aws:cloudfront::<account>:distribution/<ID>)", c.CloudFrontDistributionARN)
+		case c.LegacyOAIID != "" && !oaiIDRe.MatchString(c.LegacyOAIID):
+			v.Errorf([]any{"bucket", "cdn", "legacy_oai_id"}, "%q is not an Origin Access Identity id (like E2QWRUHEXAMPLE)", c.LegacyOAIID)
+		}
+	}
+	if r := b.Replication; r != nil {
+		p := func(f ...any) []any { return append([]any{"bucket", "replication"}, f...) }
+		dest := r.DestinationBucket()
+		switch {
+		case !bucketARNRe.MatchString(r.Destination) || BucketNameProblem(dest) != "":
+			v.Errorf(p("destination"), "%q: write the destination bucket's ARN (arn:aws:s3:::bucket-name)", r.Destination)
+		case dest == b.Name:
+			v.Errorf(p("destination"), "a bucket cannot replicate into itself")
+		}
+		if r.DestinationAccount != "" && !accountRe.MatchString(r.DestinationAccount) {
+			v.Errorf(p("destination_account"), "%q: write the 12-digit account id, quoted", r.DestinationAccount)
+		}
+		if r.OwnerOverride && r.DestinationAccount == "" {
+			v.Errorf(p("owner_override"), "needs destination_account: ownership goes to that account")
+		}
+		if b.Versioning != nil && !*b.Versioning {
+			v.Errorf([]any{"bucket", "versioning"}, "replication needs versioning on; remove versioning: false")
+		}
+		if len(r.Role) > 64 || !iamNameRe.MatchString(r.Role) {
+			v.Errorf(p("role"), "%q is not a valid IAM role name", r.Role)
+		}
+	}
+}
+
+// S3ObjectOwnership is object_ownership as S3 names it
+// (BucketOwnerEnforced, BucketOwnerPreferred, ObjectWriter).
+func (b Bucket) S3ObjectOwnership() string { return ownershipValues[b.ObjectOwnership] }
+
+// DestinationBucket is the destination bucket's name, from its ARN
+// (arn:<partition>:s3:::<name>).
+func (r Replication) DestinationBucket() string {
+	_, name, _ := strings.Cut(r.Destination, ":::")
+	return name
+}

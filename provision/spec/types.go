@@ -1,0 +1,152 @@
+package spec
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Spec is the declarative description of one awsboot stack. Every field is
+// documented in docs/spec.md.
+type Spec struct {
+	Version int    `yaml:"version"`
+	Stack   string `yaml:"stack"`
+	Region  string `yaml:"region"`
+	// Endpoint is the S3 API of an S3-compatible service (MinIO, Versity);
+	// IAMEndpoint its IAM and STS API when served apart. Empty: AWS.
+	Endpoint    string `yaml:"endpoint"`
+	IAMEndpoint string `yaml:"iam_endpoint"`
+	// PathStyle addresses buckets in the path (default: on with endpoint).
+	PathStyle *bool `yaml:"path_style"`
+	// PolicyStyle is how grants reach users and roles: managed policies,
+	// inline policies, or auto (managed where the service has them).
+	PolicyStyle string   `yaml:"policy_style"`
+	Bucket      Bucket   `yaml:"bucket"`
+	Access      []Access `yaml:"access"`
+
+	// File is the path the spec was loaded from; relative paths in the
+	// spec are relative to its directory.
+	File string `yaml:"-"`
+}
+
+// Bucket is the S3 bucket of the stack.
+type Bucket struct {
+	Name string `yaml:"name"`
+	// BlockPublicAccess turns on all four public access block settings.
+	// It defaults to true and awsboot refuses false: nothing it manages is
+	// ever public.
+	BlockPublicAccess *bool `yaml:"block_public_access"`
+	// Encryption is the default encryption: sse-s3 (the default).
+	Encryption string            `yaml:"encryption"`
+	Tags       map[string]string `yaml:"tags"`
+	// Versioning turns object versioning on (true) or off (false); unset
+	// leaves it as it is.
+	Versioning *bool `yaml:"versioning"`
+	// AbortIncompleteMultipartDays cleans up abandoned multipart uploads
+	// (default 1; 0 turns the rule off).
+	AbortIncompleteMultipartDays *int `yaml:"abort_incomplete_multipart_days"`
+	// Lifecycle are expiry rules, one per key prefix.
+	Lifecycle []LifecycleRule `yaml:"lifecycle"`
+	// ObjectOwnership is bucket-owner-enforced (the default: ACLs off, the
+	// bucket owner owns every object), bucket-owner-preferred or
+	// object-writer.
+	ObjectOwnership string `yaml:"object_ownership"`
+	// Writers are principals of other accounts that may upload.
+	Writers []Writer `yaml:"writers"`
+	// CDN lets one CloudFront distribution read the objects.
+	CDN *CDN `yaml:"cdn"`
+	// Replication copies new objects into another bucket.
+	Replication *Replication `yaml:"replication"`
+}
+
+// Writer is a principal (an account root or a role ARN) that may put
+// objects under Prefix.
+type Writer struct {
+	Principal string `yaml:"principal"`
+	Prefix    string `yaml:"prefix"`
+}
+
+// CDN is the CloudFront distribution that reads the bucket, through Origin
+// Access Control (service principal + AWS:SourceArn) or, only when asked,
+// a legacy Origin Access Identity.
+type CDN struct {
+	CloudFrontDistributionARN string `yaml:"cloudfront_distribution_arn"`
+	LegacyOAIID               string `yaml:"legacy_oai_id"`
+}
+
+// Replication replicates new objects into a bucket, possibly of another
+// account, optionally handing their ownership to that bucket's owner.
+type Replication struct {
+	Destination        string `yaml:"destination"`
+	DestinationAccount string `yaml:"destination_account"`
+	OwnerOverride      bool   `yaml:"owner_override"`
+	// Role is the replication role's name (default <bucket>-replication).
+	Role string `yaml:"role"`
+	// DestinationPolicyFile receives the statement the destination
+	// bucket's owner must add to their bucket policy.
+	DestinationPolicyFile string `yaml:"destination_policy_file"`
+}
+
+// LifecycleRule expires objects under a prefix. Prefix is required: a rule
+// for the whole bucket must say prefix: "" explicitly.
+type LifecycleRule struct {
+	ID                   string  `yaml:"id"`
+	Prefix               *string `yaml:"prefix"`
+	ExpireDays           int     `yaml:"expire_days"`
+	NoncurrentExpireDays int     `yaml:"noncurrent_expire_days"`
+}
+
+// Access is one consumer of the bucket: a grant and the identity that holds
+// it, plus the local files to write for it.
+type Access struct {
+	Name  string `yaml:"name"`
+	Grant string `yaml:"grant"`
+	// Prefix limits the grant to keys under it ("results/"); required by
+	// grants that need one (publisher).
+	Prefix string `yaml:"prefix"`
+	// User is an IAM user with one access key; Role an IAM role assumed
+	// through OIDC federation. Exactly one of them is set.
+	User   string `yaml:"user"`
+	Role   string `yaml:"role"`
+	Policy string `yaml:"policy"`
+	// OIDC says who may assume Role; required with role.
+	OIDC *OIDC `yaml:"oidc"`
+	// MaxSession is the role's maximum session duration (1h to 12h).
+	MaxSession string `yaml:"max_session"`
+	// PresignExpiry is Bacalhau's PreSignedURLExpiration (default 1h).
+	PresignExpiry string `yaml:"presign_expiry"`
+	Write         Write  `yaml:"write"`
+}
+
+// Write maps a consumer's key (aws_profile, semaphore_agent, ...) to the
+// file or profile awsboot writes for an access entry. The keys are the
+// consumer registry's (provision/consumers/registry.go), which checks
+// them: a key no consumer knows is an unknown field.
+type Write map[string]string
+
+// Path resolves a path written in the spec: "~/" is the home directory,
+// relative paths are relative to the spec file's directory.
+func (s *Spec) Path(p string) string {
+	if p == "" {
+		return ""
+	}
+	if p == "~" || strings.HasPrefix(p, "~/") {
+		if home, err := os.UserHomeDir(); err == nil {
+			return filepath.Join(home, p[1:])
+		}
+	}
+	if filepath.IsAbs(p) {
+		return p
+	}
+	dir, err := filepath.Abs(filepath.Dir(s.File))
+	if err != nil {
+		dir = filepath.Dir(s.File)
+	}
+	return filepath.Join(dir, p)
+}
+
+// AbortRuleID names the lifecycle rule, on every bucket awsboot creates,
+// that removes the parts of multipart uploads nobody completed (as the CDK
+// bootstrap bucket does): they are billed and invisible in listings. A
+// spec's own rule may not use the name.
+const AbortRuleID = "awsboot-abort-incomplete-multipart"

@@ -1,0 +1,340 @@
+package spec
+
+import (
+	"fmt"
+	"maps"
+	"net"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/awsboot/awsboot/policies"
+	"github.com/awsboot/awsboot/provision/engine"
+	"gopkg.in/yaml.v3"
+)
+
+// Validator checks a decoded spec, locating each problem in the YAML.
+// Checks that live outside this package (each consumer's) receive it to
+// report their problems the same way.
+type Validator struct {
+	file string
+	root *yaml.Node
+	errs SpecErrors
+	// seen holds the values that must be unique across the spec, by
+	// namespace ("file", "aws_profile", ...), with the index of the
+	// access entry that uses each (-1: bucket.replication).
+	seen map[string]map[string]int
+}
+
+// Node finds the node at a path of keys and indexes (string or int);
+// the bool is false when the path is absent (the error then points at the
+// closest existing parent).
+func (v *Validator) Node(path ...any) (*yaml.Node, bool) {
+	n := v.root
+	for _, p := range path {
+		switch p := p.(type) {
+		case string:
+			if n.Kind != yaml.MappingNode {
+				return n, false
+			}
+			found := false
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				if n.Content[i].Value == p {
+					n = n.Content[i+1]
+					found = true
+					break
+				}
+			}
+			if !found {
+				return n, false
+			}
+		case int:
+			if n.Kind != yaml.SequenceNode || p >= len(n.Content) {
+				return n, false
+			}
+			n = n.Content[p]
+		}
+	}
+	return n, true
+}
+
+func pathString(path []any) string {
+	var b strings.Builder
+	for _, p := range path {
+		switch p := p.(type) {
+		case string:
+			if b.Len() > 0 {
+				b.WriteString(".")
+			}
+			b.WriteString(p)
+		case int:
+			fmt.Fprintf(&b, "[%d]", p)
+		}
+	}
+	return b.String()
+}
+
+// Errorf records a problem at path (keys and indexes, as for Node); a
+// path that is absent is located at its closest existing parent. The
+// same problem reported twice is recorded once.
+func (v *Validator) Errorf(path []any, format string, args ...any) {
+	n, _ := v.Node(path...)
+	e := &SpecError{File: v.file, Line: n.Line, Column: n.Column, Field: pathString(path), Msg: fmt.Sprintf(format, args...)}
+	for _, old := range v.errs {
+		if *old == *e {
+			return
+		}
+	}
+	v.errs = append(v.errs, e)
+}
+
+// ErrorfKey records a problem at the key of path rather than its value:
+// for a key that should not be there.
+func (v *Validator) ErrorfKey(path []any, format string, args ...any) {
+	parent, _ := v.Node(path[:len(path)-1]...)
+	n := parent
+	if k, ok := path[len(path)-1].(string); ok && parent.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(parent.Content); i += 2 {
+			if parent.Content[i].Value == k {
+				n = parent.Content[i]
+			}
+		}
+	}
+	v.errs = append(v.errs, &SpecError{File: v.file, Line: n.Line, Column: n.Column, Field: pathString(path), Msg: fmt.Sprintf(format, args...)})
+}
+
+// Unique records that access entry i uses val in namespace kind ("file",
+// "aws_profile", ...) and reports, at path, a value another entry (or
+// bucket.replication) already uses. It returns true for a duplicate.
+func (v *Validator) Unique(kind, val string, i int, path []any) bool {
+	if val == "" {
+		return false
+	}
+	if v.seen[kind] == nil {
+		v.seen[kind] = map[string]int{}
+	}
+	if j, ok := v.seen[kind][val]; ok {
+		by := fmt.Sprintf("access[%d]", j)
+		if j < 0 {
+			by = "bucket.replication"
+		}
+		v.Errorf(path, "%q is already used by %s", val, by)
+		return true
+	}
+	v.seen[kind][val] = i
+	return false
+}
+
+// Required reports a missing or empty value at path ("is required", "must
+// not be empty") and returns whether the value is there.
+func (v *Validator) Required(path []any, value string) bool {
+	if value == "" {
+		if _, ok := v.Node(path...); ok {
+			v.Errorf(path, "must not be empty")
+		} else {
+			v.Errorf(path, "is required")
+		}
+		return false
+	}
+	return true
+}
+
+var (
+	stackRe   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$`)
+	regionRe  = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d+$`)
+	iamNameRe = regexp.MustCompile(`^[A-Za-z0-9+=,.@_-]+$`)
+	profileRe = regexp.MustCompile(`^[A-Za-z0-9+=,.@_-]+$`)
+	accessRe  = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+)
+
+// AccessCheck is a check of access entry i that lives outside this
+// package: each consumer's (provision/consumers). Checks run for every
+// entry after the entry's own fields are checked, so problems are listed
+// in the order of the entry.
+type AccessCheck func(v *Validator, s *Spec, i int)
+
+func (v *Validator) validate(s *Spec, checks []AccessCheck) {
+	if s.Version != 1 {
+		if _, ok := v.Node("version"); !ok {
+			v.Errorf([]any{"version"}, "is required (write version: 1)")
+		} else {
+			v.Errorf([]any{"version"}, "unsupported version %d (this awsboot reads version 1)", s.Version)
+		}
+	}
+	if v.Required([]any{"stack"}, s.Stack) && !stackRe.MatchString(s.Stack) {
+		v.Errorf([]any{"stack"}, "%q: use 1 to 63 letters, digits, '.', '_' or '-', starting with a letter or digit", s.Stack)
+	}
+	if s.Region != "" && !regionRe.MatchString(s.Region) {
+		v.Errorf([]any{"region"}, "%q is not an AWS region name (like us-east-1)", s.Region)
+	}
+	for _, f := range []struct{ name, val string }{{"endpoint", s.Endpoint}, {"iam_endpoint", s.IAMEndpoint}} {
+		if u, err := url.Parse(f.val); f.val != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
+			v.Errorf([]any{f.name}, "%q must be an http:// or https:// URL", f.val)
+		}
+	}
+	if s.IAMEndpoint != "" && s.Endpoint == "" {
+		v.Errorf([]any{"iam_endpoint"}, "needs endpoint: iam_endpoint is for S3-compatible services that serve IAM apart from S3")
+	}
+	switch s.PolicyStyle {
+	case "auto", "managed", "inline":
+	default:
+		v.Errorf([]any{"policy_style"}, "unknown policy_style %q (auto, managed or inline)", s.PolicyStyle)
+	}
+	v.validateBucket(s)
+	v.validateAccess(s, checks)
+}
+
+func (v *Validator) validateBucket(s *Spec) {
+	b := s.Bucket
+	if _, ok := v.Node("bucket"); !ok {
+		v.Errorf([]any{"bucket"}, "is required")
+		return
+	}
+	if v.Required([]any{"bucket", "name"}, b.Name) {
+		if msg := BucketNameProblem(b.Name); msg != "" {
+			v.Errorf([]any{"bucket", "name"}, "%q is not a valid S3 bucket name: %s", b.Name, msg)
+		}
+	}
+	if !*b.BlockPublicAccess {
+		v.Errorf([]any{"bucket", "block_public_access"}, "awsboot never makes a bucket public; remove the field or set it to true")
+	}
+	if b.Encryption != "sse-s3" {
+		v.Errorf([]any{"bucket", "encryption"}, "unknown encryption %q (supported: sse-s3)", b.Encryption)
+	}
+	if n := *b.AbortIncompleteMultipartDays; n < 0 || n > 3650 {
+		v.Errorf([]any{"bucket", "abort_incomplete_multipart_days"}, "%d: use 0 (off) to 3650 days", n)
+	}
+	ids := map[string]int{}
+	for i, r := range b.Lifecycle {
+		p := func(f ...any) []any { return append([]any{"bucket", "lifecycle", i}, f...) }
+		if r.Prefix == nil {
+			v.Errorf(p("prefix"), "is required; a rule that expires the whole bucket must say prefix: \"\" explicitly")
+		}
+		if r.ExpireDays < 0 || r.NoncurrentExpireDays < 0 || r.ExpireDays+r.NoncurrentExpireDays == 0 {
+			v.Errorf(p(), "set expire_days and/or noncurrent_expire_days to a number of days (1 or more)")
+		}
+		if j, dup := ids[r.ID]; dup && r.ID != "" {
+			v.Errorf(p("id"), "%q is already used by bucket.lifecycle[%d]", r.ID, j)
+		}
+		ids[r.ID] = i
+		if r.ID == AbortRuleID {
+			v.Errorf(p("id"), "%q is the rule awsboot manages from abort_incomplete_multipart_days", r.ID)
+		}
+	}
+	v.validateDelivery(s)
+	for _, k := range slices.Sorted(maps.Keys(b.Tags)) {
+		val := b.Tags[k]
+		p := []any{"bucket", "tags", k}
+		switch {
+		case k == engine.StackTag:
+			v.Errorf(p, "the %s tag is set by awsboot from `stack`", engine.StackTag)
+		case strings.HasPrefix(strings.ToLower(k), "aws:"):
+			v.Errorf(p, "tag keys starting with aws: are reserved by AWS")
+		case len(k) > 128 || len(val) > 256:
+			v.Errorf(p, "tag keys are at most 128 characters and values at most 256")
+		}
+	}
+}
+
+// BucketNameProblem checks the S3 general purpose bucket naming rules and
+// says what is wrong, "" if nothing is.
+func BucketNameProblem(n string) string {
+	switch {
+	case len(n) < 3 || len(n) > 63:
+		return "it must be 3 to 63 characters long"
+	case strings.Trim(n, "abcdefghijklmnopqrstuvwxyz0123456789.-") != "":
+		return "only lowercase letters, digits, '.' and '-' are allowed"
+	case !isAlnum(n[0]) || !isAlnum(n[len(n)-1]):
+		return "it must begin and end with a letter or digit"
+	case strings.Contains(n, ".."):
+		return "it must not contain two adjacent periods"
+	case net.ParseIP(n) != nil:
+		return "it must not be formatted as an IP address"
+	}
+	for _, p := range []string{"xn--", "sthree-", "amzn-s3-demo-"} {
+		if strings.HasPrefix(n, p) {
+			return "it must not start with " + p
+		}
+	}
+	for _, sfx := range []string{"-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"} {
+		if strings.HasSuffix(n, sfx) {
+			return "it must not end with " + sfx
+		}
+	}
+	return ""
+}
+
+func isAlnum(c byte) bool { return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' }
+
+func (v *Validator) validateAccess(s *Spec, checks []AccessCheck) {
+	if len(s.Access) == 0 {
+		v.Errorf([]any{"access"}, "is required: list at least one consumer of the bucket")
+		return
+	}
+	// Names and files share namespaces: two entries (or an entry and the
+	// replication's role and destination file) must never use the same.
+	if r := s.Bucket.Replication; r != nil {
+		v.Unique("role", r.Role, -1, nil)
+		if r.DestinationPolicyFile != "" {
+			v.Unique("file", s.Path(r.DestinationPolicyFile), -1, nil)
+		}
+	}
+	for i, a := range s.Access {
+		p := func(f ...any) []any { return append([]any{"access", i}, f...) }
+		if v.Required(p("name"), a.Name) && !accessRe.MatchString(a.Name) {
+			v.Errorf(p("name"), "%q: use lowercase letters, digits and '-'", a.Name)
+		}
+		v.Unique("name", a.Name, i, p("name"))
+		if v.Required(p("grant"), a.Grant) {
+			g, ok := policies.Lookup(a.Grant)
+			if !ok {
+				v.Errorf(p("grant"), "unknown grant %q (known: %s)", a.Grant, strings.Join(policies.Names(), ", "))
+			}
+			if ok && g.RequiresPrefix && a.Prefix == "" {
+				v.Errorf(p("prefix"), "is required with grant %s: the key prefix the grant is limited to", a.Grant)
+			}
+		}
+		if a.Prefix != "" && (strings.HasPrefix(a.Prefix, "/") || strings.ContainsAny(a.Prefix, "*?") || strings.Contains(a.Prefix, "//") || strings.Trim(a.Prefix, "/") == "") {
+			v.Errorf(p("prefix"), "%q: write a key prefix like results/ (no leading slash, no wildcards)", a.Prefix)
+		}
+		switch {
+		case a.User != "" && a.Role != "":
+			v.Errorf(p("role"), "set either user (an access key) or role (OIDC federation), not both")
+		case a.Role != "":
+			v.validateRole(a, p)
+		case a.OIDC != nil:
+			v.Errorf(p("oidc"), "oidc needs role: the IAM role that pipelines assume")
+		}
+		roleDup := v.Unique("role", a.Role, i, p("role"))
+		if a.Role == "" && v.Required(p("user"), a.User) {
+			if len(a.User) > 64 || !iamNameRe.MatchString(a.User) {
+				v.Errorf(p("user"), "%q is not a valid IAM user name (1-64 of letters, digits and +=,.@_-)", a.User)
+			}
+		}
+		userDup := v.Unique("user", a.User, i, p("user"))
+		if len(a.Policy) > 128 || !iamNameRe.MatchString(a.Policy) && a.Policy != "" {
+			v.Errorf(p("policy"), "%q is not a valid IAM policy name (1-128 of letters, digits and +=,.@_-)", a.Policy)
+		}
+		if _, explicit := v.Node(p("policy")...); explicit || !userDup && !roleDup {
+			// A default policy name follows the user's or role's; when
+			// that is a duplicate, it is already reported.
+			v.Unique("policy", a.Policy, i, p("policy"))
+		}
+		for _, check := range checks {
+			check(v, s, i)
+		}
+		switch {
+		case a.Grant == "publisher":
+			if d, err := time.ParseDuration(a.PresignExpiry); err != nil || d <= 0 || d > 7*24*time.Hour {
+				v.Errorf(p("presign_expiry"), "%q: use a duration up to 168h (presigned URLs last at most 7 days), like 1h", a.PresignExpiry)
+			}
+		case a.PresignExpiry != "":
+			v.Errorf(p("presign_expiry"), "only applies to grant publisher (how long its presigned result URLs last)")
+		}
+		if a.Role == "" && a.MaxSession != "" {
+			v.Errorf(p("max_session"), "is for role (OIDC) access")
+		}
+	}
+}
