@@ -13,16 +13,26 @@ const redacted = "(sensitive value)"
 // text and YAML marshalling) shows "(sensitive value)"; only Reveal gives
 // the value, and only code that writes it to its one file or signs with
 // it calls Reveal.
-type Secret struct{ v string }
+//
+// The value sits behind a pointer: fmt cannot call Format on a Secret
+// reached through an unexported field (a kind's state inside an
+// Observation) and prints its fields by reflection instead, which then
+// shows an address, never the secret.
+type Secret struct{ p *string }
 
 // NewSecret wraps a secret value.
-func NewSecret(v string) Secret { return Secret{v: v} }
+func NewSecret(v string) Secret { return Secret{p: &v} }
 
-// Reveal returns the secret itself.
-func (s Secret) Reveal() string { return s.v }
+// Reveal returns the secret itself ("" for none).
+func (s Secret) Reveal() string {
+	if s.p == nil {
+		return ""
+	}
+	return *s.p
+}
 
 // IsZero reports whether there is no secret.
-func (s Secret) IsZero() bool { return s.v == "" }
+func (s Secret) IsZero() bool { return s.Reveal() == "" }
 
 // String implements fmt.Stringer, redacted.
 func (Secret) String() string { return redacted }

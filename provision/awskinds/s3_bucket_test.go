@@ -1,0 +1,817 @@
+// The tests of the S3 kinds use fakes of each kind's narrow client
+// interface (s3BucketAPI, s3BucketPolicyAPI, s3ReplicationAPI), not
+// stand-ins for S3: a fake embeds the interface, answers only the calls a
+// test expects and panics on any other (the embedded interface is nil).
+// They pin down Diff, which calls Update makes for a given drift, and how
+// Read turns answers into state. How S3 itself behaves is covered by the
+// integration tests against moto.
+
+package awskinds
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/awsboot/awsboot/provision/engine"
+)
+
+// s3HTTPError is an error with only an HTTP status, as S3 answers HEAD
+// requests (HeadBucket).
+func s3HTTPError(status int) error {
+	return &awshttp.ResponseError{ResponseError: &smithyhttp.ResponseError{
+		Response: &smithyhttp.Response{Response: &http.Response{StatusCode: status}},
+		Err:      errors.New(http.StatusText(status)),
+	}}
+}
+
+// s3CodeError is an error with an S3 error code.
+func s3CodeError(code string) error {
+	return &smithy.GenericAPIError{Code: code, Message: code}
+}
+
+// s3ObservationOpts compares observations by their exported fields (the
+// typed state inside is Typed's business) and bucket states by all of
+// theirs.
+var s3ObservationOpts = cmp.Options{
+	cmpopts.IgnoreUnexported(engine.Observation{}, s3types.PublicAccessBlockConfiguration{}),
+	cmp.AllowUnexported(bucketState{}),
+	cmpopts.EquateEmpty(),
+}
+
+// testBucketConfig is a bucket as a typical spec makes it.
+func testBucketConfig() S3BucketConfig {
+	return S3BucketConfig{
+		Stack:      "dev",
+		Name:       "cache",
+		Region:     "eu-west-1",
+		Tags:       map[string]string{"team": "infra"},
+		Versioning: aws.Bool(true),
+		Rules: []LifecycleRule{
+			{ID: "abort-multipart", AbortDays: 7},
+			{ID: "expire-tmp", Prefix: "tmp/", ExpireDays: 30, NoncurrentDays: 1},
+		},
+		ObjectOwnership: "BucketOwnerEnforced",
+	}
+}
+
+const (
+	ruleAbort     = `prefix="", abort incomplete multipart uploads after 7 days`
+	ruleExpireTmp = `prefix="tmp/", expire after 30 days, expire noncurrent versions after 1 day`
+)
+
+// inSyncBucketState is what Read finds when the bucket is exactly what
+// testBucketConfig wants (plus a tag someone else added, which is not
+// awsboot's business).
+func inSyncBucketState() bucketState {
+	return bucketState{
+		region: "eu-west-1",
+		tags:   map[string]string{engine.StackTag: "dev", "team": "infra", "cost-center": "42"},
+		pab: s3types.PublicAccessBlockConfiguration{
+			BlockPublicAcls:       aws.Bool(true),
+			IgnorePublicAcls:      aws.Bool(true),
+			BlockPublicPolicy:     aws.Bool(true),
+			RestrictPublicBuckets: aws.Bool(true),
+		},
+		sse:         "AES256",
+		versioning:  "Enabled",
+		rules:       map[string]string{"abort-multipart": ruleAbort, "expire-tmp": ruleExpireTmp},
+		ownership:   "BucketOwnerEnforced",
+		unsupported: map[string]bool{},
+	}
+}
+
+func allUnsupported() map[string]bool {
+	return map[string]bool{
+		settingPAB: true, settingEncryption: true, settingOwnership: true,
+		settingVersioning: true, settingLifecycle: true,
+	}
+}
+
+func TestS3BucketDiff(t *testing.T) {
+	tests := map[string]struct {
+		cfg     func(*S3BucketConfig)
+		absent  bool
+		state   func(*bucketState)
+		want    []engine.FieldDiff
+		wantErr string
+	}{
+		"create": {
+			absent: true,
+			want: []engine.FieldDiff{
+				{Path: "name", After: "cache"},
+				{Path: "region", After: "eu-west-1"},
+				{Path: "public_access_block.block_public_acls", After: "true"},
+				{Path: "public_access_block.ignore_public_acls", After: "true"},
+				{Path: "public_access_block.block_public_policy", After: "true"},
+				{Path: "public_access_block.restrict_public_buckets", After: "true"},
+				{Path: "encryption.sse_algorithm", After: "AES256"},
+				{Path: "object_ownership", After: "BucketOwnerEnforced"},
+				{Path: "tags.awsboot:stack", After: "dev"},
+				{Path: "tags.team", After: "infra"},
+				{Path: "versioning", After: "on"},
+				{Path: "lifecycle.abort-multipart", After: ruleAbort},
+				{Path: "lifecycle.expire-tmp", After: ruleExpireTmp},
+			},
+		},
+		"create without versioning or lifecycle rules": {
+			cfg: func(c *S3BucketConfig) {
+				c.Versioning, c.Rules, c.Tags = nil, nil, nil
+				c.ObjectOwnership = "ObjectWriter"
+			},
+			absent: true,
+			want: []engine.FieldDiff{
+				{Path: "name", After: "cache"},
+				{Path: "region", After: "eu-west-1"},
+				{Path: "public_access_block.block_public_acls", After: "true"},
+				{Path: "public_access_block.ignore_public_acls", After: "true"},
+				{Path: "public_access_block.block_public_policy", After: "true"},
+				{Path: "public_access_block.restrict_public_buckets", After: "true"},
+				{Path: "encryption.sse_algorithm", After: "AES256"},
+				{Path: "object_ownership", After: "ObjectWriter"},
+				{Path: "tags.awsboot:stack", After: "dev"},
+			},
+		},
+		"no-op": {},
+		"region mismatch": {
+			state:   func(s *bucketState) { s.region = "us-east-1" },
+			wantErr: `bucket "cache" is in us-east-1 but the stack's region is eu-west-1`,
+		},
+		"block_public_acls off": {
+			state: func(s *bucketState) { s.pab.BlockPublicAcls = aws.Bool(false) },
+			want:  []engine.FieldDiff{{Path: "public_access_block.block_public_acls", Before: "false", After: "true"}},
+		},
+		"ignore_public_acls off": {
+			state: func(s *bucketState) { s.pab.IgnorePublicAcls = aws.Bool(false) },
+			want:  []engine.FieldDiff{{Path: "public_access_block.ignore_public_acls", Before: "false", After: "true"}},
+		},
+		"block_public_policy off": {
+			state: func(s *bucketState) { s.pab.BlockPublicPolicy = aws.Bool(false) },
+			want:  []engine.FieldDiff{{Path: "public_access_block.block_public_policy", Before: "false", After: "true"}},
+		},
+		"restrict_public_buckets off": {
+			state: func(s *bucketState) { s.pab.RestrictPublicBuckets = aws.Bool(false) },
+			want:  []engine.FieldDiff{{Path: "public_access_block.restrict_public_buckets", Before: "false", After: "true"}},
+		},
+		"no public access block at all": {
+			state: func(s *bucketState) { s.pab = s3types.PublicAccessBlockConfiguration{} },
+			want: []engine.FieldDiff{
+				{Path: "public_access_block.block_public_acls", Before: "false", After: "true"},
+				{Path: "public_access_block.ignore_public_acls", Before: "false", After: "true"},
+				{Path: "public_access_block.block_public_policy", Before: "false", After: "true"},
+				{Path: "public_access_block.restrict_public_buckets", Before: "false", After: "true"},
+			},
+		},
+		"no default encryption": {
+			state: func(s *bucketState) { s.sse = "" },
+			want:  []engine.FieldDiff{{Path: "encryption.sse_algorithm", After: "AES256"}},
+		},
+		"encryption changed to KMS": {
+			state: func(s *bucketState) { s.sse = "aws:kms" },
+			want:  []engine.FieldDiff{{Path: "encryption.sse_algorithm", Before: "aws:kms", After: "AES256"}},
+		},
+		"object ownership changed": {
+			state: func(s *bucketState) { s.ownership = "BucketOwnerPreferred" },
+			want:  []engine.FieldDiff{{Path: "object_ownership", Before: "BucketOwnerPreferred", After: "BucketOwnerEnforced"}},
+		},
+		"no ownership controls reads as ObjectWriter": {
+			state: func(s *bucketState) { s.ownership = "" },
+			want:  []engine.FieldDiff{{Path: "object_ownership", Before: "ObjectWriter", After: "BucketOwnerEnforced"}},
+		},
+		"no ownership controls when ObjectWriter is wanted": {
+			cfg:   func(c *S3BucketConfig) { c.ObjectOwnership = "ObjectWriter" },
+			state: func(s *bucketState) { s.ownership = "" },
+		},
+		"tag changed": {
+			state: func(s *bucketState) { s.tags["team"] = "ops" },
+			want:  []engine.FieldDiff{{Path: "tags.team", Before: "ops", After: "infra"}},
+		},
+		"tag missing": {
+			state: func(s *bucketState) { delete(s.tags, "team") },
+			want:  []engine.FieldDiff{{Path: "tags.team", After: "infra"}},
+		},
+		"ownership tag missing": {
+			state: func(s *bucketState) { delete(s.tags, engine.StackTag) },
+			want:  []engine.FieldDiff{{Path: "tags.awsboot:stack", After: "dev"}},
+		},
+		"foreign tags only": {
+			state: func(s *bucketState) { s.tags = map[string]string{"cost-center": "42"} },
+			want: []engine.FieldDiff{
+				{Path: "tags.awsboot:stack", After: "dev"},
+				{Path: "tags.team", After: "infra"},
+			},
+		},
+		"versioning suspended": {
+			state: func(s *bucketState) { s.versioning = "Suspended" },
+			want:  []engine.FieldDiff{{Path: "versioning", Before: "off", After: "on"}},
+		},
+		"versioning never enabled": {
+			state: func(s *bucketState) { s.versioning = "" },
+			want:  []engine.FieldDiff{{Path: "versioning", Before: "off", After: "on"}},
+		},
+		"versioning on but off wanted": {
+			cfg:  func(c *S3BucketConfig) { c.Versioning = aws.Bool(false) },
+			want: []engine.FieldDiff{{Path: "versioning", Before: "on", After: "off"}},
+		},
+		"versioning never enabled and off wanted": {
+			cfg:   func(c *S3BucketConfig) { c.Versioning = aws.Bool(false) },
+			state: func(s *bucketState) { s.versioning = "" },
+		},
+		"versioning left as it is": {
+			cfg:   func(c *S3BucketConfig) { c.Versioning = nil },
+			state: func(s *bucketState) { s.versioning = "Suspended" },
+		},
+		"lifecycle rule changed": {
+			state: func(s *bucketState) { s.rules["expire-tmp"] = `prefix="tmp/", expire after 7 days` },
+			want: []engine.FieldDiff{{
+				Path:   "lifecycle.expire-tmp",
+				Before: `prefix="tmp/", expire after 7 days`,
+				After:  ruleExpireTmp,
+			}},
+		},
+		"lifecycle rule disabled": {
+			state: func(s *bucketState) {
+				s.rules["abort-multipart"] = LifecycleRule{ID: "abort-multipart", Prefix: "(disabled)"}.String()
+			},
+			want: []engine.FieldDiff{{Path: "lifecycle.abort-multipart", Before: `prefix="(disabled)"`, After: ruleAbort}},
+		},
+		"lifecycle rule missing": {
+			state: func(s *bucketState) { delete(s.rules, "expire-tmp") },
+			want:  []engine.FieldDiff{{Path: "lifecycle.expire-tmp", After: ruleExpireTmp}},
+		},
+		"no lifecycle configuration": {
+			state: func(s *bucketState) { s.rules = map[string]string{} },
+			want: []engine.FieldDiff{
+				{Path: "lifecycle.abort-multipart", After: ruleAbort},
+				{Path: "lifecycle.expire-tmp", After: ruleExpireTmp},
+			},
+		},
+		"lifecycle rule added by hand": {
+			state: func(s *bucketState) { s.rules["manual"] = `prefix="logs/", expire after 1 day` },
+			want:  []engine.FieldDiff{{Path: "lifecycle.manual", Before: `prefix="logs/", expire after 1 day`}},
+		},
+		"lifecycle rules no longer wanted": {
+			cfg: func(c *S3BucketConfig) { c.Rules = nil },
+			want: []engine.FieldDiff{
+				{Path: "lifecycle.abort-multipart", Before: ruleAbort},
+				{Path: "lifecycle.expire-tmp", Before: ruleExpireTmp},
+			},
+		},
+		"several drifts, in plan order": {
+			state: func(s *bucketState) {
+				s.pab.RestrictPublicBuckets = nil
+				s.sse = ""
+				s.ownership = ""
+				s.tags["team"] = "ops"
+				s.versioning = "Suspended"
+				delete(s.rules, "abort-multipart")
+			},
+			want: []engine.FieldDiff{
+				{Path: "public_access_block.restrict_public_buckets", Before: "false", After: "true"},
+				{Path: "encryption.sse_algorithm", After: "AES256"},
+				{Path: "object_ownership", Before: "ObjectWriter", After: "BucketOwnerEnforced"},
+				{Path: "tags.team", Before: "ops", After: "infra"},
+				{Path: "versioning", Before: "off", After: "on"},
+				{Path: "lifecycle.abort-multipart", After: ruleAbort},
+			},
+		},
+		"unsupported settings are skipped": {
+			cfg: func(c *S3BucketConfig) { c.Custom = true },
+			state: func(s *bucketState) {
+				s.pab = s3types.PublicAccessBlockConfiguration{}
+				s.sse = ""
+				s.ownership = ""
+				s.versioning = ""
+				s.rules = map[string]string{}
+				s.unsupported = allUnsupported()
+			},
+		},
+		"unsupported settings are skipped, tags still diffed": {
+			cfg: func(c *S3BucketConfig) { c.Custom = true },
+			state: func(s *bucketState) {
+				s.pab = s3types.PublicAccessBlockConfiguration{}
+				s.sse = ""
+				s.ownership = ""
+				s.versioning = ""
+				s.rules = map[string]string{}
+				s.unsupported = allUnsupported()
+				delete(s.tags, "team")
+			},
+			want: []engine.FieldDiff{{Path: "tags.team", After: "infra"}},
+		},
+		"only the unsupported setting is skipped": {
+			cfg: func(c *S3BucketConfig) { c.Custom = true },
+			state: func(s *bucketState) {
+				s.unsupported = map[string]bool{settingLifecycle: true}
+				s.rules = map[string]string{}
+				s.sse = ""
+			},
+			want: []engine.FieldDiff{{Path: "encryption.sse_algorithm", After: "AES256"}},
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			cfg := testBucketConfig()
+			if tc.cfg != nil {
+				tc.cfg(&cfg)
+			}
+			b := NewS3Bucket(cfg)
+			o := &engine.Observation{Exists: true, Owner: "dev"}
+			st := inSyncBucketState()
+			if tc.absent {
+				o, st = &engine.Observation{}, bucketState{}
+			}
+			if tc.state != nil {
+				tc.state(&st)
+			}
+			got, err := b.Diff(o, st)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("Diff error = %v, want one containing %q", err, tc.wantErr)
+				}
+			} else if err != nil {
+				t.Fatalf("Diff: %v", err)
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("Diff mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// fakeS3Bucket answers the calls Update and Create make, recording their
+// names; any other call panics on the nil s3BucketAPI.
+type fakeS3Bucket struct {
+	s3BucketAPI
+	calls []string
+	// tagSet is what the last PutBucketTagging wrote.
+	tagSet map[string]string
+}
+
+func (f *fakeS3Bucket) CreateBucket(context.Context, *s3.CreateBucketInput, ...func(*s3.Options)) (*s3.CreateBucketOutput, error) {
+	f.calls = append(f.calls, "CreateBucket")
+	return &s3.CreateBucketOutput{}, nil
+}
+
+func (f *fakeS3Bucket) PutBucketTagging(_ context.Context, in *s3.PutBucketTaggingInput, _ ...func(*s3.Options)) (*s3.PutBucketTaggingOutput, error) {
+	f.calls = append(f.calls, "PutBucketTagging")
+	f.tagSet = map[string]string{}
+	for _, t := range in.Tagging.TagSet {
+		f.tagSet[aws.ToString(t.Key)] = aws.ToString(t.Value)
+	}
+	return &s3.PutBucketTaggingOutput{}, nil
+}
+
+func (f *fakeS3Bucket) PutPublicAccessBlock(context.Context, *s3.PutPublicAccessBlockInput, ...func(*s3.Options)) (*s3.PutPublicAccessBlockOutput, error) {
+	f.calls = append(f.calls, "PutPublicAccessBlock")
+	return &s3.PutPublicAccessBlockOutput{}, nil
+}
+
+func (f *fakeS3Bucket) PutBucketEncryption(context.Context, *s3.PutBucketEncryptionInput, ...func(*s3.Options)) (*s3.PutBucketEncryptionOutput, error) {
+	f.calls = append(f.calls, "PutBucketEncryption")
+	return &s3.PutBucketEncryptionOutput{}, nil
+}
+
+func (f *fakeS3Bucket) PutBucketOwnershipControls(context.Context, *s3.PutBucketOwnershipControlsInput, ...func(*s3.Options)) (*s3.PutBucketOwnershipControlsOutput, error) {
+	f.calls = append(f.calls, "PutBucketOwnershipControls")
+	return &s3.PutBucketOwnershipControlsOutput{}, nil
+}
+
+func (f *fakeS3Bucket) PutBucketVersioning(context.Context, *s3.PutBucketVersioningInput, ...func(*s3.Options)) (*s3.PutBucketVersioningOutput, error) {
+	f.calls = append(f.calls, "PutBucketVersioning")
+	return &s3.PutBucketVersioningOutput{}, nil
+}
+
+func (f *fakeS3Bucket) PutBucketLifecycleConfiguration(context.Context, *s3.PutBucketLifecycleConfigurationInput, ...func(*s3.Options)) (*s3.PutBucketLifecycleConfigurationOutput, error) {
+	f.calls = append(f.calls, "PutBucketLifecycleConfiguration")
+	return &s3.PutBucketLifecycleConfigurationOutput{}, nil
+}
+
+func (f *fakeS3Bucket) DeleteBucketLifecycle(context.Context, *s3.DeleteBucketLifecycleInput, ...func(*s3.Options)) (*s3.DeleteBucketLifecycleOutput, error) {
+	f.calls = append(f.calls, "DeleteBucketLifecycle")
+	return &s3.DeleteBucketLifecycleOutput{}, nil
+}
+
+func TestS3BucketUpdateRepairsOnlyDrift(t *testing.T) {
+	tests := map[string]struct {
+		cfg       func(*S3BucketConfig)
+		state     func(*bucketState)
+		wantCalls []string
+	}{
+		"no drift": {},
+		"public access block": {
+			state:     func(s *bucketState) { s.pab.IgnorePublicAcls = aws.Bool(false) },
+			wantCalls: []string{"PutPublicAccessBlock"},
+		},
+		"encryption": {
+			state:     func(s *bucketState) { s.sse = "" },
+			wantCalls: []string{"PutBucketEncryption"},
+		},
+		"object ownership": {
+			state:     func(s *bucketState) { s.ownership = "" },
+			wantCalls: []string{"PutBucketOwnershipControls"},
+		},
+		"tags": {
+			state:     func(s *bucketState) { delete(s.tags, engine.StackTag) },
+			wantCalls: []string{"PutBucketTagging"},
+		},
+		"versioning": {
+			state:     func(s *bucketState) { s.versioning = "Suspended" },
+			wantCalls: []string{"PutBucketVersioning"},
+		},
+		"lifecycle rule changed": {
+			state:     func(s *bucketState) { s.rules["abort-multipart"] = `prefix=""` },
+			wantCalls: []string{"PutBucketLifecycleConfiguration"},
+		},
+		"lifecycle rules removed": {
+			cfg:       func(c *S3BucketConfig) { c.Rules = nil },
+			wantCalls: []string{"DeleteBucketLifecycle"},
+		},
+		"everything, in repair order": {
+			state: func(s *bucketState) {
+				s.pab = s3types.PublicAccessBlockConfiguration{}
+				s.sse = "aws:kms"
+				s.ownership = "ObjectWriter"
+				s.tags["team"] = "ops"
+				s.versioning = ""
+				s.rules["manual"] = `prefix="x/"`
+			},
+			wantCalls: []string{
+				"PutBucketTagging", "PutPublicAccessBlock", "PutBucketEncryption",
+				"PutBucketOwnershipControls", "PutBucketVersioning", "PutBucketLifecycleConfiguration",
+			},
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			cfg := testBucketConfig()
+			if tc.cfg != nil {
+				tc.cfg(&cfg)
+			}
+			b := NewS3Bucket(cfg)
+			fake := &fakeS3Bucket{}
+			b.api = fake
+			o := &engine.Observation{Exists: true, Owner: "dev"}
+			st := inSyncBucketState()
+			if tc.state != nil {
+				tc.state(&st)
+			}
+			diffs, err := b.Diff(o, st)
+			if err != nil {
+				t.Fatalf("Diff: %v", err)
+			}
+			if err := b.Update(context.Background(), o, st, diffs); err != nil {
+				t.Fatalf("Update: %v", err)
+			}
+			if diff := cmp.Diff(tc.wantCalls, fake.calls); diff != "" {
+				t.Errorf("calls mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// The tag repair writes the whole tag set, so it must keep tags someone
+// else added.
+func TestS3BucketUpdateKeepsForeignTags(t *testing.T) {
+	b := NewS3Bucket(testBucketConfig())
+	fake := &fakeS3Bucket{}
+	b.api = fake
+	o := &engine.Observation{Exists: true, Owner: "dev"}
+	st := inSyncBucketState()
+	st.tags["team"] = "ops"
+	diffs, err := b.Diff(o, st)
+	if err != nil {
+		t.Fatalf("Diff: %v", err)
+	}
+	if err := b.Update(context.Background(), o, st, diffs); err != nil {
+		t.Fatalf("Update: %v", err)
+	}
+	want := map[string]string{engine.StackTag: "dev", "team": "infra", "cost-center": "42"}
+	if diff := cmp.Diff(want, fake.tagSet); diff != "" {
+		t.Errorf("tag set mismatch (-want +got):\n%s", diff)
+	}
+}
+
+func TestS3BucketCreateCalls(t *testing.T) {
+	tests := map[string]struct {
+		cfg       func(*S3BucketConfig)
+		wantCalls []string
+	}{
+		"versioning and lifecycle": {
+			wantCalls: []string{
+				"CreateBucket", "PutBucketTagging", "PutPublicAccessBlock", "PutBucketEncryption",
+				"PutBucketOwnershipControls", "PutBucketVersioning", "PutBucketLifecycleConfiguration",
+			},
+		},
+		"versioning off, no rules": {
+			cfg: func(c *S3BucketConfig) { c.Versioning, c.Rules = aws.Bool(false), nil },
+			wantCalls: []string{
+				"CreateBucket", "PutBucketTagging", "PutPublicAccessBlock", "PutBucketEncryption",
+				"PutBucketOwnershipControls",
+			},
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			cfg := testBucketConfig()
+			if tc.cfg != nil {
+				tc.cfg(&cfg)
+			}
+			b := NewS3Bucket(cfg)
+			fake := &fakeS3Bucket{}
+			b.api = fake
+			if err := b.Create(context.Background(), &engine.Observation{}, bucketState{}); err != nil {
+				t.Fatalf("Create: %v", err)
+			}
+			if diff := cmp.Diff(tc.wantCalls, fake.calls); diff != "" {
+				t.Errorf("calls mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// readS3Bucket answers the calls Read makes. Only headErr set: the test
+// expects Read to stop after HeadBucket, and any further call panics.
+type readS3Bucket struct {
+	s3BucketAPI
+	headErr error
+	// The rest are the answers for an existing bucket; an *Err field set
+	// makes that call fail.
+	location      s3types.BucketLocationConstraint
+	tags          []s3types.Tag
+	pab           *s3types.PublicAccessBlockConfiguration
+	pabErr        error
+	sse           s3types.ServerSideEncryption
+	sseErr        error
+	versioning    s3types.BucketVersioningStatus
+	versioningErr error
+	ownership     s3types.ObjectOwnership
+	ownershipErr  error
+	rules         []s3types.LifecycleRule
+	rulesErr      error
+	objects       int
+}
+
+func (f *readS3Bucket) HeadBucket(context.Context, *s3.HeadBucketInput, ...func(*s3.Options)) (*s3.HeadBucketOutput, error) {
+	if f.headErr != nil {
+		return nil, f.headErr
+	}
+	return &s3.HeadBucketOutput{}, nil
+}
+
+func (f *readS3Bucket) GetBucketLocation(context.Context, *s3.GetBucketLocationInput, ...func(*s3.Options)) (*s3.GetBucketLocationOutput, error) {
+	return &s3.GetBucketLocationOutput{LocationConstraint: f.location}, nil
+}
+
+func (f *readS3Bucket) GetBucketTagging(context.Context, *s3.GetBucketTaggingInput, ...func(*s3.Options)) (*s3.GetBucketTaggingOutput, error) {
+	if len(f.tags) == 0 {
+		return nil, s3CodeError("NoSuchTagSet")
+	}
+	return &s3.GetBucketTaggingOutput{TagSet: f.tags}, nil
+}
+
+func (f *readS3Bucket) GetPublicAccessBlock(context.Context, *s3.GetPublicAccessBlockInput, ...func(*s3.Options)) (*s3.GetPublicAccessBlockOutput, error) {
+	if f.pabErr != nil {
+		return nil, f.pabErr
+	}
+	return &s3.GetPublicAccessBlockOutput{PublicAccessBlockConfiguration: f.pab}, nil
+}
+
+func (f *readS3Bucket) GetBucketEncryption(context.Context, *s3.GetBucketEncryptionInput, ...func(*s3.Options)) (*s3.GetBucketEncryptionOutput, error) {
+	if f.sseErr != nil {
+		return nil, f.sseErr
+	}
+	return &s3.GetBucketEncryptionOutput{ServerSideEncryptionConfiguration: &s3types.ServerSideEncryptionConfiguration{
+		Rules: []s3types.ServerSideEncryptionRule{{ApplyServerSideEncryptionByDefault: &s3types.ServerSideEncryptionByDefault{SSEAlgorithm: f.sse}}},
+	}}, nil
+}
+
+func (f *readS3Bucket) GetBucketVersioning(context.Context, *s3.GetBucketVersioningInput, ...func(*s3.Options)) (*s3.GetBucketVersioningOutput, error) {
+	if f.versioningErr != nil {
+		return nil, f.versioningErr
+	}
+	return &s3.GetBucketVersioningOutput{Status: f.versioning}, nil
+}
+
+func (f *readS3Bucket) GetBucketOwnershipControls(context.Context, *s3.GetBucketOwnershipControlsInput, ...func(*s3.Options)) (*s3.GetBucketOwnershipControlsOutput, error) {
+	if f.ownershipErr != nil {
+		return nil, f.ownershipErr
+	}
+	return &s3.GetBucketOwnershipControlsOutput{OwnershipControls: &s3types.OwnershipControls{
+		Rules: []s3types.OwnershipControlsRule{{ObjectOwnership: f.ownership}},
+	}}, nil
+}
+
+func (f *readS3Bucket) GetBucketLifecycleConfiguration(context.Context, *s3.GetBucketLifecycleConfigurationInput, ...func(*s3.Options)) (*s3.GetBucketLifecycleConfigurationOutput, error) {
+	if f.rulesErr != nil {
+		return nil, f.rulesErr
+	}
+	return &s3.GetBucketLifecycleConfigurationOutput{Rules: f.rules}, nil
+}
+
+func (f *readS3Bucket) ListObjectVersions(context.Context, *s3.ListObjectVersionsInput, ...func(*s3.Options)) (*s3.ListObjectVersionsOutput, error) {
+	out := &s3.ListObjectVersionsOutput{}
+	for range f.objects {
+		out.Versions = append(out.Versions, s3types.ObjectVersion{Key: aws.String("k")})
+	}
+	return out, nil
+}
+
+// inSyncBucket answers as a bucket that is exactly what testBucketConfig
+// wants.
+func inSyncBucket() *readS3Bucket {
+	return &readS3Bucket{
+		location: "eu-west-1",
+		tags: []s3types.Tag{
+			{Key: aws.String(engine.StackTag), Value: aws.String("dev")},
+			{Key: aws.String("team"), Value: aws.String("infra")},
+			{Key: aws.String("cost-center"), Value: aws.String("42")},
+		},
+		pab: &s3types.PublicAccessBlockConfiguration{
+			BlockPublicAcls: aws.Bool(true), IgnorePublicAcls: aws.Bool(true),
+			BlockPublicPolicy: aws.Bool(true), RestrictPublicBuckets: aws.Bool(true),
+		},
+		sse:        s3types.ServerSideEncryptionAes256,
+		versioning: s3types.BucketVersioningStatusEnabled,
+		ownership:  s3types.ObjectOwnershipBucketOwnerEnforced,
+		rules: []s3types.LifecycleRule{
+			{
+				ID: aws.String("abort-multipart"), Status: s3types.ExpirationStatusEnabled,
+				Filter:                         &s3types.LifecycleRuleFilter{Prefix: aws.String("")},
+				AbortIncompleteMultipartUpload: &s3types.AbortIncompleteMultipartUpload{DaysAfterInitiation: aws.Int32(7)},
+			},
+			{
+				ID: aws.String("expire-tmp"), Status: s3types.ExpirationStatusEnabled,
+				Filter:                      &s3types.LifecycleRuleFilter{Prefix: aws.String("tmp/")},
+				Expiration:                  &s3types.LifecycleExpiration{Days: aws.Int32(30)},
+				NoncurrentVersionExpiration: &s3types.NoncurrentVersionExpiration{NoncurrentDays: aws.Int32(1)},
+			},
+		},
+	}
+}
+
+func TestS3BucketRead(t *testing.T) {
+	tests := map[string]struct {
+		cfg       func(*S3BucketConfig)
+		fake      *readS3Bucket
+		wantObs   *engine.Observation
+		wantState bucketState
+		wantErr   string
+	}{
+		"absent": {
+			fake:    &readS3Bucket{headErr: s3HTTPError(http.StatusNotFound)},
+			wantObs: &engine.Observation{},
+		},
+		"absent on an S3-compatible service": {
+			cfg:  func(c *S3BucketConfig) { c.Custom = true },
+			fake: &readS3Bucket{headErr: s3HTTPError(http.StatusNotFound)},
+			wantObs: &engine.Observation{Notes: []string{
+				"S3-compatible endpoint: a setting below that the service does not implement is skipped at apply, and named by the next plan",
+			}},
+		},
+		"another account's bucket": {
+			fake:    &readS3Bucket{headErr: s3HTTPError(http.StatusForbidden)},
+			wantErr: "probably belongs to another AWS account",
+		},
+		"bucket in another region": {
+			fake:    &readS3Bucket{headErr: s3HTTPError(http.StatusMovedPermanently)},
+			wantErr: "exists in another region than eu-west-1",
+		},
+		"in sync": {
+			fake:      inSyncBucket(),
+			wantObs:   &engine.Observation{Exists: true, Owner: "dev"},
+			wantState: inSyncBucketState(),
+		},
+		"legacy location EU, data kept": {
+			fake: func() *readS3Bucket {
+				f := inSyncBucket()
+				f.location = "EU"
+				f.objects = 1
+				return f
+			}(),
+			wantObs: &engine.Observation{
+				Exists: true, Owner: "dev",
+				KeepReason: "the bucket holds objects, so it is kept to protect the data; run teardown with --delete-data to delete every object, every version and the bucket",
+			},
+			wantState: func() bucketState {
+				s := inSyncBucketState()
+				s.hasData = true
+				return s
+			}(),
+		},
+		"nothing configured": {
+			fake: &readS3Bucket{
+				location:     "eu-west-1",
+				pabErr:       s3CodeError("NoSuchPublicAccessBlockConfiguration"),
+				sseErr:       s3CodeError("ServerSideEncryptionConfigurationNotFoundError"),
+				ownershipErr: s3CodeError("OwnershipControlsNotFoundError"),
+				rulesErr:     s3CodeError("NoSuchLifecycleConfiguration"),
+			},
+			wantObs: &engine.Observation{Exists: true},
+			wantState: bucketState{
+				region: "eu-west-1", tags: map[string]string{}, rules: map[string]string{}, unsupported: map[string]bool{},
+			},
+		},
+		"disabled lifecycle rule": {
+			fake: func() *readS3Bucket {
+				f := inSyncBucket()
+				f.rules[1].Status = s3types.ExpirationStatusDisabled
+				return f
+			}(),
+			wantObs: &engine.Observation{Exists: true, Owner: "dev"},
+			wantState: func() bucketState {
+				s := inSyncBucketState()
+				s.rules["expire-tmp"] = `prefix="(disabled)"`
+				return s
+			}(),
+		},
+		"S3-compatible service without the optional settings": {
+			cfg: func(c *S3BucketConfig) { c.Custom = true },
+			fake: func() *readS3Bucket {
+				f := inSyncBucket()
+				f.pabErr = s3CodeError("NotImplemented")
+				f.sseErr = s3HTTPError(http.StatusNotImplemented)
+				f.versioningErr = s3CodeError("NotSupported")
+				f.ownershipErr = s3CodeError("NotImplemented")
+				f.rulesErr = s3CodeError("InvalidAction")
+				return f
+			}(),
+			wantObs: &engine.Observation{Exists: true, Owner: "dev", Notes: []string{
+				"skipped: public_access_block (this S3-compatible service does not implement it)",
+				"skipped: encryption (this S3-compatible service does not implement it)",
+				"skipped: object_ownership (this S3-compatible service does not implement it)",
+				"skipped: versioning (this S3-compatible service does not implement it)",
+				"skipped: lifecycle (this S3-compatible service does not implement it)",
+			}},
+			wantState: bucketState{
+				region:      "eu-west-1",
+				tags:        map[string]string{engine.StackTag: "dev", "team": "infra", "cost-center": "42"},
+				rules:       map[string]string{},
+				unsupported: allUnsupported(),
+			},
+		},
+		"missing setting on AWS is an error": {
+			fake: func() *readS3Bucket {
+				f := inSyncBucket()
+				f.pabErr = s3CodeError("NotImplemented")
+				return f
+			}(),
+			wantErr: `reading public access block of bucket "cache"`,
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			cfg := testBucketConfig()
+			if tc.cfg != nil {
+				tc.cfg(&cfg)
+			}
+			b := NewS3Bucket(cfg)
+			b.api = tc.fake
+			o, st, err := b.Read(context.Background())
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("Read error = %v, want one containing %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Read: %v", err)
+			}
+			if diff := cmp.Diff(tc.wantObs, o, s3ObservationOpts); diff != "" {
+				t.Errorf("observation mismatch (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tc.wantState, st, s3ObservationOpts); diff != "" {
+				t.Errorf("state mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// What Read makes of a bucket that Create would make must diff as
+// nothing; otherwise every plan after the first shows drift.
+func TestS3BucketReadThenDiffInSync(t *testing.T) {
+	b := NewS3Bucket(testBucketConfig())
+	b.api = inSyncBucket()
+	o, st, err := b.Read(context.Background())
+	if err != nil {
+		t.Fatalf("Read: %v", err)
+	}
+	got, err := b.Diff(o, st)
+	if err != nil {
+		t.Fatalf("Diff: %v", err)
+	}
+	if diff := cmp.Diff([]engine.FieldDiff(nil), got); diff != "" {
+		t.Errorf("Diff mismatch (-want +got):\n%s", diff)
+	}
+}
