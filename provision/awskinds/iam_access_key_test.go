@@ -71,6 +71,7 @@ func (s *fakeKeyStore) Profile() string { return keyTestProfile }
 
 // fakeKeyAPI is a fake of iamAccessKeyAPI.
 type fakeKeyAPI struct {
+	//lint:ignore U1000 embedded so that a call the test does not expect panics
 	iamAccessKeyAPI
 	iamCallLog
 	user fakeUserReads

@@ -22,6 +22,7 @@ import (
 
 // fakeInlineAPI is a fake of iamInlinePolicyAPI.
 type fakeInlineAPI struct {
+	//lint:ignore U1000 embedded so that a call the test does not expect panics
 	iamInlinePolicyAPI
 	iamCallLog
 	user fakeUserReads

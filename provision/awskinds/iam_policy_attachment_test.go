@@ -21,6 +21,7 @@ import (
 
 // fakeAttachmentAPI is a fake of iamAttachmentAPI.
 type fakeAttachmentAPI struct {
+	//lint:ignore U1000 embedded so that a call the test does not expect panics
 	iamAttachmentAPI
 	iamCallLog
 	user      fakeUserReads

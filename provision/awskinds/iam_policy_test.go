@@ -28,6 +28,7 @@ const (
 
 // fakePolicyAPI is a fake of iamPolicyAPI.
 type fakePolicyAPI struct {
+	//lint:ignore U1000 embedded so that a call the test does not expect panics
 	iamPolicyAPI
 	iamCallLog
 	// What GetPolicy, ListPolicyTags and GetPolicyVersion answer.

@@ -137,6 +137,7 @@ const (
 
 // fakeUserAPI is a fake of iamUserAPI.
 type fakeUserAPI struct {
+	//lint:ignore U1000 embedded so that a call the test does not expect panics
 	iamUserAPI
 	iamCallLog
 	reads fakeUserReads

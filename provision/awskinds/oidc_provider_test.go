@@ -32,6 +32,7 @@ const (
 
 // fakeOIDCAPI is a fake of oidcProviderAPI.
 type fakeOIDCAPI struct {
+	//lint:ignore U1000 embedded so that a call the test does not expect panics
 	oidcProviderAPI
 	iamCallLog
 	missing     bool

@@ -153,6 +153,7 @@ func TestS3BucketPolicyDiff(t *testing.T) {
 // make, recording their names; any other call panics on the nil
 // s3BucketPolicyAPI.
 type fakeS3BucketPolicy struct {
+	//lint:ignore U1000 embedded so that a call the test does not expect panics
 	s3BucketPolicyAPI
 	calls []string
 	// policy and policyErr answer GetBucketPolicy; stackTag is the

@@ -145,7 +145,6 @@ var (
 	stackRe   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$`)
 	regionRe  = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d+$`)
 	iamNameRe = regexp.MustCompile(`^[A-Za-z0-9+=,.@_-]+$`)
-	profileRe = regexp.MustCompile(`^[A-Za-z0-9+=,.@_-]+$`)
 	accessRe  = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
 )
 
