@@ -264,17 +264,7 @@ func TestIAMPolicyUpdateCalls(t *testing.T) {
 			p := newTestPolicy()
 			fake := &fakePolicyAPI{versions: tc.versions}
 			p.api = fake
-			o := &engine.Observation{Exists: true}
-			diffs, err := p.Diff(o, tc.st)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := p.Update(context.Background(), o, tc.st, diffs); err != nil {
-				t.Fatal(err)
-			}
-			if d := cmp.Diff(tc.want, fake.calls); d != "" {
-				t.Errorf("calls (-want +got):\n%s", d)
-			}
+			assertRepairCalls(t, p, tc.st, &fake.calls, tc.want)
 		})
 	}
 }

@@ -286,17 +286,7 @@ func TestIAMRoleUpdateCalls(t *testing.T) {
 			r := newTestRole(tc.inline)
 			fake := &fakeRoleAPI{}
 			r.api = fake
-			o := &engine.Observation{Exists: true}
-			diffs, err := r.Diff(o, tc.st)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := r.Update(context.Background(), o, tc.st, diffs); err != nil {
-				t.Fatal(err)
-			}
-			if d := cmp.Diff(tc.want, fake.calls); d != "" {
-				t.Errorf("calls (-want +got):\n%s", d)
-			}
+			assertRepairCalls(t, r, tc.st, &fake.calls, tc.want)
 		})
 	}
 }

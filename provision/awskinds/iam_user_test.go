@@ -347,17 +347,7 @@ func TestIAMUserUpdateCalls(t *testing.T) {
 			u := newTestUser(tc.inline)
 			fake := &fakeUserAPI{}
 			u.api = fake
-			o := &engine.Observation{Exists: true}
-			diffs, err := u.Diff(o, tc.st)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := u.Update(context.Background(), o, tc.st, diffs); err != nil {
-				t.Fatal(err)
-			}
-			if d := cmp.Diff(tc.want, fake.calls); d != "" {
-				t.Errorf("calls (-want +got):\n%s", d)
-			}
+			assertRepairCalls(t, u, tc.st, &fake.calls, tc.want)
 		})
 	}
 }

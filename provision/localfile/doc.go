@@ -30,7 +30,7 @@
 //
 // System (system.go) is the seam: OS is the real file system, ReadOnly
 // and a closed Gate fail every write (planning), and Lock serialises the
-// edits of one path. WriteFileAtomic writes the result with a temporary file and a rename, so a
-// crash never leaves a half-written file behind, and it can keep a backup of
-// the previous content.
+// edits of one path. WriteFileAtomic writes the result with a temporary
+// file and a rename, so a crash never leaves a half-written file behind,
+// and it can keep a backup of the previous content.
 package localfile
