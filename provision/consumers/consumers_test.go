@@ -1524,7 +1524,7 @@ func TestCheck(t *testing.T) {
       bacalhau_config: out.yaml
       bacalhau_flags: out.yaml
 `,
-			want: []string{`/specs/s.yaml:13:23: access[0].write.bacalhau_flags: "/specs/out.yaml" is already used by access[0]`},
+			want: []string{`/specs/s.yaml:13:23: access[0].write.bacalhau_flags: "/specs/out.yaml" is already used by another field of this entry`},
 		},
 	}
 	for name, tc := range tests {
@@ -1577,7 +1577,7 @@ access:
 	for _, c := range Registry {
 		if _, ok := at[c.Key]; ok {
 			if first != "" {
-				want = append(want, at[c.Key]+`"/specs/agent.yaml" is already used by access[0]`)
+				want = append(want, at[c.Key]+`"/specs/agent.yaml" is already used by another field of this entry`)
 			}
 			first = c.Key
 		}

@@ -117,8 +117,11 @@ func (v *Validator) Unique(kind, val string, i int, path []any) bool {
 	}
 	if j, ok := v.seen[kind][val]; ok {
 		by := fmt.Sprintf("access[%d]", j)
-		if j < 0 {
+		switch {
+		case j < 0:
 			by = "bucket.replication"
+		case j == i:
+			by = "another field of this entry"
 		}
 		v.Errorf(path, "%q is already used by %s", val, by)
 		return true
