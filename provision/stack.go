@@ -13,14 +13,14 @@ import (
 )
 
 // LoadSpec reads, strictly decodes, defaults and validates a spec file,
-// with every consumer's checks (spec.Load with consumers.Check). Every
-// problem comes at once, as spec.SpecErrors matching spec.ErrInvalidSpec,
-// before any AWS call.
-func LoadSpec(path string) (*spec.Spec, error) { return spec.Load(path, consumers.Check) }
+// with the consumer registry's write keys and checks (spec.Load with
+// consumers.SpecRules). Every problem comes at once, as spec.SpecErrors
+// matching spec.ErrInvalidSpec, before any AWS call.
+func LoadSpec(path string) (*spec.Spec, error) { return spec.Load(path, consumers.SpecRules()) }
 
 // ParseSpec is LoadSpec on bytes already read.
 func ParseSpec(path string, data []byte) (*spec.Spec, error) {
-	return spec.Parse(path, data, consumers.Check)
+	return spec.Parse(path, data, consumers.SpecRules())
 }
 
 // Stack is a spec's resource graph for one account: Load → Build → Connect

@@ -1529,7 +1529,7 @@ func TestCheck(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			_, err := spec.Parse("/specs/s.yaml", []byte(head+tc.access), Check)
+			_, err := spec.Parse("/specs/s.yaml", []byte(head+tc.access), SpecRules())
 			var got []string
 			if err != nil {
 				if !errors.Is(err, spec.ErrInvalidSpec) {
@@ -1544,10 +1544,12 @@ func TestCheck(t *testing.T) {
 	}
 }
 
-// TestCheckOrder checks the order of Check's problems: unknown keys,
-// then file uniqueness, then access kind and grant, each in registry
-// order, then the consumers' own checks. The expected order is derived
-// from Registry, so reordering it keeps the test meaningful.
+// TestCheckOrder checks the order of Check's problems: file uniqueness,
+// then access kind and grant, each in registry order, then the
+// consumers' own checks. The expected order is derived from Registry, so
+// reordering it keeps the test meaningful. (An unknown key stops the
+// spec before these checks, with the other decoding errors:
+// TestUnknownWriteKeyIsADecodingError.)
 func TestCheckOrder(t *testing.T) {
 	const yaml = `version: 1
 stack: s
@@ -1558,21 +1560,20 @@ access:
     grant: cache
     user: ci
     write:
-      x: y
       semaphore_pipeline: agent.yaml
       semaphore_agent: agent.yaml
       bacalhau_flags: flags.txt
 `
 	// Where each key's value is, and the problems each consumer reports.
 	at := map[string]string{
-		KeySemaphorePipeline: "/specs/s.yaml:11:27: access[0].write.semaphore_pipeline: ",
-		KeySemaphoreAgent:    "/specs/s.yaml:12:24: access[0].write.semaphore_agent: ",
+		KeySemaphorePipeline: "/specs/s.yaml:10:27: access[0].write.semaphore_pipeline: ",
+		KeySemaphoreAgent:    "/specs/s.yaml:11:24: access[0].write.semaphore_agent: ",
 	}
 	kind := map[string]string{
 		KeySemaphorePipeline: at[KeySemaphorePipeline] + "is for role (OIDC) access; a user's key goes to write.aws_profile",
 		KeyBacalhauFlags:     "/specs/s.yaml:7:12: access[0].grant: write.bacalhau_config and write.bacalhau_flags configure Bacalhau's S3 managed publisher: use grant: publisher",
 	}
-	want := []string{`/specs/s.yaml:10:7: access[0].write.x: unknown field "x"`}
+	var want []string
 	first := ""
 	for _, c := range Registry {
 		if _, ok := at[c.Key]; ok {
@@ -1589,7 +1590,7 @@ access:
 	}
 	want = append(want, "/specs/s.yaml:10:7: access[0].write.aws_profile: is required with user: the new access key's secret is shown only once and awsboot must store it in a profile")
 
-	_, err := spec.Parse("/specs/s.yaml", []byte(yaml), Check)
+	_, err := spec.Parse("/specs/s.yaml", []byte(yaml), SpecRules())
 	if err == nil {
 		t.Fatal("no error")
 	}
@@ -1599,3 +1600,44 @@ access:
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestUnknownWriteKeyIsADecodingError: a write key no consumer knows is
+// an unknown field like any other, reported with the other decoding
+// errors in document order and without the validation errors it would
+// cause (the old strict decoding's behaviour).
+func TestUnknownWriteKeyIsADecodingError(t *testing.T) {
+	for name, tc := range map[string]struct {
+		yaml string
+		want []string
+	}{
+		"alone": {
+			yaml: "version: 1\nstack: s\nbucket: {name: my-bucket}\naccess:\n  - {name: cache, grant: cache, user: ci, write: {aws_profil: ci}}\n",
+			want: []string{`/specs/s.yaml:5:51: access[0].write.aws_profil: unknown field "aws_profil"`},
+		},
+		"with another decoding error": {
+			yaml: "version: x\nstack: s\nbucket: {name: my-bucket}\naccess:\n  - name: cache\n    write: {aws_profil: ci}\n",
+			want: []string{
+				`/specs/s.yaml:1:10: version: expected a whole number, got the string "x"`,
+				`/specs/s.yaml:6:13: access[0].write.aws_profil: unknown field "aws_profil"`,
+			},
+		},
+		"a list where the write mapping belongs": {
+			yaml: "version: 1\nstack: s\nbucket: {name: my-bucket}\naccess:\n  - name: cache\n    write:\n      - aws_profile: ci\n",
+			want: []string{`/specs/s.yaml:7:7: access[0].write: expected a mapping, got a list`},
+		},
+		"a mapping where a path belongs": {
+			yaml: "version: 1\nstack: s\nbucket: {name: my-bucket}\naccess:\n  - name: cache\n    write: {aws_profile: {x: y}}\n",
+			want: []string{`/specs/s.yaml:6:26: access[0].write.aws_profile: expected a string, got a mapping`},
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := spec.Parse("/specs/s.yaml", []byte(tc.yaml), SpecRules())
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if diff := cmp.Diff(tc.want, strings.Split(err.Error(), "\n")); diff != "" {
+				t.Errorf("errors (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

@@ -97,19 +97,21 @@ func Lookup(key string) (Consumer, bool) {
 	return Registry[i], true
 }
 
-// Check is the spec.AccessCheck of the registry: unknown write keys, then
-// each consumer's file uniqueness, access kind, grant and own checks, in
-// registry order.
+// SpecRules are the registry's rules for the spec loader: the write keys
+// (any other is an unknown field, reported while decoding) and Check.
+func SpecRules() spec.Rules {
+	keys := make([]string, len(Registry))
+	for i, c := range Registry {
+		keys[i] = c.Key
+	}
+	return spec.Rules{WriteKeys: keys, Check: Check}
+}
+
+// Check is the spec.AccessCheck of the registry: each consumer's file
+// uniqueness, access kind, grant and own checks, in registry order.
 func Check(v *spec.Validator, s *spec.Spec, i int) {
 	a := s.Access[i]
 	p := func(f ...any) []any { return append([]any{"access", i}, f...) }
-	if n, ok := v.Node(p("write")...); ok {
-		for j := 0; j+1 < len(n.Content); j += 2 {
-			if k := n.Content[j].Value; !slices.ContainsFunc(Registry, func(c Consumer) bool { return c.Key == k }) {
-				v.ErrorfKey(p("write", k), "unknown field %q", k)
-			}
-		}
-	}
 	for _, c := range Registry {
 		if c.IsFile {
 			v.Unique("file", s.Path(a.Write[c.Key]), i, p("write", c.Key))

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -58,20 +60,32 @@ func (es SpecErrors) Error() string {
 // Is makes errors.Is(err, ErrInvalidSpec) true.
 func (es SpecErrors) Is(target error) bool { return target == ErrInvalidSpec }
 
-// Load reads, strictly decodes, defaults and validates a spec file,
-// running checks (the consumers') on every access entry. Every problem is
-// reported at once, as SpecErrors matching ErrInvalidSpec.
-func Load(path string, checks ...AccessCheck) (*Spec, error) {
+// Rules is what the spec loader learns from outside this package: the
+// keys an access entry's write block may hold and the check of each entry
+// (both the consumer registry's, provision/consumers). The zero Rules
+// checks no write key and runs no extra check.
+type Rules struct {
+	// WriteKeys are the known write keys; any other is an unknown field,
+	// reported with the decoding errors. Nil accepts every key.
+	WriteKeys []string
+	// Check runs on every access entry after its own fields are checked.
+	Check AccessCheck
+}
+
+// Load reads, strictly decodes, defaults and validates a spec file with
+// the given rules. Every problem is reported at once, as SpecErrors
+// matching ErrInvalidSpec; a file that cannot be read is another error.
+func Load(path string, r Rules) (*Spec, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("reading spec: %w", err)
 	}
-	return Parse(path, data, checks...)
+	return Parse(path, data, r)
 }
 
 // Parse is Load on bytes already read; path is used in messages and to
 // resolve relative paths.
-func Parse(path string, data []byte, checks ...AccessCheck) (*Spec, error) {
+func Parse(path string, data []byte, r Rules) (*Spec, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		return nil, SpecErrors{yamlError(path, err)}
@@ -86,12 +100,29 @@ func Parse(path string, data []byte, checks ...AccessCheck) (*Spec, error) {
 	var s Spec
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
+	// Unknown write keys are unknown fields like any other: reported with
+	// the decoding errors, in document order, and before validation.
+	unknown := unknownWriteKeys(path, root.Content[0], r.WriteKeys)
 	if err := dec.Decode(&s); err != nil {
-		return nil, decodeErrors(path, &root, err)
+		errs := decodeErrors(path, &root, err)
+		var list SpecErrors
+		if !errors.As(errs, &list) {
+			return nil, errs
+		}
+		list = append(list, unknown...)
+		sort.SliceStable(list, func(i, j int) bool { return list[i].Line < list[j].Line })
+		return nil, list
+	}
+	if len(unknown) > 0 {
+		return nil, unknown
 	}
 	s.File = path
 	v := Validator{file: path, root: root.Content[0], seen: map[string]map[string]int{}}
 	s.applyDefaults()
+	var checks []AccessCheck
+	if r.Check != nil {
+		checks = append(checks, r.Check)
+	}
 	v.validate(&s, checks)
 	if len(v.errs) > 0 {
 		return nil, v.errs
@@ -103,6 +134,7 @@ var (
 	lineRe      = regexp.MustCompile(`^line (\d+): (.*)$`)
 	unknownRe   = regexp.MustCompile(`^field (\S+) not found in type (\S+)$`)
 	cannotRe    = regexp.MustCompile("^cannot unmarshal !!(\\w+) `(.*)` into (\\S+)$")
+	containerRe = regexp.MustCompile(`^cannot unmarshal !!(seq|map) into (\S+)$`)
 	yamlPrefixR = regexp.MustCompile(`^yaml: (line (\d+): )?`)
 )
 
@@ -145,6 +177,18 @@ func decodeErrors(path string, root *yaml.Node, err error) error {
 				se.Column = v.Column
 			}
 			se.Msg = fmt.Sprintf("expected %s, got %s %q", goTypeWords(cm[3]), yamlTagWords(cm[1]), cm[2])
+		case containerRe.MatchString(m[2]):
+			// A list or mapping where something else belongs: yaml.v3
+			// names no value, so the field is the container on that line.
+			cm := containerRe.FindStringSubmatch(m[2])
+			kind := yaml.SequenceNode
+			if cm[1] == "map" {
+				kind = yaml.MappingNode
+			}
+			if f, c := containerAt(root.Content[0], "", line, kind); f != "" {
+				se.Field, se.Column = f, c
+			}
+			se.Msg = fmt.Sprintf("expected %s, got %s", goTypeWords(cm[2]), yamlTagWords(cm[1]))
 		default:
 			se.Msg = m[2]
 		}
@@ -250,4 +294,66 @@ func joinPath(prefix, key string) string {
 		return key
 	}
 	return prefix + "." + key
+}
+
+// containerAt finds the deepest list or mapping of the given kind that
+// starts on line and is the value of a key or list item, and returns
+// that key's path and the container's column.
+func containerAt(n *yaml.Node, prefix string, line int, kind yaml.Kind) (string, int) {
+	var children []struct {
+		path string
+		node *yaml.Node
+	}
+	switch n.Kind {
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			children = append(children, struct {
+				path string
+				node *yaml.Node
+			}{joinPath(prefix, n.Content[i].Value), n.Content[i+1]})
+		}
+	case yaml.SequenceNode:
+		for i, c := range n.Content {
+			children = append(children, struct {
+				path string
+				node *yaml.Node
+			}{fmt.Sprintf("%s[%d]", prefix, i), c})
+		}
+	}
+	for _, c := range children {
+		if f, col := containerAt(c.node, c.path, line, kind); f != "" {
+			return f, col
+		}
+		if c.node.Kind == kind && c.node.Line == line {
+			return c.path, c.node.Column
+		}
+	}
+	return "", 0
+}
+
+// unknownWriteKeys reports, at the key, every write key of every access
+// entry that is not in known (nothing when known is nil).
+func unknownWriteKeys(path string, root *yaml.Node, known []string) SpecErrors {
+	if known == nil {
+		return nil
+	}
+	var out SpecErrors
+	access := valueAt(root, "access")
+	if access == nil || access.Kind != yaml.SequenceNode {
+		return nil
+	}
+	for i, entry := range access.Content {
+		write := valueAt(entry, "write")
+		if write == nil || write.Kind != yaml.MappingNode {
+			continue
+		}
+		for j := 0; j+1 < len(write.Content); j += 2 {
+			k := write.Content[j]
+			if !slices.Contains(known, k.Value) {
+				out = append(out, &SpecError{File: path, Line: k.Line, Column: k.Column,
+					Field: fmt.Sprintf("access[%d].write.%s", i, k.Value), Msg: fmt.Sprintf("unknown field %q", k.Value)})
+			}
+		}
+	}
+	return out
 }

@@ -15,7 +15,7 @@ stack: s
 bucket: {name: my-bucket}
 access:
   - {name: cache, grant: cache, user: ci, write: {aws_profile: ci, semaphore_agent: agent.yaml}}
-`))
+`), Rules{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +56,7 @@ func TestBucketNameRules(t *testing.T) {
 // TestSpecErrorsAreAllReported checks that problems come as one list,
 // each with file, line and field, and match ErrInvalidSpec.
 func TestSpecErrorsAreAllReported(t *testing.T) {
-	_, err := Parse("s.yaml", []byte("version: 1\nstack: bad stack\nbucket: {name: ok-bucket}\naccess:\n  - {name: Cache, grant: nope, user: ci, write: {aws_profile: ci}}\n"))
+	_, err := Parse("s.yaml", []byte("version: 1\nstack: bad stack\nbucket: {name: ok-bucket}\naccess:\n  - {name: Cache, grant: nope, user: ci, write: {aws_profile: ci}}\n"), Rules{})
 	if !errors.Is(err, ErrInvalidSpec) {
 		t.Fatalf("err = %v, want ErrInvalidSpec", err)
 	}

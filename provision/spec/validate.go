@@ -90,21 +90,6 @@ func (v *Validator) Errorf(path []any, format string, args ...any) {
 	v.errs = append(v.errs, e)
 }
 
-// ErrorfKey records a problem at the key of path rather than its value:
-// for a key that should not be there.
-func (v *Validator) ErrorfKey(path []any, format string, args ...any) {
-	parent, _ := v.Node(path[:len(path)-1]...)
-	n := parent
-	if k, ok := path[len(path)-1].(string); ok && parent.Kind == yaml.MappingNode {
-		for i := 0; i+1 < len(parent.Content); i += 2 {
-			if parent.Content[i].Value == k {
-				n = parent.Content[i]
-			}
-		}
-	}
-	v.errs = append(v.errs, &SpecError{File: v.file, Line: n.Line, Column: n.Column, Field: pathString(path), Msg: fmt.Sprintf(format, args...)})
-}
-
 // Unique records that access entry i uses val in namespace kind ("file",
 // "aws_profile", ...) and reports, at path, a value another entry (or
 // bucket.replication) already uses. It returns true for a duplicate.
