@@ -92,7 +92,12 @@ func (b *builder) build() error {
 	kind(b, awskinds.NewS3BucketPolicy(awskinds.S3BucketPolicyConfig{
 		Stack: s.Stack, Bucket: s.Bucket.Name, BucketAddr: bucket.Addr(), Document: doc, Notes: notes,
 	}))
-	if s.Bucket.Replication != nil {
+	if r := s.Bucket.Replication; r != nil {
+		// Replication stays within one partition: S3 cannot replicate
+		// from an aws bucket into an aws-cn one.
+		if p := r.DestinationPartition(); p != acct.Partition {
+			return fmt.Errorf("bucket.replication.destination %s is in partition %s, but the account is in %s: replication stays within one partition", r.Destination, p, acct.Partition)
+		}
 		b.replication(bucket)
 	}
 	providers := map[string]*awskinds.OIDCProvider{}

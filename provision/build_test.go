@@ -50,6 +50,23 @@ access:
 			}
 		})
 	}
+	// Replication stays within one partition.
+	r, err := ParseSpec("/specs/r.yaml", []byte(`
+version: 1
+stack: r
+region: cn-north-1
+bucket:
+  name: artifacts-bucket
+  replication: {destination: "arn:aws:s3:::other-bucket"}
+access:
+  - {name: cache, grant: cache, user: ci, write: {aws_profile: ci}}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Offline(r, BuildOptions{}); err == nil || !strings.Contains(err.Error(), "is in partition aws, but the account is in aws-cn") {
+		t.Errorf("a destination in another partition: %v", err)
+	}
 	for region, want := range map[string]string{"cn-northwest-1": "aws-cn", "us-gov-east-1": "aws-us-gov", "eu-west-1": "aws", "": "aws"} {
 		if got := awsapi.PartitionOf(region); got != want {
 			t.Errorf("PartitionOf(%q) = %s, want %s", region, got, want)

@@ -81,6 +81,9 @@ func prepare(ctx context.Context, e env, o options) (*prepared, error) {
 	if err != nil {
 		return nil, specExit(err)
 	}
+	// Only plan and apply need to know whether grants can be managed
+	// policies (one iam:ListPolicies on a custom endpoint).
+	o.connect.ProbeManagedPolicies = s.PolicyStyle == "auto"
 	c, err := connectFor(ctx, e, s, o.connect)
 	if err != nil {
 		return nil, err
@@ -258,7 +261,6 @@ func connectFor(ctx context.Context, e env, s *spec.Spec, co awsapi.ConnectOptio
 	}
 	co.IAMEndpoint = s.IAMEndpoint
 	co.PathStyle = s.PathStyle
-	co.ProbeManagedPolicies = s.PolicyStyle == "auto"
 	return e.connect(ctx, co)
 }
 

@@ -2,6 +2,7 @@ package consumers
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"github.com/awsboot/awsboot/provision/engine"
@@ -46,7 +47,7 @@ func (f *LocalFile) content() (string, error) { return f.cfg.Render(Marker(f.cfg
 func (f *LocalFile) Read(context.Context) (*engine.Observation, string, error) {
 	data, ok, err := f.cfg.FS.ReadFile(f.cfg.Path)
 	if err != nil {
-		return nil, "", err
+		return nil, "", fmt.Errorf("reading %s: %w", f.cfg.Path, err)
 	}
 	if !ok {
 		return &engine.Observation{}, "", nil

@@ -10,7 +10,7 @@ var (
 	distributionARNRe = regexp.MustCompile(`^arn:aws[a-z-]*:cloudfront::\d{12}:distribution/[A-Z0-9]+$`)
 	oaiIDRe           = regexp.MustCompile(`^E[A-Z0-9]{5,}$`)
 	accountRe         = regexp.MustCompile(`^\d{12}$`)
-	bucketARNRe       = regexp.MustCompile(`^arn:aws[a-z-]*:s3:::`)
+	bucketARNRe       = regexp.MustCompile(`^arn:aws(-cn|-us-gov|-iso|-iso-b)?:s3:::`)
 )
 
 // ownershipValues maps the spec's object_ownership to S3's
@@ -74,6 +74,13 @@ func (v *Validator) validateDelivery(s *Spec) {
 // S3ObjectOwnership is object_ownership as S3 names it
 // (BucketOwnerEnforced, BucketOwnerPreferred, ObjectWriter).
 func (b Bucket) S3ObjectOwnership() string { return ownershipValues[b.ObjectOwnership] }
+
+// DestinationPartition is the ARN partition of the destination bucket
+// ("aws", "aws-cn", ...).
+func (r Replication) DestinationPartition() string {
+	p, _, _ := strings.Cut(strings.TrimPrefix(r.Destination, "arn:"), ":")
+	return p
+}
 
 // DestinationBucket is the destination bucket's name, from its ARN
 // (arn:<partition>:s3:::<name>).
