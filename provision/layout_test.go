@@ -2,6 +2,8 @@ package provision
 
 import (
 	"go/build"
+	"io/fs"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -26,15 +28,63 @@ var importRules = map[string]struct {
 	"provision/consumers": {module: []string{"provision/engine", "provision/spec", "provision/localfile", "provision/awskinds", "templates"}},
 	"provision": {module: []string{"provision/engine", "provision/spec", "provision/awsapi", "provision/awskinds",
 		"provision/consumers", "provision/localfile", "policies"}, sdk: true},
+	// The CLI wires; it renders plans itself and needs no SDK package.
+	"cmd/awsboot": {module: []string{"provision", "provision/engine", "provision/spec", "provision/awsapi",
+		"provision/consumers", "provision/localfile"}},
+	// The demo drives the built binary and checks results with the SDK.
+	"cmd/awsboot-demo":      {module: []string{"provision/mototest"}, sdk: true},
+	"policies/policytest":   {module: []string{"policies"}},
+	"provision/golden":      {},
+	"provision/mototest":    {},
+	"provision/versitytest": {},
 }
 
-// TestImportRules enforces the layering: the engine imports nothing but
+// modulePackages lists the module's packages (directories holding a
+// non-test Go file), relative to the module root.
+func modulePackages(t *testing.T) []string {
+	t.Helper()
+	var out []string
+	err := filepath.WalkDir("..", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (strings.HasPrefix(d.Name(), ".") && p != ".." || d.Name() == "testdata") {
+			return filepath.SkipDir
+		}
+		if !d.IsDir() && strings.HasSuffix(p, ".go") && !strings.HasSuffix(p, "_test.go") {
+			rel, err := filepath.Rel("..", filepath.Dir(p))
+			if err != nil {
+				return err
+			}
+			if !slices.Contains(out, filepath.ToSlash(rel)) {
+				out = append(out, filepath.ToSlash(rel))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestImportRules enforces the layering for every package of the module
+// (a new package without a rule fails): the engine imports nothing but
 // the standard library (so no AWS SDK), AWS kinds never import consumers
-// or the spec (they take typed configs), consumers import no SDK package,
-// and nothing below provision imports it. Test files are not checked.
+// or the spec (they take typed configs), consumers and the CLI import no
+// SDK package. Test files are not checked.
 func TestImportRules(t *testing.T) {
+	pkgs := modulePackages(t)
+	for _, pkg := range pkgs {
+		if _, ok := importRules[pkg]; !ok {
+			t.Errorf("package %s has no import rule: add it to importRules and docs/architecture.md", pkg)
+		}
+	}
+	if len(pkgs) < len(importRules) {
+		t.Errorf("found %d packages, fewer than the %d rules: %v", len(pkgs), len(importRules), pkgs)
+	}
 	for pkg, rule := range importRules {
-		p, err := build.Default.Import(module+pkg, ".", 0)
+		p, err := build.Default.Import(strings.TrimSuffix(module+pkg, "/."), ".", 0)
 		if err != nil {
 			t.Fatalf("%s: %v", pkg, err)
 		}
