@@ -2,7 +2,8 @@ package policies
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -85,12 +86,7 @@ func Lookup(name string) (Grant, bool) {
 
 // Names lists the known grant names, sorted.
 func Names() []string {
-	out := make([]string, 0, len(grants))
-	for n := range grants {
-		out = append(out, n)
-	}
-	sort.Strings(out)
-	return out
+	return slices.Sorted(maps.Keys(grants))
 }
 
 // Cache is the grant of the Semaphore S3 cache guide: s3:PutObject,

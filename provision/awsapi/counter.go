@@ -2,7 +2,8 @@ package awsapi
 
 import (
 	"context"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 
@@ -38,11 +39,7 @@ func (c *CallCounter) Add(op string) {
 func (c *CallCounter) Counts() map[string]int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	out := make(map[string]int, len(c.counts))
-	for k, v := range c.counts {
-		out[k] = v
-	}
-	return out
+	return maps.Clone(c.counts)
 }
 
 // Mutating returns the counts of operations that change something: every
@@ -74,7 +71,7 @@ func (c *CallCounter) Sorted() []OpCount {
 	for op, n := range c.Counts() {
 		out = append(out, OpCount{Op: op, Count: n, Mutating: IsMutating(op)})
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Op < out[j].Op })
+	slices.SortFunc(out, func(a, b OpCount) int { return strings.Compare(a.Op, b.Op) })
 	return out
 }
 

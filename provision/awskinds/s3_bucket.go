@@ -142,9 +142,7 @@ func (b *S3Bucket) skippable(err error) bool {
 // desiredTags are the spec's tags plus the ownership tag.
 func (b *S3Bucket) desiredTags() map[string]string {
 	t := map[string]string{engine.StackTag: b.cfg.Stack}
-	for k, v := range b.cfg.Tags {
-		t[k] = v
-	}
+	maps.Copy(t, b.cfg.Tags)
 	return t
 }
 
@@ -554,13 +552,11 @@ func bucketTags(ctx context.Context, api bucketTagsAPI, bucket string) (map[stri
 // replaces the whole tag set, and removing other people's tags is not
 // awsboot's business.
 func (b *S3Bucket) putTags(ctx context.Context, existing map[string]string) error {
-	all := map[string]string{}
-	for k, v := range existing {
-		all[k] = v
+	all := maps.Clone(existing)
+	if all == nil {
+		all = map[string]string{}
 	}
-	for k, v := range b.desiredTags() {
-		all[k] = v
-	}
+	maps.Copy(all, b.desiredTags())
 	var set []s3types.Tag
 	for _, k := range slices.Sorted(maps.Keys(all)) {
 		set = append(set, s3types.Tag{Key: aws.String(k), Value: aws.String(all[k])})
