@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -23,7 +24,8 @@ type Options struct {
 	// NoAuthActions, when > 0, starts moto with IAM enforcement: the
 	// first NoAuthActions requests are let through unauthenticated (to
 	// create an admin), every later request is checked against IAM
-	// policies (moto's INITIAL_NO_AUTH_ACTION_COUNT).
+	// policies (moto's INITIAL_NO_AUTH_ACTION_COUNT). Prefer EnforceIAM
+	// once the admin exists: a retried call cannot then use up the budget.
 	NoAuthActions int
 	// LogDir receives the server's log; "" uses a temporary directory.
 	LogDir string
@@ -154,6 +156,23 @@ func (s *Server) Reset() error {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("resetting moto: %s", resp.Status)
+	}
+	return nil
+}
+
+// EnforceIAM makes the server check every later request against IAM
+// policies, from now on (moto's /moto-api/reset-auth with a count of 0).
+// Tests create their admin first, with any number of SDK retries, then
+// call it: a fixed budget of unauthenticated calls
+// (Options.NoAuthActions) breaks as soon as one call is retried.
+func (s *Server) EnforceIAM() error {
+	resp, err := http.Post(s.URL+"/moto-api/reset-auth", "text/plain", strings.NewReader("0"))
+	if err != nil {
+		return fmt.Errorf("enforcing IAM on moto: %w", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("enforcing IAM on moto: %s", resp.Status)
 	}
 	return nil
 }
