@@ -35,6 +35,7 @@ var importRules = map[string]struct {
 	"cmd/awsboot-demo":      {module: []string{"provision/mototest"}, sdk: true},
 	"policies/policytest":   {module: []string{"policies"}},
 	"provision/golden":      {},
+	"provision/faultproxy":  {},
 	"provision/mototest":    {},
 	"provision/versitytest": {},
 }

@@ -126,6 +126,7 @@ type keyState struct {
 // The paths IAMAccessKey diffs.
 const (
 	pathOrphanedKey     engine.Path = "orphaned_key"
+	pathUnknownKey      engine.Path = "unknown_key"
 	pathMarker          engine.Path = "marker"
 	pathPendingTag                  = engine.Path("user_tags." + PendingKeyTag)
 	pathAccessKeyID     engine.Path = "access_key_id"
@@ -177,8 +178,12 @@ func (k *IAMAccessKey) Read(ctx context.Context) (*engine.Observation, keyState,
 	}
 	exists := len(st.keys) > 0 || st.file.Section && st.file.Owner != ""
 	o := &engine.Observation{Exists: exists, Owner: owner, DerivedOwnership: true}
-	if !st.valid && len(st.unknown) == 1 {
+	switch {
+	case !st.valid && len(st.unknown) == 1:
 		o.Notes = append(o.Notes, fmt.Sprintf("user %q already has access key %s whose secret is not in %s; it is left alone and a second key is created", k.cfg.User, st.unknown[0], k.cfg.Store.Path()))
+	case st.valid && len(st.unknown) > 0:
+		o.Notes = append(o.Notes, fmt.Sprintf("user %q has access key %s besides the one in %s: the stack's user holds exactly that one key, so bootstrap deletes the other",
+			k.cfg.User, strings.Join(st.unknown, ", "), k.cfg.Store.Path()))
 	}
 	return o, st, nil
 }
@@ -229,6 +234,12 @@ func (k *IAMAccessKey) Diff(_ *engine.Observation, st keyState) ([]engine.FieldD
 		d = append(d, engine.Removed(pathOrphanedKey, id))
 	}
 	if st.valid {
+		// A key whose secret is nowhere awsboot can see is a credential
+		// nobody manages (a retried create, a run on another machine, a
+		// key made by hand): drift on the stack's user.
+		for _, id := range st.unknown {
+			d = append(d, engine.Removed(pathUnknownKey, id))
+		}
 		d = engine.DiffField(d, pathMarker, st.file.Owner, k.cfg.Stack)
 		if st.pending != "" {
 			d = append(d, engine.Removed(pathPendingTag, st.pending))
@@ -260,7 +271,11 @@ func (k *IAMAccessKey) Update(ctx context.Context, _ *engine.Observation, st key
 }
 
 func (k *IAMAccessKey) converge(ctx context.Context, st keyState) error {
-	for _, id := range st.orphans {
+	extra := st.orphans
+	if st.valid {
+		extra = append(slices.Clone(extra), st.unknown...)
+	}
+	for _, id := range extra {
 		if err := deleteAccessKey(ctx, k.api, k.cfg.User, id); err != nil {
 			return err
 		}
@@ -292,7 +307,7 @@ func (k *IAMAccessKey) createKey(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("marking user %q before creating a key: %w", k.cfg.User, err)
 	}
-	out, err := k.api.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String(k.cfg.User)})
+	out, err := k.api.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String(k.cfg.User)}, noRetry)
 	if err != nil {
 		return fmt.Errorf("creating access key for user %q: %w", k.cfg.User, err)
 	}

@@ -212,6 +212,10 @@ func TestIAMAccessKeyDiff(t *testing.T) {
 				{Path: "user_tags.awsboot:pending-access-key", Before: keyTestPending},
 			},
 		},
+		"valid key, another key nobody holds: drift, deleted": {
+			st:   user(keyState{file: storedKey("demo", "AKIA1"), valid: true, unknown: []string{"AKIA0"}}),
+			want: []engine.FieldDiff{{Path: "unknown_key", Before: "AKIA0"}},
+		},
 		"valid key, pending tag left over": {
 			st:   user(keyState{file: storedKey("demo", "AKIA1"), valid: true, pending: keyTestPending}),
 			want: []engine.FieldDiff{{Path: "user_tags.awsboot:pending-access-key", Before: keyTestPending}},
@@ -463,6 +467,14 @@ func TestIAMAccessKeyCalls(t *testing.T) {
 		"orphans deleted, pending tag cleared, valid key kept": {
 			op: "update", st: keyState{file: storedKey("demo", "AKIA1"), valid: true, pending: keyTestPending, orphans: []string{"AKIA2", "AKIA3"}},
 			want: []string{"DeleteAccessKey semaphore AKIA2", "DeleteAccessKey semaphore AKIA3", "UntagUser semaphore awsboot:pending-access-key"},
+		},
+		"valid key and a key nobody holds: that one deleted": {
+			op: "update", st: keyState{file: storedKey("demo", "AKIA1"), valid: true, unknown: []string{"AKIA0"}},
+			want: []string{"DeleteAccessKey semaphore AKIA0"},
+		},
+		"one unknown key and none valid: kept, a second created": {
+			op: "create", st: keyState{userExists: true, userARN: userTestARN, unknown: []string{"AKIA0"}},
+			want: createCalls, wantSaved: []string{"AKIANEW " + keyTestNewSecret},
 		},
 		"pending tag left over: cleared": {
 			op: "update", st: keyState{file: storedKey("demo", "AKIA1"), valid: true, pending: keyTestPending},

@@ -159,7 +159,7 @@ func (p *IAMPolicy) Update(ctx context.Context, _ *engine.Observation, _ policyS
 	}
 	_, err = p.api.CreatePolicyVersion(ctx, &iam.CreatePolicyVersionInput{
 		PolicyArn: aws.String(p.ARN()), PolicyDocument: aws.String(p.cfg.Document.JSON()), SetAsDefault: true,
-	})
+	}, noRetry)
 	if err != nil {
 		return fmt.Errorf("updating document of policy %s: %w", p.ARN(), err)
 	}

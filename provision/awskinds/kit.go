@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/awsboot/awsboot/provision/awsapi"
 )
 
@@ -38,3 +40,13 @@ func NormThumbprints(in []string) []string {
 	}
 	return sortedUnique(out)
 }
+
+// noRetry turns the SDK's retries off for one call. Calls that create a
+// new object each time they succeed (CreateAccessKey, CreatePolicyVersion)
+// must not be retried blindly: when the first attempt reached IAM and only
+// its answer was lost (a 500 after the fact, a reset connection), a retry
+// makes a second key or a duplicate version. Without retries the run
+// stops there, and the next run reconciles what exists (an orphaned key
+// is recognised by the user's pending tag; a new version by its
+// document).
+func noRetry(o *iam.Options) { o.Retryer = aws.NopRetryer{} }

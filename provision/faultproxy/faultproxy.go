@@ -1,0 +1,258 @@
+// Package faultproxy is a reverse proxy for tests that injects the faults
+// real AWS endpoints show (500 InternalError, 503 SlowDown, IAM
+// Throttling, connection resets, delays) in front of an emulator, either
+// before the request reaches it or after it acted (the reply is lost).
+// Faults are chosen by rules or at random from a seed, so a failing run
+// can be repeated exactly. It only ever talks to the upstream it is given
+// (a loopback emulator) and stops with the test.
+package faultproxy
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"math/rand"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Fault is one kind of failure.
+type Fault int
+
+// The faults.
+const (
+	// InternalError is HTTP 500 with an AWS error body (retried by the
+	// SDK).
+	InternalError Fault = iota
+	// SlowDown is S3's HTTP 503 SlowDown (retried).
+	SlowDown
+	// Throttling is IAM's HTTP 400 Throttling (retried).
+	Throttling
+	// Reset closes the connection without an answer (retried).
+	Reset
+	// Delay answers normally, late (Options.Delay).
+	Delay
+)
+
+func (f Fault) String() string {
+	return [...]string{"InternalError", "SlowDown", "Throttling", "Reset", "Delay"}[f]
+}
+
+// Rule injects Fault into the next Times requests of operation Op (as Op
+// names it: "iam:CreateAccessKey", "s3:PUT ?tagging"). With After, the
+// request reaches the upstream first and its answer is replaced: the
+// upstream acted, the client does not know.
+type Rule struct {
+	Op    string
+	Fault Fault
+	After bool
+	Times int
+}
+
+// Options configure random faults: each request gets one with
+// probability Rate, drawn from Faults (all but Delay when empty), before
+// or after the upstream acted with equal chance. Seed makes the sequence
+// repeatable.
+type Options struct {
+	Rate   float64
+	Seed   int64
+	Faults []Fault
+	// Delay is how long a Delay fault waits (default 50 ms).
+	Delay time.Duration
+	// Ops, when set, limits random faults to these operations.
+	Ops []string
+}
+
+// Proxy is a running fault proxy.
+type Proxy struct {
+	// URL is the proxy's address, to use as the endpoint.
+	URL string
+
+	srv      *http.Server
+	upstream *httputil.ReverseProxy
+	target   *url.URL
+	opts     Options
+
+	mu       sync.Mutex
+	rng      *rand.Rand
+	rules    []*Rule
+	injected []string
+}
+
+// Start serves a proxy for upstream on a free loopback port.
+func Start(upstream string, opts Options) (*Proxy, error) {
+	target, err := url.Parse(upstream)
+	if err != nil {
+		return nil, err
+	}
+	if opts.Delay == 0 {
+		opts.Delay = 50 * time.Millisecond
+	}
+	if len(opts.Faults) == 0 {
+		opts.Faults = []Fault{InternalError, SlowDown, Throttling, Reset}
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	p := &Proxy{URL: "http://" + ln.Addr().String(), target: target, opts: opts, rng: rand.New(rand.NewSource(opts.Seed)),
+		upstream: httputil.NewSingleHostReverseProxy(target)}
+	p.srv = &http.Server{Handler: p, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = p.srv.Serve(ln) }()
+	return p, nil
+}
+
+// Stop closes the proxy.
+func (p *Proxy) Stop() { _ = p.srv.Close() }
+
+// Add queues a rule; rules go before random faults.
+func (p *Proxy) Add(r Rule) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	rc := r
+	p.rules = append(p.rules, &rc)
+}
+
+// SetRate changes the random fault rate (0 turns random faults off).
+func (p *Proxy) SetRate(rate float64) {
+	p.mu.Lock()
+	p.opts.Rate = rate
+	p.mu.Unlock()
+}
+
+// Injected lists the faults injected so far, as "op fault[ after]".
+func (p *Proxy) Injected() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]string(nil), p.injected...)
+}
+
+// Op names a request's operation: "<service>:<Action>" for the query
+// protocols (IAM, STS), "s3:<METHOD> <?subresource>" for S3's REST API.
+func Op(r *http.Request, body []byte) string {
+	if ct := r.Header.Get("Content-Type"); strings.HasPrefix(ct, "application/x-www-form-urlencoded") {
+		if v, err := url.ParseQuery(string(body)); err == nil && v.Get("Action") != "" {
+			svc := "iam"
+			if strings.Contains(r.Header.Get("Authorization"), "/sts/") {
+				svc = "sts"
+			}
+			return svc + ":" + v.Get("Action")
+		}
+	}
+	sub := ""
+	for k := range r.URL.Query() {
+		if k != "x-id" && !strings.HasPrefix(k, "X-Amz-") && (sub == "" || k < sub) {
+			sub = k
+		}
+	}
+	if sub != "" {
+		sub = " ?" + sub
+	}
+	return "s3:" + r.Method + sub
+}
+
+// fault picks the fault for one request, if any.
+func (p *Proxy) fault(op string) (Fault, bool, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, r := range p.rules {
+		if r.Times > 0 && r.Op == op {
+			r.Times--
+			p.injected = append(p.injected, injection(op, r.Fault, r.After))
+			return r.Fault, r.After, true
+		}
+	}
+	if p.opts.Rate <= 0 || len(p.opts.Ops) > 0 && !contains(p.opts.Ops, op) || p.rng.Float64() >= p.opts.Rate {
+		return 0, false, false
+	}
+	f := p.opts.Faults[p.rng.Intn(len(p.opts.Faults))]
+	after := p.rng.Intn(2) == 1
+	p.injected = append(p.injected, injection(op, f, after))
+	return f, after, true
+}
+
+func injection(op string, f Fault, after bool) string {
+	s := op + " " + f.String()
+	if after {
+		s += " after"
+	}
+	return s
+}
+
+func contains(l []string, v string) bool {
+	for _, x := range l {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// ServeHTTP forwards the request, injecting a fault when one is due.
+func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	op := Op(r, body)
+	f, after, ok := p.fault(op)
+	if !ok {
+		p.upstream.ServeHTTP(w, r)
+		return
+	}
+	if f == Delay {
+		time.Sleep(p.opts.Delay)
+		p.upstream.ServeHTTP(w, r)
+		return
+	}
+	if after {
+		// Let the upstream act, then lose its answer.
+		rec := &discard{header: http.Header{}}
+		p.upstream.ServeHTTP(rec, r)
+	}
+	switch f {
+	case Reset:
+		if hj, ok := w.(http.Hijacker); ok {
+			if conn, _, err := hj.Hijack(); err == nil {
+				if tc, ok := conn.(*net.TCPConn); ok {
+					_ = tc.SetLinger(0)
+				}
+				_ = conn.Close()
+				return
+			}
+		}
+		http.Error(w, "reset", http.StatusInternalServerError)
+	case SlowDown:
+		writeError(w, http.StatusServiceUnavailable, "SlowDown", "Please reduce your request rate.", false)
+	case Throttling:
+		writeError(w, http.StatusBadRequest, "Throttling", "Rate exceeded", !strings.HasPrefix(op, "s3:"))
+	default:
+		writeError(w, http.StatusInternalServerError, "InternalError", "We encountered an internal error. Please try again.", !strings.HasPrefix(op, "s3:"))
+	}
+}
+
+// writeError answers with an AWS error body: S3's <Error> or the query
+// protocols' <ErrorResponse>.
+func writeError(w http.ResponseWriter, status int, code, msg string, query bool) {
+	w.Header().Set("Content-Type", "text/xml")
+	w.WriteHeader(status)
+	if query {
+		fmt.Fprintf(w, `<ErrorResponse><Error><Type>Receiver</Type><Code>%s</Code><Message>%s</Message></Error><RequestId>faultproxy</RequestId></ErrorResponse>`, code, msg)
+		return
+	}
+	fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>%s</Code><Message>%s</Message><RequestId>faultproxy</RequestId></Error>`, code, msg)
+}
+
+// discard is a ResponseWriter that drops the upstream's answer.
+type discard struct{ header http.Header }
+
+func (d *discard) Header() http.Header         { return d.header }
+func (d *discard) Write(b []byte) (int, error) { return len(b), nil }
+func (d *discard) WriteHeader(int)             {}

@@ -1,0 +1,130 @@
+package provision
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+
+	"github.com/awsboot/awsboot/provision/engine"
+	"github.com/awsboot/awsboot/provision/faultproxy"
+)
+
+// newFaultEnv is a test world whose every AWS call goes through a fault
+// proxy in front of the (reset) emulator.
+func newFaultEnv(t *testing.T, o faultproxy.Options) (*testEnv, *faultproxy.Proxy) {
+	t.Helper()
+	if moto == nil {
+		t.Skip("AWSBOOT_SKIP_MOTO is set: skipping a test against the emulator")
+	}
+	if err := moto.Reset(); err != nil {
+		t.Fatal(err)
+	}
+	px, err := faultproxy.Start(moto.URL, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(px.Stop)
+	return newTestEnvAt(t, px.URL), px
+}
+
+// TestLostCreateAccessKeyReplyMakesNoSecondKey: IAM creates the key and
+// the answer is lost (a 500 after the fact). The SDK must not retry the
+// create (a second key), the run fails, and the next run deletes the
+// orphan and converges to one key, the one in the file.
+func TestLostCreateAccessKeyReplyMakesNoSecondKey(t *testing.T) {
+	e, px := newFaultEnv(t, faultproxy.Options{})
+	s := e.spec("semaphore-cache.yaml")
+	px.Add(faultproxy.Rule{Op: "iam:CreateAccessKey", Fault: faultproxy.InternalError, After: true, Times: 1})
+	p, err := e.plan(s, engine.ModeApply, runOpts{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.applyPlan(p); err == nil || !strings.Contains(err.Error(), "creating access key") {
+		t.Fatalf("apply after a lost CreateAccessKey reply: %v", err)
+	}
+	if got := e.keyIDs("semaphore"); len(got) != 1 {
+		t.Fatalf("keys after the lost reply = %v, want the one IAM made (no retry)", got)
+	}
+	e.apply(s, engine.ModeApply, runOpts{})
+	e.assertOneKeyInFile("semaphore")
+	if p, err := e.plan(s, engine.ModeApply, runOpts{}); err != nil || p.HasChanges() {
+		t.Fatalf("third plan: %v, %v", allDiffs(p), err)
+	}
+}
+
+// TestLostCreatePolicyVersionReplyMakesNoDuplicate: the same for a policy
+// repaired with a new version.
+func TestLostCreatePolicyVersionReplyMakesNoDuplicate(t *testing.T) {
+	e, px := newFaultEnv(t, faultproxy.Options{})
+	s := e.spec("semaphore-cache.yaml")
+	e.apply(s, engine.ModeApply, runOpts{})
+	arn := aws.String("arn:aws:iam::" + e.c.Account.ID + ":policy/semaphore-cache-policy")
+	_, err := e.iam().CreatePolicyVersion(e.ctx, &iam.CreatePolicyVersionInput{PolicyArn: arn, SetAsDefault: true,
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	px.Add(faultproxy.Rule{Op: "iam:CreatePolicyVersion", Fault: faultproxy.InternalError, After: true, Times: 1})
+	p, err := e.plan(s, engine.ModeApply, runOpts{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.applyPlan(p); err == nil {
+		t.Fatal("apply after a lost CreatePolicyVersion reply succeeded: it was retried")
+	}
+	e.apply(s, engine.ModeApply, runOpts{})
+	versions, err := e.iam().ListPolicyVersions(e.ctx, &iam.ListPolicyVersionsInput{PolicyArn: arn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// awsboot's first, the one made by hand, the repair: no duplicate.
+	if n := len(versions.Versions); n != 3 {
+		t.Errorf("policy versions = %d, want 3", n)
+	}
+	if p, err := e.plan(s, engine.ModeApply, runOpts{}); err != nil || p.HasChanges() {
+		t.Fatalf("plan after repair: %v, %v", allDiffs(p), err)
+	}
+}
+
+// TestUnknownKeyOfOwnedUserIsDrift: a second key of the stack's user that
+// is not in the profile shows in plan and bootstrap deletes it.
+func TestUnknownKeyOfOwnedUserIsDrift(t *testing.T) {
+	e := newTestEnv(t)
+	s := e.spec("semaphore-cache.yaml")
+	e.apply(s, engine.ModeApply, runOpts{})
+	extra, err := e.iam().CreateAccessKey(e.ctx, &iam.CreateAccessKeyInput{UserName: aws.String("semaphore")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := e.plan(s, engine.ModeApply, runOpts{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := allDiffs(p), []string{"iam_access_key.semaphore unknown_key"}; !slicesEqual(got, want) {
+		t.Fatalf("diffs = %v, want %v", got, want)
+	}
+	if !strings.Contains(planText(p), aws.ToString(extra.AccessKey.AccessKeyId)) {
+		t.Errorf("the plan does not name the extra key:\n%s", planText(p))
+	}
+	if err := e.applyPlan(p); err != nil {
+		t.Fatal(err)
+	}
+	e.assertOneKeyInFile("semaphore")
+}
+
+func slicesEqual(a, b []string) bool { return strings.Join(a, "\n") == strings.Join(b, "\n") }
+
+// assertOneKeyInFile checks that the user has exactly one access key and
+// that it is the one in the written credentials profile.
+func (e *testEnv) assertOneKeyInFile(user string) {
+	e.t.Helper()
+	keys := e.keyIDs(user)
+	if len(keys) != 1 {
+		e.t.Fatalf("user %s has keys %v, want exactly one", user, keys)
+	}
+	if creds := readFile(e.t.(*testing.T), e.files.Credentials); !strings.Contains(creds, "aws_access_key_id = "+keys[0]) {
+		e.t.Errorf("the credentials file does not hold the user's key %s", keys[0])
+	}
+}
