@@ -2,6 +2,8 @@ package provision
 
 import (
 	"context"
+	"path/filepath"
+	"time"
 
 	"github.com/awsboot/awsboot/policies"
 	"github.com/awsboot/awsboot/provision/awsapi"
@@ -67,4 +69,14 @@ func (st *Stack) Apply(ctx context.Context, p *engine.Plan, ex engine.Executor) 
 	st.gate.Open()
 	defer st.gate.Close()
 	return ex.Apply(ctx, p)
+}
+
+// LockStack takes the stack's lock, shared by every awsboot process of
+// the user (localfile.LockFile on LockDir/stack-<name>.lock), so that two
+// bootstraps or teardowns of one stack never plan the same creates at
+// once: the second waits up to timeout (calling waiting once when it has
+// to) and then fails with an error matching localfile.ErrLocked. A killed
+// run's lock goes with its process.
+func LockStack(stack string, timeout time.Duration, waiting func()) (func(), error) {
+	return localfile.LockFile(filepath.Join(localfile.LockDir(), "stack-"+stack+".lock"), timeout, waiting)
 }

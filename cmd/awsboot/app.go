@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/urfave/cli/v2"
 	"golang.org/x/term"
@@ -74,6 +75,13 @@ func awsFlags() []cli.Flag {
 	}
 }
 
+// lockTimeoutFlag is Terraform's -lock-timeout: how long bootstrap and
+// teardown wait for another run of the same stack to finish.
+func lockTimeoutFlag() cli.Flag {
+	return &cli.DurationFlag{Name: flagLockTimeout, Value: time.Minute,
+		Usage: "how long to wait for another awsboot run changing the same stack (0: fail at once)"}
+}
+
 func specFlags() []cli.Flag {
 	return append([]cli.Flag{
 		&cli.StringFlag{Name: flagFile, Aliases: []string{"f"}, Value: "awsboot.yaml", Usage: "the spec file"},
@@ -110,6 +118,7 @@ func newApp(e env) *cli.App {
 				Flags: append(specFlags(),
 					&cli.BoolFlag{Name: flagAutoApprove, Usage: "do not ask for confirmation"},
 					&cli.BoolFlag{Name: flagAdopt, Usage: "take over existing objects that awsboot did not create"},
+					lockTimeoutFlag(),
 				),
 				Action: func(c *cli.Context) error { return applyCommand(c.Context, e, optionsFrom(c, engine.ModeApply)) },
 			},
@@ -120,6 +129,7 @@ func newApp(e env) *cli.App {
 				Flags: append(specFlags(),
 					&cli.BoolFlag{Name: flagAutoApprove, Usage: "do not ask for confirmation"},
 					&cli.BoolFlag{Name: flagDeleteData, Usage: "also delete every object and version in the bucket"},
+					lockTimeoutFlag(),
 				),
 				Action: func(c *cli.Context) error { return applyCommand(c.Context, e, optionsFrom(c, engine.ModeDestroy)) },
 			},

@@ -9,12 +9,14 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/awsboot/awsboot/provision"
 	"github.com/awsboot/awsboot/provision/awsapi"
 	"github.com/awsboot/awsboot/provision/engine"
+	"github.com/awsboot/awsboot/provision/localfile"
 	"github.com/awsboot/awsboot/provision/spec"
 )
 
@@ -30,6 +32,10 @@ type options struct {
 	detailedExitcode bool
 	stats            bool
 	parallelism      int
+	// lock, for bootstrap and teardown, takes the stack's lock for the
+	// whole run, waiting up to lockTimeout.
+	lock        bool
+	lockTimeout time.Duration
 }
 
 // stringFlag returns a flag given after the command or, failing that,
@@ -60,6 +66,7 @@ func optionsFrom(c *cli.Context, mode engine.Mode) options {
 		detailedExitcode: c.Bool(flagDetailedExitcode),
 		stats:            c.Bool(flagStats),
 		parallelism:      c.Int(flagParallelism),
+		lockTimeout:      c.Duration(flagLockTimeout),
 	}
 }
 
@@ -72,6 +79,8 @@ type prepared struct {
 	stack   *provision.Stack
 	clients *awsapi.Clients
 	plan    *engine.Plan
+	// unlock releases the stack's lock (a no-op when none was taken).
+	unlock func()
 }
 
 // prepare loads and validates the spec (before any AWS call), connects,
@@ -81,6 +90,32 @@ func prepare(ctx context.Context, e env, o options) (*prepared, error) {
 	if err != nil {
 		return nil, specExit(err)
 	}
+	unlock := func() {}
+	if o.lock {
+		// Two runs that change one stack would both plan the same
+		// creates (two keys for one user): the second waits.
+		unlock, err = provision.LockStack(s.Stack, o.lockTimeout, func() {
+			fmt.Fprintf(e.stderr, "Waiting for another awsboot run that is changing stack %q (up to %s, --lock-timeout)...\n", s.Stack, o.lockTimeout)
+		})
+		if errors.Is(err, localfile.ErrLocked) {
+			return nil, cli.Exit(fmt.Sprintf("Error: another awsboot run is changing stack %q and did not finish within %s: %v. "+
+				"Wait for it, or run again with a longer --lock-timeout", s.Stack, o.lockTimeout, err), exitError)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	p, err := connectAndPlan(ctx, e, o, s)
+	if p == nil {
+		unlock()
+		return nil, err
+	}
+	p.unlock = unlock
+	return p, err
+}
+
+// connectAndPlan connects for the spec, builds its stack and plans.
+func connectAndPlan(ctx context.Context, e env, o options, s *spec.Spec) (*prepared, error) {
 	// Only plan and apply need to know whether grants can be managed
 	// policies (one iam:ListPolicies on a custom endpoint).
 	o.connect.ProbeManagedPolicies = s.PolicyStyle == "auto"
@@ -95,13 +130,16 @@ func prepare(ctx context.Context, e env, o options) (*prepared, error) {
 	st.Connect(c)
 	p, err := st.Plan(ctx, o.mode, engine.PlanOptions{Adopt: o.adopt, Parallelism: o.parallelism})
 	if err != nil {
-		return &prepared{stack: st, clients: c}, err
+		return &prepared{stack: st, clients: c, unlock: func() {}}, err
 	}
-	return &prepared{stack: st, clients: c, plan: p}, nil
+	return &prepared{stack: st, clients: c, plan: p, unlock: func() {}}, nil
 }
 
 func planCommand(ctx context.Context, e env, o options) error {
 	p, err := prepare(ctx, e, o)
+	if p != nil {
+		defer p.unlock()
+	}
 	if p != nil && o.stats {
 		defer printStats(e.stderr, p.clients.Calls)
 	}
@@ -122,7 +160,11 @@ func planCommand(ctx context.Context, e env, o options) error {
 }
 
 func applyCommand(ctx context.Context, e env, o options) error {
+	o.lock = true
 	p, err := prepare(ctx, e, o)
+	if p != nil {
+		defer p.unlock()
+	}
 	if p != nil && o.stats {
 		defer printStats(e.stderr, p.clients.Calls)
 	}

@@ -13,6 +13,7 @@ const (
 	flagDetailedExitcode = "detailed-exitcode"
 	flagStats            = "stats"
 	flagParallelism      = "parallelism"
+	flagLockTimeout      = "lock-timeout"
 )
 
 // Exit codes. plan --detailed-exitcode follows Terraform: 0 no changes,

@@ -122,7 +122,11 @@ func readINI(fs localfile.System, path string) (*localfile.INI, error) {
 // since the plan), lets edit change it, and writes it back atomically,
 // 0600 in a 0700 directory with a backup, when edit reports a change.
 func editINI(fs localfile.System, path string, edit func(f *localfile.INI) bool) error {
-	defer fs.Lock(path)()
+	unlock, err := fs.Lock(path)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	f, err := readINI(fs, path)
 	if err != nil {
 		return err

@@ -128,7 +128,11 @@ func (b *ManagedBlock) DestroyDescription(*engine.Observation, blockState) strin
 // keeping the file's mode (0600 for a new file); with onlyExisting a
 // missing file is left missing.
 func (b *ManagedBlock) edit(change func([]byte) ([]byte, error), onlyExisting bool) error {
-	defer b.cfg.FS.Lock(b.cfg.Path)()
+	unlock, err := b.cfg.FS.Lock(b.cfg.Path)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	data, exists, err := b.cfg.FS.ReadFile(b.cfg.Path)
 	if err != nil {
 		return fmt.Errorf("reading %s: %w", b.cfg.Path, err)

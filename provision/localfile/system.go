@@ -1,12 +1,18 @@
 package localfile
 
 import (
+	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
+	"time"
+
+	"github.com/gofrs/flock"
 )
 
 // System is the one seam through which awsboot reads, writes, locks and
@@ -25,11 +31,13 @@ type System interface {
 	WriteFile(path string, data []byte, perm fs.FileMode) error
 	// Remove deletes a file; a missing file counts as removed.
 	Remove(path string) error
-	// Lock serialises the read-modify-write of one path: several
-	// resources edit the same ~/.aws/credentials or config (one profile
-	// per access entry), and the executor runs them concurrently. It
-	// returns the function that unlocks.
-	Lock(path string) (unlock func())
+	// Lock serialises the read-modify-write of one path, within this
+	// process and across processes: several resources edit the same
+	// ~/.aws/credentials or config (one profile per access entry), the
+	// executor runs them concurrently, and another awsboot run (another
+	// stack) may edit the same file. It returns the function that
+	// unlocks, or an error when the lock is not had in bounded time.
+	Lock(path string) (unlock func(), err error)
 }
 
 // ErrReadOnly is returned by a read-only System's writes: planning never
@@ -37,7 +45,16 @@ type System interface {
 var ErrReadOnly = errors.New("read-only: planning writes no file")
 
 // OS is the System of the real file system.
-type OS struct{}
+type OS struct {
+	// LockTimeout bounds how long Lock waits for another process
+	// (default DefaultLockTimeout).
+	LockTimeout time.Duration
+}
+
+// DefaultLockTimeout is how long OS.Lock waits for another process that
+// edits the same file: edits take milliseconds, so a longer wait means a
+// stuck process.
+const DefaultLockTimeout = 30 * time.Second
 
 // pathLocks holds one mutex per path, shared by every OS value.
 var pathLocks sync.Map // path -> *sync.Mutex
@@ -73,12 +90,98 @@ func (OS) Remove(path string) error {
 	return nil
 }
 
-// Lock implements System with an in-process mutex per path.
-func (OS) Lock(path string) func() {
+// Lock implements System: an in-process mutex per path (goroutines of
+// one run) and an advisory file lock (flock(2), through gofrs/flock) on
+// LockPath(path) for other processes. Symbolic links are resolved first,
+// so two links to one file share its lock.
+func (o OS) Lock(path string) (func(), error) {
+	path = resolve(path)
+	unlockMem := memLock(path)
+	timeout := o.LockTimeout
+	if timeout <= 0 {
+		timeout = DefaultLockTimeout
+	}
+	unlock, err := LockFile(LockPath(path), timeout, nil)
+	if err != nil {
+		unlockMem()
+		return nil, fmt.Errorf("editing %s: %w", path, err)
+	}
+	return func() { unlock(); unlockMem() }, nil
+}
+
+// resolve follows symbolic links, so two links to one file share its
+// lock; a missing file stays as named.
+func resolve(path string) string {
+	if resolved, err := filepath.EvalSymlinks(path); err == nil {
+		return resolved
+	}
+	return path
+}
+
+// memLock takes the in-process mutex of a path and returns its unlock.
+func memLock(path string) func() {
 	m, _ := pathLocks.LoadOrStore(path, &sync.Mutex{})
 	mu := m.(*sync.Mutex)
 	mu.Lock()
 	return mu.Unlock
+}
+
+// LockPath is the lock file of a user's file, in LockDir and named by a
+// hash of the file's absolute path, so that every awsboot process of the
+// user finds the same lock for the same file and nothing is added beside
+// the user's files. It holds nothing.
+func LockPath(path string) string {
+	if abs, err := filepath.Abs(path); err == nil {
+		path = abs
+	}
+	sum := sha256.Sum256([]byte(path))
+	return filepath.Join(LockDir(), fmt.Sprintf("%x-%s.lock", sum[:8], filepath.Base(path)))
+}
+
+// LockDir is where awsboot keeps its lock files: awsboot/locks in the
+// user's cache directory ($XDG_CACHE_HOME or ~/.cache on Linux,
+// os.UserCacheDir), or in the temporary directory, per user, when there
+// is no home.
+func LockDir() string {
+	if dir, err := os.UserCacheDir(); err == nil {
+		return filepath.Join(dir, "awsboot", "locks")
+	}
+	return filepath.Join(os.TempDir(), fmt.Sprintf("awsboot-%d", os.Getuid()), "locks")
+}
+
+// ErrLocked is returned when a lock is still held by another process
+// after the wait.
+var ErrLocked = errors.New("held by another awsboot run")
+
+// LockFile takes an exclusive advisory lock on the file at path (created
+// 0600, its directory 0700), waiting up to timeout; waiting, when set, is
+// called once if the lock is busy at first, so the caller can say why it
+// waits. The lock goes with the process, so a killed run never leaves it
+// held. It returns the unlock function, or an error matching ErrLocked.
+func LockFile(path string, timeout time.Duration, waiting func()) (func(), error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("creating the directory of lock %s: %w", path, err)
+	}
+	lk := flock.New(path, flock.SetPermissions(0o600))
+	ok, err := lk.TryLock()
+	if err == nil && !ok && timeout > 0 {
+		if waiting != nil {
+			waiting()
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		defer cancel()
+		ok, err = lk.TryLockContext(ctx, 50*time.Millisecond)
+		if errors.Is(err, context.DeadlineExceeded) {
+			err = nil
+		}
+	}
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("locking %s: %w", path, err)
+	case !ok:
+		return nil, fmt.Errorf("lock %s is %w (waited %s)", path, ErrLocked, timeout)
+	}
+	return func() { _ = lk.Unlock() }, nil
 }
 
 // ReadOnly returns a System that reads and locks through sys and fails
@@ -94,6 +197,10 @@ func (r readOnly) WriteFile(path string, _ []byte, _ fs.FileMode) error {
 func (r readOnly) Remove(path string) error {
 	return fmt.Errorf("deleting %s: %w", path, ErrReadOnly)
 }
+
+// Lock of a read-only System takes only the in-process lock of the path:
+// nothing is edited under it, and a lock file would be a write.
+func (r readOnly) Lock(path string) (func(), error) { return memLock(resolve(path)), nil }
 
 // Gate is a System that is read-only until opened: a stack's consumers
 // share one, closed while the stack plans and open while it applies a
@@ -133,5 +240,6 @@ func (g *Gate) WriteFile(path string, data []byte, perm fs.FileMode) error {
 // Remove implements System; it fails with ErrReadOnly while closed.
 func (g *Gate) Remove(path string) error { return g.current().Remove(path) }
 
-// Lock implements System.
-func (g *Gate) Lock(path string) func() { return g.sys.Lock(path) }
+// Lock implements System; a closed gate takes only the in-process lock
+// (nothing is edited under it, and a lock file would be a write).
+func (g *Gate) Lock(path string) (func(), error) { return g.current().Lock(path) }

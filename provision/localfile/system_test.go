@@ -1,13 +1,17 @@
 package localfile
 
 import (
+	"bufio"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -104,7 +108,7 @@ func TestReadOnlySystems(t *testing.T) {
 			if _, ok, err := sys.Perm(missing); err != nil || ok {
 				t.Errorf("Perm(missing) = %v, %v; want not ok", ok, err)
 			}
-			sys.Lock(path)()
+			mustLock(t, sys, path)()
 		})
 	}
 }
@@ -278,7 +282,11 @@ func TestOSLockSerialises(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for range n {
-				unlock := sys.Lock(path)
+				unlock, err := sys.Lock(path)
+				if err != nil {
+					t.Error(err)
+					return
+				}
 				v := counter
 				runtime.Gosched()
 				counter = v + 1
@@ -297,11 +305,76 @@ func TestOSLockSerialises(t *testing.T) {
 func TestOSLockPerPath(t *testing.T) {
 	dir := t.TempDir()
 	a, b := filepath.Join(dir, "a"), filepath.Join(dir, "b")
-	unlockA := OS{}.Lock(a)
-	unlockB := OS{}.Lock(b)
+	unlockA := mustLock(t, OS{}, a)
+	unlockB := mustLock(t, OS{}, b)
 	unlockB()
 	unlockA()
-	OS{}.Lock(a)()
-	ReadOnly(OS{}).Lock(a)()
-	NewGate(OS{}).Lock(a)()
+	mustLock(t, OS{}, a)()
+	mustLock(t, ReadOnly(OS{}), a)()
+	g := NewGate(OS{})
+	g.Open()
+	mustLock(t, g, a)()
+}
+
+func mustLock(t *testing.T, sys System, path string) func() {
+	t.Helper()
+	unlock, err := sys.Lock(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return unlock
+}
+
+// TestLockAcrossProcesses holds a path's lock in a child process (this
+// test binary, re-run) and checks that Lock here waits its bounded time
+// and fails with ErrLocked, then succeeds once the child is gone; and
+// that a read-only system takes no lock and writes no lock file.
+func TestLockAcrossProcesses(t *testing.T) {
+	if path := os.Getenv("AWSBOOT_HOLD_LOCK"); path != "" {
+		unlock, err := OS{}.Lock(path)
+		if err != nil {
+			os.Exit(3)
+		}
+		defer unlock()
+		fmt.Println("locked")
+		_, _ = bufio.NewReader(os.Stdin).ReadString('\n')
+		return
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "credentials")
+	cmd := exec.Command(os.Args[0], "-test.run=^TestLockAcrossProcesses$")
+	cmd.Env = append(os.Environ(), "AWSBOOT_HOLD_LOCK="+path)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	if line, _ := bufio.NewReader(out).ReadString('\n'); line != "locked\n" {
+		t.Fatalf("child said %q", line)
+	}
+	if _, err := (OS{LockTimeout: 200 * time.Millisecond}).Lock(path); !errors.Is(err, ErrLocked) {
+		t.Fatalf("Lock while another process holds it: %v, want ErrLocked", err)
+	}
+	stdin.Close()
+	_ = cmd.Wait()
+	mustLock(t, OS{}, path)()
+	if _, err := os.Stat(LockPath(path)); err != nil {
+		t.Errorf("no lock file: %v", err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("locking added files beside the user's: %v", entries)
+	}
+	other := filepath.Join(dir, "sub", "config")
+	mustLock(t, ReadOnly(OS{}), other)()
+	mustLock(t, NewGate(OS{}), other)()
+	if _, err := os.Stat(filepath.Dir(other)); !os.IsNotExist(err) {
+		t.Errorf("a read-only lock created %s", filepath.Dir(other))
+	}
 }
