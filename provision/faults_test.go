@@ -128,3 +128,60 @@ func (e *testEnv) assertOneKeyInFile(user string) {
 		e.t.Errorf("the credentials file does not hold the user's key %s", keys[0])
 	}
 }
+
+// providerCount is how many OIDC providers the account has.
+func (e *testEnv) providerCount() int {
+	e.t.Helper()
+	out, err := e.iam().ListOpenIDConnectProviders(e.ctx, &iam.ListOpenIDConnectProvidersInput{})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return len(out.OpenIDConnectProviderList)
+}
+
+// TestInterruptedProviderTeardownConverges: a teardown whose provider
+// deletion fails (the connection keeps resetting) leaves a provider the
+// next teardown still deletes; and a provider an older awsboot left
+// untagged but not deleted (stopped between the two calls) is recognised
+// as the stack's and deleted.
+func TestInterruptedProviderTeardownConverges(t *testing.T) {
+	e, px := newFaultEnv(t, faultproxy.Options{})
+	s := e.spec("semaphore-oidc.yaml")
+	e.apply(s, engine.ModeApply, runOpts{})
+	px.Add(faultproxy.Rule{Op: "iam:DeleteOpenIDConnectProvider", Fault: faultproxy.Reset, Times: 10})
+	p, err := e.plan(s, engine.ModeDestroy, runOpts{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.applyPlan(p); err == nil {
+		t.Fatal("teardown succeeded although every DeleteOpenIDConnectProvider was reset")
+	}
+	// One call decides: the failed delete left the stack's use in place.
+	arn := aws.String("arn:aws:iam::" + e.c.Account.ID + ":oidc-provider/acme.semaphoreci.com")
+	tags, err := e.iam().ListOpenIDConnectProviderTags(e.ctx, &iam.ListOpenIDConnectProviderTagsInput{OpenIDConnectProviderArn: arn})
+	if err != nil || !hasTag(tags.Tags, "awsboot:uses:"+s.Stack, "true") {
+		t.Fatalf("after the failed teardown the provider's tags are %v (%v): the uses tag went before the provider", tags, err)
+	}
+	px.Clear()
+	e.apply(s, engine.ModeDestroy, runOpts{})
+	if n := e.providerCount(); n != 0 {
+		t.Fatalf("providers after the second teardown = %d, want 0", n)
+	}
+
+	// The state an older awsboot left: the uses tag gone, the provider not.
+	e.apply(s, engine.ModeApply, runOpts{})
+	out, err := e.iam().ListOpenIDConnectProviders(e.ctx, &iam.ListOpenIDConnectProvidersInput{})
+	if err != nil || len(out.OpenIDConnectProviderList) != 1 {
+		t.Fatalf("providers = %v, %v", out, err)
+	}
+	if _, err := e.iam().UntagOpenIDConnectProvider(e.ctx, &iam.UntagOpenIDConnectProviderInput{
+		OpenIDConnectProviderArn: out.OpenIDConnectProviderList[0].Arn, TagKeys: []string{"awsboot:uses:" + s.Stack},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	e.apply(s, engine.ModeDestroy, runOpts{})
+	if n := e.providerCount(); n != 0 {
+		t.Errorf("an orphaned provider of this stack survived teardown: %d left", n)
+	}
+	e.assertNothingOwned()
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -113,7 +112,11 @@ func (p *OIDCProvider) Read(ctx context.Context) (*engine.Observation, providerS
 		st.tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
 	}
 	o := &engine.Observation{Exists: true, DerivedOwnership: true}
-	if st.tags[p.usesTag()] != "" {
+	// This stack uses the provider when its uses tag is there, or when
+	// this stack created it and no stack's uses tag is left: the state an
+	// older awsboot left when a teardown stopped between untagging and
+	// deleting, which would otherwise orphan the provider.
+	if st.tags[p.usesTag()] != "" || st.tags[engine.StackTag] == p.cfg.Stack && len(st.users()) == 0 {
 		o.Owner = p.cfg.Stack
 	}
 	if st.tags[engine.StackTag] == "" {
@@ -188,14 +191,8 @@ func (p *OIDCProvider) Update(ctx context.Context, _ *engine.Observation, _ prov
 
 // DestroyDescription implements engine.KindDestroyDescriber.
 func (p *OIDCProvider) DestroyDescription(_ *engine.Observation, st providerState) string {
-	var others []string
-	for k := range st.tags {
-		if strings.HasPrefix(k, usesTagPrefix) && k != p.usesTag() {
-			others = append(others, strings.TrimPrefix(k, usesTagPrefix))
-		}
-	}
+	others := slices.DeleteFunc(st.users(), func(s string) bool { return s == p.cfg.Stack })
 	if len(others) > 0 {
-		sort.Strings(others)
 		return fmt.Sprintf("only this stack's use of it ends: stack %s still uses the provider, so it stays", strings.Join(others, ", "))
 	}
 	if st.tags[engine.StackTag] == "" {
@@ -210,31 +207,43 @@ func (p *OIDCProvider) DestroyDescription(_ *engine.Observation, st providerStat
 // depend on the provider, so teardown removes them first).
 func (p *OIDCProvider) Delete(ctx context.Context, _ *engine.Observation, st providerState) error {
 	arn := aws.String(p.ARN())
-	if _, err := p.api.UntagOpenIDConnectProvider(ctx, &iam.UntagOpenIDConnectProviderInput{OpenIDConnectProviderArn: arn, TagKeys: []string{p.usesTag()}}); err != nil {
-		if awsapi.IsNotFound(err) {
-			return nil
+	// Decide first, then make one call: either the provider goes (with
+	// its tags), or only this stack's uses tag does. Untagging first and
+	// deleting after would leave, when stopped in between, a provider
+	// nobody uses and no teardown deletes.
+	deletable := st.tags[engine.StackTag] != "" && !slices.ContainsFunc(st.users(), func(s string) bool { return s != p.cfg.Stack })
+	if deletable {
+		trusting, err := rolesTrusting(ctx, p.api, p.ARN())
+		if err != nil {
+			return err
 		}
+		deletable = len(trusting) == 0
+	}
+	if deletable {
+		if _, err := p.api.DeleteOpenIDConnectProvider(ctx, &iam.DeleteOpenIDConnectProviderInput{OpenIDConnectProviderArn: arn}); err != nil && !awsapi.IsNotFound(err) {
+			return fmt.Errorf("deleting OIDC provider %s: %w", p.ARN(), err)
+		}
+		return nil
+	}
+	if st.tags[p.usesTag()] == "" {
+		return nil
+	}
+	if _, err := p.api.UntagOpenIDConnectProvider(ctx, &iam.UntagOpenIDConnectProviderInput{OpenIDConnectProviderArn: arn, TagKeys: []string{p.usesTag()}}); err != nil && !awsapi.IsNotFound(err) {
 		return fmt.Errorf("untagging OIDC provider %s: %w", p.ARN(), err)
 	}
-	if st.tags[engine.StackTag] == "" {
-		return nil
-	}
+	return nil
+}
+
+// users are the stacks whose uses tag is on the provider.
+func (st providerState) users() []string {
+	var out []string
 	for k := range st.tags {
-		if strings.HasPrefix(k, usesTagPrefix) && k != p.usesTag() {
-			return nil
+		if name, ok := strings.CutPrefix(k, usesTagPrefix); ok {
+			out = append(out, name)
 		}
 	}
-	trusting, err := rolesTrusting(ctx, p.api, p.ARN())
-	if err != nil {
-		return err
-	}
-	if len(trusting) > 0 {
-		return nil
-	}
-	if _, err := p.api.DeleteOpenIDConnectProvider(ctx, &iam.DeleteOpenIDConnectProviderInput{OpenIDConnectProviderArn: arn}); err != nil && !awsapi.IsNotFound(err) {
-		return fmt.Errorf("deleting OIDC provider %s: %w", p.ARN(), err)
-	}
-	return nil
+	slices.Sort(out)
+	return out
 }
 
 // rolesTrusting lists the roles whose trust policy names the provider as

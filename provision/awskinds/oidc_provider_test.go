@@ -300,12 +300,19 @@ func TestOIDCProviderCreateDeleteCalls(t *testing.T) {
 			fake: fakeOIDCAPI{clientIDs: []string{oidcTestIssuer}, tags: oidcOwnedTags, roles: []iamtypes.Role{
 				trustingRole("unrelated", "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"),
 			}},
-			want: []string{untag, "DeleteOpenIDConnectProvider " + roleTestProvider},
+			// One call: deleting first and untagging after would orphan
+			// the provider when stopped in between.
+			want: []string{"DeleteOpenIDConnectProvider " + roleTestProvider},
 		},
 		"already gone": {
 			op:   "delete",
-			fake: fakeOIDCAPI{clientIDs: []string{oidcTestIssuer}, tags: oidcOwnedTags, untagErr: noSuchEntity()},
+			fake: fakeOIDCAPI{clientIDs: []string{oidcTestIssuer}, tags: map[string]string{"awsboot:uses:demo": "true"}, untagErr: noSuchEntity()},
 			want: []string{untag},
+		},
+		"created by this stack, no stack's uses tag left (an older interrupted teardown): deleted": {
+			op:   "delete",
+			fake: fakeOIDCAPI{clientIDs: []string{oidcTestIssuer}, tags: map[string]string{engine.StackTag: "demo"}},
+			want: []string{"DeleteOpenIDConnectProvider " + roleTestProvider},
 		},
 	}
 	for name, tc := range tests {

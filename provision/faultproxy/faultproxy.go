@@ -118,6 +118,13 @@ func (p *Proxy) Add(r Rule) {
 	p.rules = append(p.rules, &rc)
 }
 
+// Clear drops every rule not used up yet.
+func (p *Proxy) Clear() {
+	p.mu.Lock()
+	p.rules = nil
+	p.mu.Unlock()
+}
+
 // SetRate changes the random fault rate (0 turns random faults off).
 func (p *Proxy) SetRate(rate float64) {
 	p.mu.Lock()
