@@ -1,6 +1,8 @@
 package provision
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -184,4 +186,18 @@ func TestInterruptedProviderTeardownConverges(t *testing.T) {
 		t.Errorf("an orphaned provider of this stack survived teardown: %d left", n)
 	}
 	e.assertNothingOwned()
+}
+
+// TestKilledWriteLeavesNoTempFile: a write killed between creating its
+// temporary file and renaming it leaves ".credentials.tmp-*" (0600, with
+// a secret) beside the file; the next run's write of the file removes it.
+func TestKilledWriteLeavesNoTempFile(t *testing.T) {
+	e := newTestEnv(t)
+	s := e.spec("semaphore-cache.yaml")
+	stale := filepath.Join(filepath.Dir(e.files.Credentials), ".credentials.tmp-4242")
+	writeFile(t, stale, "[default]\naws_secret_access_key = from-a-killed-run\n")
+	e.apply(s, engine.ModeApply, runOpts{})
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Errorf("the killed write's temporary file is still there: %v", err)
+	}
 }

@@ -92,6 +92,11 @@ func (f *LocalFile) write() error {
 	if err != nil {
 		return err
 	}
+	unlock, err := f.cfg.FS.Lock(f.cfg.Path)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	return f.cfg.FS.WriteFile(f.cfg.Path, []byte(want), 0o644)
 }
 

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -74,12 +75,46 @@ func (OS) Perm(path string) (fs.FileMode, bool, error) {
 	return fi.Mode().Perm(), true, nil
 }
 
-// WriteFile implements System.
+// WriteFile implements System. The caller holds Lock(path), so no other
+// awsboot write of the file is under way: temporary files that a killed
+// write left beside it (they may hold a secret) are removed first.
 func (OS) WriteFile(path string, data []byte, perm fs.FileMode) error {
+	if err := RemoveStaleTemps(path); err != nil {
+		return err
+	}
 	if _, err := WriteFileAtomic(path, data, perm, true); err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	return nil
+}
+
+// RemoveStaleTemps removes the temporary files WriteFileAtomic makes for
+// path and for its backup (".<name>.tmp-*", ".<name>.awsboot.bak.tmp-*"):
+// a write killed between creating one and renaming it leaves it behind,
+// 0600 and possibly holding a secret. Only call it while holding the
+// path's lock, when no write of it is under way.
+func RemoveStaleTemps(path string) error {
+	dir, base := filepath.Dir(path), filepath.Base(path)
+	for _, pattern := range []string{"." + base + ".tmp-*", "." + base + BackupSuffix + ".tmp-*"} {
+		stale, err := filepath.Glob(filepath.Join(dir, globEscape(pattern)))
+		if err != nil {
+			return err
+		}
+		for _, f := range stale {
+			if err := os.Remove(f); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return fmt.Errorf("removing the temporary file %s a killed write left: %w", f, err)
+			}
+		}
+	}
+	return nil
+}
+
+// globEscape escapes the pattern characters of a file name, keeping the
+// final "*".
+func globEscape(pattern string) string {
+	name := strings.TrimSuffix(pattern, "*")
+	r := strings.NewReplacer(`\`, `\\`, "*", `\*`, "?", `\?`, "[", `\[`)
+	return r.Replace(name) + "*"
 }
 
 // Remove implements System.

@@ -378,3 +378,32 @@ func TestLockAcrossProcesses(t *testing.T) {
 		t.Errorf("a read-only lock created %s", filepath.Dir(other))
 	}
 }
+
+// TestWriteFileRemovesStaleTemps: the temporary files a killed write
+// left beside a file (and its backup), which may hold a secret, are gone
+// after the next write; other files, and another file's temporaries,
+// stay.
+func TestWriteFileRemovesStaleTemps(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "credentials")
+	stale := []string{".credentials.tmp-123", ".credentials.awsboot.bak.tmp-456"}
+	keep := []string{".config.tmp-789", "credentials.tmp-not-ours", ".credentialsX.tmp-1"}
+	for _, f := range append(append([]string{}, stale...), keep...) {
+		if err := os.WriteFile(filepath.Join(dir, f), []byte("aws_secret_access_key = old"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := (OS{}).WriteFile(path, []byte("[x]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range stale {
+		if _, err := os.Stat(filepath.Join(dir, f)); !os.IsNotExist(err) {
+			t.Errorf("%s survived the next write", f)
+		}
+	}
+	for _, f := range keep {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Errorf("%s was removed: %v", f, err)
+		}
+	}
+}
