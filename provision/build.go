@@ -23,6 +23,9 @@ type BuildOptions struct {
 	DeleteData bool
 	// FS is the file system consumers write to (localfile.OS{} when nil).
 	FS localfile.System
+	// Intents is the stack's journal of creates under way
+	// (localfile.NewIntents(stack) when nil).
+	Intents awskinds.IntentJournal
 }
 
 // builder collects a stack's resources in listing order (the order plans
@@ -61,6 +64,9 @@ func Build(s *spec.Spec, acct awsapi.Account, o BuildOptions) (*Stack, error) {
 	b := &builder{s: s, acct: acct, o: o, fs: o.FS}
 	if b.fs == nil {
 		b.fs = localfile.OS{}
+	}
+	if b.o.Intents == nil {
+		b.o.Intents = localfile.NewIntents(s.Stack)
 	}
 	gate := localfile.NewGate(b.fs)
 	b.fs = gate
@@ -136,6 +142,7 @@ func (b *builder) bucketConfig() awskinds.S3BucketConfig {
 	cfg := awskinds.S3BucketConfig{
 		Stack: s.Stack, Name: s.Bucket.Name, Region: b.acct.Region, Tags: s.Bucket.Tags, Versioning: s.Bucket.Versioning,
 		ObjectOwnership: s.Bucket.S3ObjectOwnership(), Custom: b.acct.Custom(), DeleteData: b.o.DeleteData,
+		Intents: b.o.Intents,
 	}
 	if s.Bucket.Replication != nil {
 		// Replication needs versioning on the source.

@@ -8,9 +8,11 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/awsboot/awsboot/provision/engine"
 	"github.com/awsboot/awsboot/provision/faultproxy"
+	"github.com/awsboot/awsboot/provision/localfile"
 )
 
 // newFaultEnv is a test world whose every AWS call goes through a fault
@@ -199,5 +201,45 @@ func TestKilledWriteLeavesNoTempFile(t *testing.T) {
 	e.apply(s, engine.ModeApply, runOpts{})
 	if _, err := os.Stat(stale); !os.IsNotExist(err) {
 		t.Errorf("the killed write's temporary file is still there: %v", err)
+	}
+}
+
+// TestBucketCreatedButNotTaggedIsFinished: against an S3-compatible
+// endpoint the ownership tag is a second call. When every
+// PutBucketTagging fails after CreateBucket, the next run finishes the
+// bucket (the local journal says this stack made it) instead of refusing
+// it as someone else's, and a teardown at that point deletes it.
+func TestBucketCreatedButNotTaggedIsFinished(t *testing.T) {
+	for _, next := range []engine.Mode{engine.ModeApply, engine.ModeDestroy} {
+		t.Run(next.String(), func(t *testing.T) {
+			e, px := newFaultEnv(t, faultproxy.Options{})
+			s := e.spec("semaphore-cache.yaml")
+			px.Add(faultproxy.Rule{Op: "s3:PUT ?tagging", Fault: faultproxy.Reset, Times: 10})
+			p, err := e.plan(s, engine.ModeApply, runOpts{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := e.applyPlan(p); err == nil {
+				t.Fatal("bootstrap succeeded although every PutBucketTagging was reset")
+			}
+			px.Clear()
+			if _, err := e.s3().HeadBucket(e.ctx, &s3.HeadBucketInput{Bucket: aws.String("semaphore-cache")}); err != nil {
+				t.Fatalf("the bucket was not created: %v", err)
+			}
+			e.apply(s, next, runOpts{})
+			if next == engine.ModeDestroy {
+				e.assertNothingOwned()
+				if _, err := e.s3().HeadBucket(e.ctx, &s3.HeadBucketInput{Bucket: aws.String("semaphore-cache")}); err == nil {
+					t.Error("teardown left the half-made bucket")
+				}
+				return
+			}
+			if p, err := e.plan(s, engine.ModeApply, runOpts{}); err != nil || p.HasChanges() {
+				t.Fatalf("plan after the finishing run: %v, %v", allDiffs(p), err)
+			}
+			if has, err := localfile.NewIntents(s.Stack).Has("s3_bucket.semaphore-cache"); err != nil || has {
+				t.Errorf("the journal still holds the bucket's intent: %v, %v", has, err)
+			}
+		})
 	}
 }

@@ -58,6 +58,8 @@ func testMain(m *testing.M) int {
 	os.Unsetenv("AWS_PROFILE")
 	os.Unsetenv("AWS_SESSION_TOKEN")
 	os.Unsetenv("AWS_ENDPOINT_URL")
+	// awsboot's locks and journal go under the test's home.
+	os.Unsetenv("XDG_CACHE_HOME")
 	if os.Getenv("AWSBOOT_SKIP_MOTO") == "" {
 		moto, err = mototest.Start(mototest.Options{})
 		if err != nil {

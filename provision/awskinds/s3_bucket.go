@@ -57,6 +57,19 @@ type S3BucketConfig struct {
 	Custom bool
 	// DeleteData lets teardown empty and delete a bucket holding data.
 	DeleteData bool
+	// Intents is the stack's local journal (nil: none). Where the
+	// ownership tag is a second call (Custom), the create is recorded
+	// there first, so a run stopped between CreateBucket and
+	// PutBucketTagging leaves a bucket the next run knows as its own.
+	Intents IntentJournal
+}
+
+// IntentJournal records creates that take more than one call
+// (localfile.Intents).
+type IntentJournal interface {
+	Has(key string) (bool, error)
+	Begin(key string) error
+	Done(key string) error
 }
 
 // S3Bucket is the stack's bucket: its existence and region, ownership
@@ -240,6 +253,16 @@ func (b *S3Bucket) Read(ctx context.Context) (*engine.Observation, bucketState, 
 	st.hasData = len(vers.Versions) > 0 || len(vers.DeleteMarkers) > 0
 
 	o := &engine.Observation{Exists: true, Owner: st.tags[engine.StackTag]}
+	if o.Owner == "" && b.cfg.Intents != nil {
+		began, err := b.cfg.Intents.Has(string(b.Addr()))
+		if err != nil {
+			return nil, bucketState{}, err
+		}
+		if began {
+			o.Owner = b.cfg.Stack
+			o.Notes = append(o.Notes, "an interrupted run of this stack created the bucket and did not get to tag it (awsboot's local journal says so): it is this stack's")
+		}
+	}
 	for _, name := range []string{settingPAB, settingEncryption, settingOwnership, settingVersioning, settingLifecycle} {
 		if st.unsupported[name] {
 			o.Notes = append(o.Notes, fmt.Sprintf("skipped: %s (this S3-compatible service does not implement it)", name))
@@ -445,6 +468,14 @@ func (b *S3Bucket) putLifecycle(ctx context.Context) error {
 	return nil
 }
 
+// done clears the bucket's intent once it is tagged, or gone.
+func (b *S3Bucket) done() error {
+	if b.cfg.Intents == nil {
+		return nil
+	}
+	return b.cfg.Intents.Done(string(b.Addr()))
+}
+
 // Create implements engine.Kind. The ownership tag goes on first (in the
 // create call itself where S3 supports it, then explicitly), so a run
 // killed half-way leaves a bucket the next run recognises as its own.
@@ -465,6 +496,12 @@ func (b *S3Bucket) Create(ctx context.Context, _ *engine.Observation, _ bucketSt
 	if cfg.LocationConstraint != "" || len(cfg.Tags) > 0 {
 		in.CreateBucketConfiguration = cfg
 	}
+	journaled := b.cfg.Custom && b.cfg.Intents != nil
+	if journaled {
+		if err := b.cfg.Intents.Begin(string(b.Addr())); err != nil {
+			return err
+		}
+	}
 	if _, err := b.api.CreateBucket(ctx, in); err != nil {
 		var owned *s3types.BucketAlreadyOwnedByYou
 		if !errors.As(err, &owned) {
@@ -474,6 +511,11 @@ func (b *S3Bucket) Create(ctx context.Context, _ *engine.Observation, _ bucketSt
 	st := bucketState{tags: map[string]string{}}
 	if err := b.putTags(ctx, st.tags); err != nil {
 		return err
+	}
+	if journaled {
+		if err := b.cfg.Intents.Done(string(b.Addr())); err != nil {
+			return err
+		}
 	}
 	// On an S3-compatible service a setting it does not implement is
 	// skipped here and named by every later plan; on AWS it is an error.
@@ -507,7 +549,12 @@ func (b *S3Bucket) Update(ctx context.Context, _ *engine.Observation, st bucketS
 		path engine.Path
 		put  func(context.Context) error
 	}{
-		{pathTags, func(ctx context.Context) error { return b.putTags(ctx, st.tags) }},
+		{pathTags, func(ctx context.Context) error {
+			if err := b.putTags(ctx, st.tags); err != nil {
+				return err
+			}
+			return b.done()
+		}},
 		{pathPAB, b.putPublicAccessBlock},
 		{pathEncryption, b.putEncryption},
 		{pathOwnership, b.putOwnership},
@@ -611,7 +658,7 @@ func (b *S3Bucket) Delete(ctx context.Context, _ *engine.Observation, _ bucketSt
 	_, err := b.api.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: aws.String(b.cfg.Name)})
 	switch {
 	case err == nil, awsapi.ErrorCode(err) == "NoSuchBucket":
-		return nil
+		return b.done()
 	case awsapi.ErrorCode(err) == "BucketNotEmpty":
 		return fmt.Errorf("deleting bucket %q: objects were written to it since the plan was made; it is kept (run teardown again, with --delete-data to delete them)", b.cfg.Name)
 	}
