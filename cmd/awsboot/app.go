@@ -27,7 +27,7 @@ type env struct {
 	stderr     io.Writer
 	isTerminal func() bool
 	connect    func(context.Context, awsapi.ConnectOptions) (*awsapi.Clients, error)
-	files      func() consumers.AWSFiles
+	files      func() (consumers.AWSFiles, error)
 }
 
 func defaultEnv() env {

@@ -116,6 +116,11 @@ func prepare(ctx context.Context, e env, o options) (*prepared, error) {
 
 // connectAndPlan connects for the spec, builds its stack and plans.
 func connectAndPlan(ctx context.Context, e env, o options, s *spec.Spec) (*prepared, error) {
+	// Where the profiles go is known before any AWS call.
+	files, err := e.files()
+	if err != nil {
+		return nil, cli.Exit("Error: "+err.Error(), exitError)
+	}
 	// Only plan and apply need to know whether grants can be managed
 	// policies (one iam:ListPolicies on a custom endpoint).
 	o.connect.ProbeManagedPolicies = s.PolicyStyle == "auto"
@@ -123,7 +128,7 @@ func connectAndPlan(ctx context.Context, e env, o options, s *spec.Spec) (*prepa
 	if err != nil {
 		return nil, err
 	}
-	st, err := provision.Build(s, c.Account, provision.BuildOptions{Files: e.files(), Adopt: o.adopt, DeleteData: o.deleteData})
+	st, err := provision.Build(s, c.Account, provision.BuildOptions{Files: files, Adopt: o.adopt, DeleteData: o.deleteData})
 	if err != nil {
 		return nil, err
 	}
@@ -249,11 +254,15 @@ func verifyCommand(ctx context.Context, e env, o options) error {
 	if err != nil {
 		return specExit(err)
 	}
+	files, err := e.files()
+	if err != nil {
+		return cli.Exit("Error: "+err.Error(), exitError)
+	}
 	c, err := connectFor(ctx, e, s, o.connect)
 	if err != nil {
 		return err
 	}
-	checks, err := provision.Verify(ctx, c, s, e.files())
+	checks, err := provision.Verify(ctx, c, s, files)
 	if err != nil {
 		return err
 	}
@@ -314,7 +323,11 @@ func loadOffline(file string, e env) (*provision.Stack, error) {
 	if err != nil {
 		return nil, specExit(err)
 	}
-	st, err := provision.Offline(s, provision.BuildOptions{Files: e.files()})
+	files, err := e.files()
+	if err != nil {
+		return nil, cli.Exit("Error: "+err.Error(), exitError)
+	}
+	st, err := provision.Offline(s, provision.BuildOptions{Files: files})
 	if err != nil {
 		return nil, specExit(err)
 	}

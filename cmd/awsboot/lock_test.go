@@ -40,8 +40,8 @@ func TestLockedStackFailsClearly(t *testing.T) {
 			connect: func(context.Context, awsapi.ConnectOptions) (*awsapi.Clients, error) {
 				return nil, errors.New("connected to AWS while the stack was locked")
 			},
-			files: func() consumers.AWSFiles {
-				return consumers.AWSFiles{Config: filepath.Join(dir, "c"), Credentials: filepath.Join(dir, "k")}
+			files: func() (consumers.AWSFiles, error) {
+				return consumers.AWSFiles{Config: filepath.Join(dir, "c"), Credentials: filepath.Join(dir, "k")}, nil
 			},
 		}
 		code := run([]string{"awsboot", "bootstrap", "-f", spec, "--auto-approve", "--lock-timeout", tc.timeout}, e)

@@ -2,8 +2,10 @@ package consumers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
+	"os/user"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -83,20 +85,47 @@ type AWSFiles struct {
 	Credentials string
 }
 
-// DefaultAWSFiles resolves the files the way the AWS CLI and SDKs do.
-func DefaultAWSFiles() AWSFiles {
-	home, _ := os.UserHomeDir()
-	f := AWSFiles{
-		Config:      filepath.Join(home, ".aws", "config"),
-		Credentials: filepath.Join(home, ".aws", "credentials"),
+// DefaultAWSFiles resolves the files the way aws-sdk-go-v2/config does:
+// AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE as written, else
+// .aws/config and .aws/credentials in the home directory ($HOME, else the
+// user database's, as internal/shareddefaults.UserHomeDir). It refuses
+// what the tools would read differently: a path starting with "~" (the
+// AWS CLI expands it, the Go SDK takes it literally, relative to the
+// working directory) and no home directory at all (the files would land
+// in the working directory, where no SDK looks).
+func DefaultAWSFiles() (AWSFiles, error) {
+	f := AWSFiles{Config: os.Getenv("AWS_CONFIG_FILE"), Credentials: os.Getenv("AWS_SHARED_CREDENTIALS_FILE")}
+	for _, v := range []struct{ name, val string }{{"AWS_CONFIG_FILE", f.Config}, {"AWS_SHARED_CREDENTIALS_FILE", f.Credentials}} {
+		if strings.HasPrefix(v.val, "~") {
+			return AWSFiles{}, fmt.Errorf("%s is %q: the AWS CLI expands a leading ~ but the AWS SDKs for Go and Java read it literally, "+
+				"so tools would disagree on the file; write the full path, like %s=$HOME%s", v.name, v.val, v.name, strings.TrimPrefix(v.val, "~"))
+		}
 	}
-	if v := os.Getenv("AWS_CONFIG_FILE"); v != "" {
-		f.Config = v
+	if f.Config != "" && f.Credentials != "" {
+		return f, nil
 	}
-	if v := os.Getenv("AWS_SHARED_CREDENTIALS_FILE"); v != "" {
-		f.Credentials = v
+	home := homeDir()
+	if home == "" {
+		return AWSFiles{}, errors.New("no home directory (HOME is not set and the user has none): the AWS SDKs would not find ~/.aws; set HOME, or AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE")
 	}
-	return f
+	if f.Config == "" {
+		f.Config = filepath.Join(home, ".aws", "config")
+	}
+	if f.Credentials == "" {
+		f.Credentials = filepath.Join(home, ".aws", "credentials")
+	}
+	return f, nil
+}
+
+// homeDir is the SDK's home directory: $HOME, else the user database's.
+func homeDir() string {
+	if home, err := os.UserHomeDir(); err == nil && home != "" {
+		return home
+	}
+	if u, err := user.Current(); err == nil {
+		return u.HomeDir
+	}
+	return ""
 }
 
 // sectionOwner returns the stack named by the section's marker comment.
