@@ -70,7 +70,7 @@ func Build(s *spec.Spec, acct awsapi.Account, o BuildOptions) (*Stack, error) {
 	}
 	gate := localfile.NewGate(b.fs)
 	b.fs = gate
-	b.stack = &Stack{Spec: s, Account: acct, Grants: map[string]policies.Document{}, gate: gate}
+	b.stack = &Stack{Spec: s, Account: acct, Grants: map[string]policies.Document{}, gate: gate, files: o.Files}
 	if err := b.build(); err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package provision
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/awsboot/awsboot/provision/consumers"
 	"github.com/awsboot/awsboot/provision/engine"
 	"github.com/awsboot/awsboot/provision/faultproxy"
 	"github.com/awsboot/awsboot/provision/localfile"
@@ -241,5 +243,27 @@ func TestBucketCreatedButNotTaggedIsFinished(t *testing.T) {
 				t.Errorf("the journal still holds the bucket's intent: %v, %v", has, err)
 			}
 		})
+	}
+}
+
+// TestNoChangesOnlyWhenTheSDKAgrees: the credentials file's [default]
+// gains a region (the AWS SDK for Go reads region from both files, the
+// credentials file last), so the tools would talk to another region than
+// the profile awsboot wrote: plan must not say "No changes", and says
+// why; a section defined twice is refused with its lines.
+func TestNoChangesOnlyWhenTheSDKAgrees(t *testing.T) {
+	e := newTestEnv(t)
+	s := e.spec("semaphore-cache.yaml")
+	e.apply(s, engine.ModeApply, runOpts{})
+	creds := readFile(t, e.files.Credentials)
+	writeFile(t, e.files.Credentials, strings.Replace(creds, "[default]\n", "[default]\nregion = eu-west-1\n", 1))
+	_, err := e.plan(s, engine.ModeApply, runOpts{})
+	if !errors.Is(err, ErrProfileMismatch) || !strings.Contains(err.Error(), `profile "default": the AWS SDK resolves region "eu-west-1", awsboot wrote "us-east-1"`) {
+		t.Fatalf("plan over a profile the SDK reads differently: %v", err)
+	}
+	writeFile(t, e.files.Credentials, creds+"\n[default]\naws_access_key_id = AKIAOTHER\n")
+	_, err = e.plan(s, engine.ModeApply, runOpts{})
+	if !errors.Is(err, consumers.ErrAmbiguousProfile) || !strings.Contains(err.Error(), "section [default] appears 2 times") {
+		t.Fatalf("plan over a section defined twice: %v", err)
 	}
 }

@@ -39,6 +39,7 @@ type Stack struct {
 
 	kinds []awskinds.Connector
 	gate  *localfile.Gate
+	files consumers.AWSFiles
 }
 
 // Offline builds the stack of a spec for the account it implies (region,
@@ -59,16 +60,33 @@ func (st *Stack) Connect(c *awsapi.Clients) {
 // Plan reads every resource and makes the plan. The user's files are
 // read-only meanwhile: a Read that tried to write would fail with
 // localfile.ErrReadOnly.
+//
+// A plan that would say "No changes" first proves it for the tools too:
+// every written profile must resolve, through the AWS SDK, to what awsboot
+// reads (CheckProfiles); otherwise the plan fails and says why.
 func (st *Stack) Plan(ctx context.Context, mode engine.Mode, o engine.PlanOptions) (*engine.Plan, error) {
 	st.gate.Close()
-	return engine.MakePlan(ctx, st.Graph, mode, st.Spec.Stack, o)
+	p, err := engine.MakePlan(ctx, st.Graph, mode, st.Spec.Stack, o)
+	if err != nil || mode != engine.ModeApply || p.HasChanges() {
+		return p, err
+	}
+	if err := st.CheckProfiles(ctx, st.files); err != nil {
+		return nil, err
+	}
+	return p, nil
 }
 
 // Apply executes a plan of this stack, with the user's files writable.
+// After a bootstrap every written profile is loaded through the AWS SDK
+// and must resolve to what awsboot meant (CheckProfiles).
 func (st *Stack) Apply(ctx context.Context, p *engine.Plan, ex engine.Executor) error {
 	st.gate.Open()
-	defer st.gate.Close()
-	return ex.Apply(ctx, p)
+	err := ex.Apply(ctx, p)
+	st.gate.Close()
+	if err != nil || p.Mode != engine.ModeApply {
+		return err
+	}
+	return st.CheckProfiles(ctx, st.files)
 }
 
 // LockStack takes the stack's lock, shared by every awsboot process of

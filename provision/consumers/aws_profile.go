@@ -8,6 +8,7 @@ import (
 	"os/user"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/awsboot/awsboot/provision/awskinds"
@@ -138,6 +139,31 @@ func sectionOwner(f *localfile.INI, section string) string {
 	return ""
 }
 
+// ErrAmbiguousProfile is returned when a shared file defines a profile so
+// that awsboot's reading could differ from the AWS SDKs': the same
+// section twice, or both [default] and [profile default] in the config
+// file.
+var ErrAmbiguousProfile = errors.New("ambiguous profile")
+
+// unambiguous checks that section is defined once in f (the file at
+// path), so the SDKs, which merge repeated sections with later keys
+// winning, read the same keys awsboot does.
+func unambiguous(f *localfile.INI, path, section string) error {
+	if lines := f.HeaderLines(section); len(lines) > 1 {
+		return fmt.Errorf("%s:%d: section [%s] appears %d times (lines %s), and the AWS SDKs merge them with the later keys winning: %w; merge them into one section and run again",
+			path, lines[1], section, len(lines), joinInts(lines), ErrAmbiguousProfile)
+	}
+	return nil
+}
+
+func joinInts(v []int) string {
+	s := make([]string, len(v))
+	for i, n := range v {
+		s[i] = strconv.Itoa(n)
+	}
+	return strings.Join(s, ", ")
+}
+
 // readINI reads and parses a shared file; a missing file is empty.
 func readINI(fs localfile.System, path string) (*localfile.INI, error) {
 	data, _, err := fs.ReadFile(path)
@@ -150,7 +176,7 @@ func readINI(fs localfile.System, path string) (*localfile.INI, error) {
 // editINI re-reads a shared file under its lock (it may have changed
 // since the plan), lets edit change it, and writes it back atomically,
 // 0600 in a 0700 directory with a backup, when edit reports a change.
-func editINI(fs localfile.System, path string, edit func(f *localfile.INI) bool) error {
+func editINI(fs localfile.System, path string, edit func(f *localfile.INI) (bool, error)) error {
 	unlock, err := fs.Lock(path)
 	if err != nil {
 		return err
@@ -160,8 +186,8 @@ func editINI(fs localfile.System, path string, edit func(f *localfile.INI) bool)
 	if err != nil {
 		return err
 	}
-	if !edit(f) {
-		return nil
+	if changed, err := edit(f); err != nil || !changed {
+		return err
 	}
 	return fs.WriteFile(path, f.Bytes(), 0o600)
 }
@@ -206,6 +232,23 @@ func NewAWSProfile(cfg AWSProfileConfig) *AWSProfile {
 
 func (p *AWSProfile) section() string { return localfile.ConfigSectionName(p.cfg.Profile) }
 
+// sectionIn is the profile's section in the config file f, as the AWS SDK
+// for Go resolves it: for the default profile a [profile default]
+// section, when there is one, replaces [default]
+// (aws-sdk-go-v2/config renameProfileSection). Both at once, or a section
+// defined twice, is refused: the file says two things.
+func (p *AWSProfile) sectionIn(f *localfile.INI) (string, error) {
+	name := p.section()
+	if name == "default" && f.HasSection("profile default") {
+		if f.HasSection("default") {
+			return "", fmt.Errorf("%s:%d: both [default] (line %d) and [profile default] define the default profile, and the AWS SDK for Go uses only [profile default]: %w; keep one of them and run again",
+				p.cfg.Path, f.HeaderLines("profile default")[0], f.HeaderLines("default")[0], ErrAmbiguousProfile)
+		}
+		name = "profile default"
+	}
+	return name, unambiguous(f, p.cfg.Path, name)
+}
+
 // The paths AWSProfile diffs besides its keys, which are named as in the
 // file.
 const (
@@ -233,10 +276,14 @@ func (p *AWSProfile) Read(context.Context) (*engine.Observation, *localfile.INI,
 	if err != nil {
 		return nil, nil, err
 	}
-	if !f.HasSection(p.section()) {
+	section, err := p.sectionIn(f)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !f.HasSection(section) {
 		return &engine.Observation{}, f, nil
 	}
-	return &engine.Observation{Exists: true, Owner: sectionOwner(f, p.section())}, f, nil
+	return &engine.Observation{Exists: true, Owner: sectionOwner(f, section)}, f, nil
 }
 
 // Diff implements engine.Kind.
@@ -251,13 +298,17 @@ func (p *AWSProfile) Diff(o *engine.Observation, f *localfile.INI) ([]engine.Fie
 		}
 		return d, nil
 	}
-	d := engine.DiffField(nil, pathMarker, sectionOwner(f, p.section()), p.cfg.Stack)
+	section, err := p.sectionIn(f)
+	if err != nil {
+		return nil, err
+	}
+	d := engine.DiffField(nil, pathMarker, sectionOwner(f, section), p.cfg.Stack)
 	for _, kv := range p.desired() {
-		v, _ := f.Get(p.section(), kv[0])
+		v, _ := f.Get(section, kv[0])
 		d = engine.DiffField(d, engine.Path(kv[0]), v, kv[1])
 	}
 	if p.cfg.PathStyle {
-		v, _ := f.GetNested(p.section(), "s3", keyAddressing)
+		v, _ := f.GetNested(section, "s3", keyAddressing)
 		d = engine.DiffField(d, pathAddressing, v, keyAddressingPath)
 	}
 	return d, nil
@@ -275,24 +326,32 @@ func (p *AWSProfile) Update(context.Context, *engine.Observation, *localfile.INI
 
 // write sets only awsboot's keys in its own section.
 func (p *AWSProfile) write() error {
-	return editINI(p.cfg.FS, p.cfg.Path, func(f *localfile.INI) bool {
-		if sectionOwner(f, p.section()) != p.cfg.Stack {
-			f.AddComment(p.section(), Marker(p.cfg.Stack))
+	return editINI(p.cfg.FS, p.cfg.Path, func(f *localfile.INI) (bool, error) {
+		section, err := p.sectionIn(f)
+		if err != nil {
+			return false, err
+		}
+		if sectionOwner(f, section) != p.cfg.Stack {
+			f.AddComment(section, Marker(p.cfg.Stack))
 		}
 		for _, kv := range p.desired() {
-			f.Set(p.section(), kv[0], kv[1])
+			f.Set(section, kv[0], kv[1])
 		}
 		if p.cfg.PathStyle {
-			f.SetNested(p.section(), "s3", keyAddressing, keyAddressingPath)
+			f.SetNested(section, "s3", keyAddressing, keyAddressingPath)
 		}
-		return true
+		return true, nil
 	})
 }
 
 // Delete implements engine.Kind: the whole section goes, nothing else.
 func (p *AWSProfile) Delete(context.Context, *engine.Observation, *localfile.INI) error {
-	return editINI(p.cfg.FS, p.cfg.Path, func(f *localfile.INI) bool {
-		return sectionOwner(f, p.section()) == p.cfg.Stack && f.RemoveSection(p.section())
+	return editINI(p.cfg.FS, p.cfg.Path, func(f *localfile.INI) (bool, error) {
+		section, err := p.sectionIn(f)
+		if err != nil {
+			return false, err
+		}
+		return sectionOwner(f, section) == p.cfg.Stack && f.RemoveSection(section), nil
 	})
 }
 
@@ -330,6 +389,9 @@ func (c *CredentialsProfile) Load() (awskinds.StoredKey, error) {
 	if err != nil || !f.HasSection(c.profile) {
 		return awskinds.StoredKey{}, err
 	}
+	if err := unambiguous(f, c.path, c.profile); err != nil {
+		return awskinds.StoredKey{}, err
+	}
 	id, _ := f.Get(c.profile, "aws_access_key_id")
 	secret, _ := f.Get(c.profile, "aws_secret_access_key")
 	return awskinds.StoredKey{Section: true, Owner: sectionOwner(f, c.profile), ID: id, Secret: engine.NewSecret(secret)}, nil
@@ -338,20 +400,23 @@ func (c *CredentialsProfile) Load() (awskinds.StoredKey, error) {
 // Save implements awskinds.KeyStore, keeping the rest of the file byte
 // for byte.
 func (c *CredentialsProfile) Save(id string, secret engine.Secret) error {
-	return editINI(c.fs, c.path, func(f *localfile.INI) bool {
+	return editINI(c.fs, c.path, func(f *localfile.INI) (bool, error) {
+		if err := unambiguous(f, c.path, c.profile); err != nil {
+			return false, err
+		}
 		if sectionOwner(f, c.profile) != c.stack {
 			f.AddComment(c.profile, Marker(c.stack))
 		}
 		f.Set(c.profile, "aws_access_key_id", id)
 		f.Set(c.profile, "aws_secret_access_key", secret.Reveal())
-		return true
+		return true, nil
 	})
 }
 
 // Remove implements awskinds.KeyStore.
 func (c *CredentialsProfile) Remove() error {
-	return editINI(c.fs, c.path, func(f *localfile.INI) bool {
-		return sectionOwner(f, c.profile) == c.stack && f.RemoveSection(c.profile)
+	return editINI(c.fs, c.path, func(f *localfile.INI) (bool, error) {
+		return sectionOwner(f, c.profile) == c.stack && f.RemoveSection(c.profile), nil
 	})
 }
 

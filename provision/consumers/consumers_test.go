@@ -219,6 +219,8 @@ func TestAWSProfileDiff(t *testing.T) {
 		obs  engine.Observation
 		file string
 		want []engine.FieldDiff
+		// wantErr is the whole error, an ErrAmbiguousProfile.
+		wantErr string
 	}{
 		"absent": {
 			cfg: user,
@@ -306,7 +308,25 @@ func TestAWSProfileDiff(t *testing.T) {
 		"default profile is [default]": {
 			cfg:  def,
 			obs:  present,
-			file: "[default]\n" + testMarker + "\nregion = us-east-1\noutput = json\n\n[profile default]\nregion = eu-west-1\n",
+			file: "[default]\n" + testMarker + "\nregion = us-east-1\noutput = json\n",
+		},
+		"default profile as [profile default], which the Go SDK reads": {
+			cfg:  def,
+			obs:  present,
+			file: "[profile default]\n" + testMarker + "\nregion = eu-west-1\noutput = json\n",
+			want: []engine.FieldDiff{{Path: "region", Before: "eu-west-1", After: testRegion}},
+		},
+		"both [default] and [profile default]: refused": {
+			cfg:     def,
+			obs:     present,
+			file:    "[default]\n" + testMarker + "\nregion = us-east-1\noutput = json\n\n[profile default]\nregion = eu-west-1\n",
+			wantErr: "/home/u/.aws/config:6: both [default] (line 1) and [profile default] define the default profile, and the AWS SDK for Go uses only [profile default]: ambiguous profile; keep one of them and run again",
+		},
+		"a section twice: refused": {
+			cfg:     user,
+			obs:     present,
+			file:    "[profile ci]\n" + testMarker + "\nregion = us-east-1\n\n[other]\n\n[profile ci]\nregion = eu-west-1\n",
+			wantErr: "/home/u/.aws/config:7: section [profile ci] appears 2 times (lines 1, 7), and the AWS SDKs merge them with the later keys winning: ambiguous profile; merge them into one section and run again",
 		},
 		"role profile absent": {
 			cfg: role,
@@ -339,8 +359,11 @@ func TestAWSProfileDiff(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			p := NewAWSProfile(tc.cfg)
 			got, err := p.Diff(&tc.obs, localfile.ParseINI([]byte(tc.file)))
-			if err != nil {
-				t.Fatal(err)
+			if tc.wantErr != "" || err != nil {
+				if err == nil || err.Error() != tc.wantErr || !errors.Is(err, ErrAmbiguousProfile) {
+					t.Fatalf("err = %v, want %s", err, tc.wantErr)
+				}
+				return
 			}
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("Diff (-want +got):\n%s", diff)

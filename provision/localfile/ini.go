@@ -65,6 +65,20 @@ func ConfigSectionName(profile string) string {
 	return "profile " + profile
 }
 
+// HeaderLines returns the line numbers (from 1) of every header of the
+// section called name, in file order: more than one means the file
+// defines the section twice, which the AWS SDKs merge (later keys win).
+func (f *INI) HeaderLines(name string) []int {
+	name = normalizeSection(name)
+	var out []int
+	for i, l := range f.classify() {
+		if l.kind == kindHeader && l.name == name {
+			out = append(out, i+1)
+		}
+	}
+	return out
+}
+
 // HasSection reports whether the file holds a section called name.
 func (f *INI) HasSection(name string) bool {
 	_, _, _, ok := f.section(f.classify(), name)
