@@ -4,13 +4,16 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/awsboot/awsboot/provision/awsapi"
 	"github.com/awsboot/awsboot/provision/consumers"
 	"github.com/awsboot/awsboot/provision/engine"
 	"github.com/awsboot/awsboot/provision/faultproxy"
@@ -32,31 +35,54 @@ func newFaultEnv(t *testing.T, o faultproxy.Options) (*testEnv, *faultproxy.Prox
 		t.Fatal(err)
 	}
 	t.Cleanup(px.Stop)
-	return newTestEnvAt(t, px.URL), px
+	e := newTestEnvAt(t, px.URL)
+	// Retries wait milliseconds, not the SDK's seconds: the faults are
+	// many and the test is bounded.
+	c, err := awsapi.Connect(e.ctx, awsapi.ConnectOptions{Endpoint: px.URL, Region: "us-east-1", ProbeManagedPolicies: true, MaxBackoff: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.c = c
+	return e, px
 }
 
 // TestLostCreateAccessKeyReplyMakesNoSecondKey: IAM creates the key and
 // the answer is lost (a 500 after the fact). The SDK must not retry the
-// create (a second key), the run fails, and the next run deletes the
-// orphan and converges to one key, the one in the file.
+// create blindly (a second key): awsboot deletes the key whose secret was
+// lost and creates one more, so the same run ends with one key, the one
+// in the file. Lost answers every time end the run, and the next run
+// deletes the orphan.
 func TestLostCreateAccessKeyReplyMakesNoSecondKey(t *testing.T) {
 	e, px := newFaultEnv(t, faultproxy.Options{})
 	s := e.spec("semaphore-cache.yaml")
 	px.Add(faultproxy.Rule{Op: "iam:CreateAccessKey", Fault: faultproxy.InternalError, After: true, Times: 1})
+	e.apply(s, engine.ModeApply, runOpts{})
+	e.assertOneKeyInFile("semaphore")
+	if got := px.Injected(); len(got) != 1 {
+		t.Fatalf("faults injected: %v", got)
+	}
+
+	// Every attempt's answer lost: the run fails with one orphan at most,
+	// and the next run converges.
+	e.deleteAllKeys("semaphore")
+	if err := os.Remove(e.files.Credentials); err != nil {
+		t.Fatal(err)
+	}
+	px.Add(faultproxy.Rule{Op: "iam:CreateAccessKey", Fault: faultproxy.InternalError, After: true, Times: 3})
 	p, err := e.plan(s, engine.ModeApply, runOpts{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := e.applyPlan(p); err == nil || !strings.Contains(err.Error(), "creating access key") {
-		t.Fatalf("apply after a lost CreateAccessKey reply: %v", err)
+		t.Fatalf("apply when every CreateAccessKey answer is lost: %v", err)
 	}
-	if got := e.keyIDs("semaphore"); len(got) != 1 {
-		t.Fatalf("keys after the lost reply = %v, want the one IAM made (no retry)", got)
+	if got := e.keyIDs("semaphore"); len(got) > 1 {
+		t.Fatalf("keys after lost answers = %v, want at most the last attempt's", got)
 	}
 	e.apply(s, engine.ModeApply, runOpts{})
 	e.assertOneKeyInFile("semaphore")
 	if p, err := e.plan(s, engine.ModeApply, runOpts{}); err != nil || p.HasChanges() {
-		t.Fatalf("third plan: %v, %v", allDiffs(p), err)
+		t.Fatalf("plan after: %v, %v", allDiffs(p), err)
 	}
 }
 
@@ -265,5 +291,77 @@ func TestNoChangesOnlyWhenTheSDKAgrees(t *testing.T) {
 	_, err = e.plan(s, engine.ModeApply, runOpts{})
 	if !errors.Is(err, consumers.ErrAmbiguousProfile) || !strings.Contains(err.Error(), "section [default] appears 2 times") {
 		t.Fatalf("plan over a section defined twice: %v", err)
+	}
+}
+
+// faultSeed is the seed of TestRandomFaultsConverge: fixed, so a failure
+// repeats; AWSBOOT_FAULT_SEED tries another.
+func faultSeed(t *testing.T) int64 {
+	if v := os.Getenv("AWSBOOT_FAULT_SEED"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			t.Fatalf("AWSBOOT_FAULT_SEED: %v", err)
+		}
+		return n
+	}
+	return 20261129
+}
+
+// TestRandomFaultsConverge bootstraps and tears down every example
+// through the fault proxy at a 20% fault rate (500s, SlowDown,
+// Throttling, resets; before and after the emulator acted). Each
+// converges within three runs to exactly the desired state: no change
+// left, one key per user and it is the one in the file, one version per
+// policy, and after teardown nothing owned.
+func TestRandomFaultsConverge(t *testing.T) {
+	seed := faultSeed(t)
+	examples, err := filepath.Glob(filepath.Join("..", "examples", "*.yaml"))
+	if err != nil || len(examples) == 0 {
+		t.Fatal("no examples")
+	}
+	for i, path := range examples {
+		ex := filepath.Base(path)
+		t.Run(ex, func(t *testing.T) {
+			e, px := newFaultEnv(t, faultproxy.Options{Seed: seed + int64(i)})
+			s := e.spec(ex)
+			converge := func(mode engine.Mode) {
+				t.Helper()
+				for run := 1; run <= 3; run++ {
+					px.SetRate(0.2)
+					p, err := e.plan(s, mode, runOpts{})
+					if err == nil {
+						err = e.applyPlan(p)
+					}
+					px.SetRate(0)
+					if err == nil {
+						t.Logf("%s converged in run %d", mode, run)
+						return
+					}
+					t.Logf("%s run %d: %v", mode, run, err)
+				}
+				t.Fatalf("%s did not converge within three runs (seed %d); faults injected: %v", mode, seed+int64(i), px.Injected())
+			}
+			converge(engine.ModeApply)
+			if p, err := e.plan(s, engine.ModeApply, runOpts{}); err != nil || p.HasChanges() {
+				t.Fatalf("after bootstrap: %v, %v", allDiffs(p), err)
+			}
+			for _, a := range s.Access {
+				if a.User != "" {
+					e.assertOneKeyInFile(a.User)
+				}
+				if a.User == "" && a.Role == "" {
+					continue
+				}
+				arn := aws.String("arn:aws:iam::" + e.c.Account.ID + ":policy/" + a.Policy)
+				if v, err := e.iam().ListPolicyVersions(e.ctx, &iam.ListPolicyVersionsInput{PolicyArn: arn}); err != nil || len(v.Versions) != 1 {
+					t.Errorf("policy %s: versions %v, %v; want exactly one", a.Policy, v, err)
+				}
+			}
+			converge(engine.ModeDestroy)
+			e.assertNothingOwned()
+			if n := e.providerCount(); n != 0 {
+				t.Errorf("%d OIDC providers left after teardown", n)
+			}
+		})
 	}
 }

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
@@ -14,6 +16,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go/middleware"
 )
+
+// DefaultMaxAttempts is how many times awsboot tries an idempotent call
+// unless AWS_MAX_ATTEMPTS or the profile's max_attempts says otherwise
+// (the SDK's own default is 3; Terraform's AWS provider retries far more).
+// Calls that create something new each time are never retried by the
+// SDK (awskinds' noRetry).
+const DefaultMaxAttempts = 5
 
 // ConnectOptions are the standard AWS settings a user may pass as flags;
 // empty values leave the SDK's own resolution (environment, shared files)
@@ -31,6 +40,9 @@ type ConnectOptions struct {
 	// customer managed policies (one iam:ListPolicies call), filling
 	// Account.NoManagedPolicies.
 	ProbeManagedPolicies bool
+	// MaxBackoff, when set, caps the SDK's wait between retries (its
+	// default is 20 s); the fault tests use a few milliseconds.
+	MaxBackoff time.Duration
 }
 
 // Connect loads the SDK's default configuration (credential chain,
@@ -52,12 +64,23 @@ func Connect(ctx context.Context, o ConnectOptions) (*Clients, error) {
 		lo = append(lo, config.WithBaseEndpoint(o.Endpoint))
 	}
 	lo = append(lo, config.WithAPIOptions([]func(*middleware.Stack) error{counter.install}))
+	if o.MaxBackoff > 0 {
+		lo = append(lo, config.WithRetryer(func() aws.Retryer {
+			return retry.NewStandard(func(so *retry.StandardOptions) { so.MaxBackoff = o.MaxBackoff })
+		}))
+	}
 	cfg, err := config.LoadDefaultConfig(ctx, lo...)
 	if err != nil {
 		return nil, fmt.Errorf("loading AWS configuration: %w", err)
 	}
 	if cfg.Region == "" {
 		return nil, errors.New("no AWS region: set region in the spec, --region, AWS_REGION or the profile's region")
+	}
+	if cfg.RetryMaxAttempts == 0 {
+		// Neither AWS_MAX_ATTEMPTS nor the profile's max_attempts is
+		// set: retry each idempotent call up to DefaultMaxAttempts times
+		// rather than the SDK's 3, so a run survives a throttled burst.
+		cfg.RetryMaxAttempts = DefaultMaxAttempts
 	}
 	endpoint := ""
 	if cfg.BaseEndpoint != nil {

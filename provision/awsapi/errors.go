@@ -54,3 +54,11 @@ func NotImplemented(err error) bool {
 	}
 	return HTTPStatus(err) == http.StatusNotImplemented
 }
+
+// IsAlreadyExists reports IAM's EntityAlreadyExists: after a create whose
+// first answer was lost, the SDK's retry meets the object the first
+// attempt made.
+func IsAlreadyExists(err error) bool {
+	var ae *iamtypes.EntityAlreadyExistsException
+	return errors.As(err, &ae) || ErrorCode(err) == "EntityAlreadyExists"
+}

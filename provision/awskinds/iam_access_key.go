@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/awsboot/awsboot/provision/awsapi"
@@ -307,9 +308,9 @@ func (k *IAMAccessKey) createKey(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("marking user %q before creating a key: %w", k.cfg.User, err)
 	}
-	out, err := k.api.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String(k.cfg.User)}, noRetry)
+	out, err := k.createReconciled(ctx)
 	if err != nil {
-		return fmt.Errorf("creating access key for user %q: %w", k.cfg.User, err)
+		return err
 	}
 	id, secret := aws.ToString(out.AccessKey.AccessKeyId), engine.NewSecret(aws.ToString(out.AccessKey.SecretAccessKey))
 	if err := k.cfg.Store.Save(id, secret); err != nil {
@@ -321,6 +322,54 @@ func (k *IAMAccessKey) createKey(ctx context.Context) error {
 		return err
 	}
 	return k.waitUsable(ctx, id, secret)
+}
+
+// createKeyAttempts bounds the creates of one run.
+const createKeyAttempts = 3
+
+// createReconciled calls CreateAccessKey without the SDK's blind retry:
+// when an attempt fails in a way worth retrying (a throttle, a 5xx, a
+// lost connection), the first attempt may still have made a key whose
+// answer was lost, so every key that was not there before is deleted
+// (its secret is lost with the answer) before the next attempt.
+func (k *IAMAccessKey) createReconciled(ctx context.Context) (*iam.CreateAccessKeyOutput, error) {
+	before, err := k.keyIDs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for attempt := 1; ; attempt++ {
+		out, err := k.api.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String(k.cfg.User)}, noRetry)
+		if err == nil {
+			return out, nil
+		}
+		if attempt == createKeyAttempts || ctx.Err() != nil || retry.IsErrorRetryables(retry.DefaultRetryables).IsErrorRetryable(err) != aws.TrueTernary {
+			return nil, fmt.Errorf("creating access key for user %q: %w", k.cfg.User, err)
+		}
+		now, lerr := k.keyIDs(ctx)
+		if lerr != nil {
+			return nil, errors.Join(fmt.Errorf("creating access key for user %q: %w", k.cfg.User, err), lerr)
+		}
+		for _, id := range now {
+			if !slices.Contains(before, id) {
+				if derr := deleteAccessKey(ctx, k.api, k.cfg.User, id); derr != nil {
+					return nil, derr
+				}
+			}
+		}
+	}
+}
+
+// keyIDs lists the ids of the user's access keys.
+func (k *IAMAccessKey) keyIDs(ctx context.Context) ([]string, error) {
+	out, err := k.api.ListAccessKeys(ctx, &iam.ListAccessKeysInput{UserName: aws.String(k.cfg.User)})
+	if err != nil {
+		return nil, fmt.Errorf("listing access keys of user %q: %w", k.cfg.User, err)
+	}
+	ids := make([]string, len(out.AccessKeyMetadata))
+	for i, m := range out.AccessKeyMetadata {
+		ids[i] = aws.ToString(m.AccessKeyId)
+	}
+	return ids, nil
 }
 
 // waitUsable polls sts:GetCallerIdentity with the new key until it works

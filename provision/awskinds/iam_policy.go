@@ -129,7 +129,7 @@ func (p *IAMPolicy) Create(ctx context.Context, _ *engine.Observation, _ policyS
 		Description:    aws.String(p.cfg.Description),
 		Tags:           []iamtypes.Tag{tag(engine.StackTag, p.cfg.Stack)},
 	})
-	if err != nil {
+	if err != nil && !(awsapi.IsAlreadyExists(err) && p.ownedNow(ctx)) {
 		return fmt.Errorf("creating policy %q: %w", p.cfg.Name, err)
 	}
 	return nil

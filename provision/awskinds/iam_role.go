@@ -124,7 +124,7 @@ func (r *IAMRole) Create(ctx context.Context, _ *engine.Observation, _ roleState
 		Description:              aws.String("awsboot " + r.cfg.Stack + ": " + purpose),
 		Tags:                     []iamtypes.Tag{tag(engine.StackTag, r.cfg.Stack)},
 	})
-	if err != nil {
+	if err != nil && !(awsapi.IsAlreadyExists(err) && r.ownedNow(ctx)) {
 		return fmt.Errorf("creating role %q: %w", r.cfg.Name, err)
 	}
 	return nil

@@ -90,7 +90,7 @@ func (u *IAMUser) Create(ctx context.Context, _ *engine.Observation, _ userState
 		UserName: aws.String(u.cfg.Name),
 		Tags:     []iamtypes.Tag{tag(engine.StackTag, u.cfg.Stack)},
 	})
-	if err != nil {
+	if err != nil && !(awsapi.IsAlreadyExists(err) && u.ownedNow(ctx)) {
 		return fmt.Errorf("creating user %q: %w", u.cfg.Name, err)
 	}
 	return nil

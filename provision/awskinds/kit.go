@@ -1,12 +1,14 @@
 package awskinds
 
 import (
+	"context"
 	"slices"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/awsboot/awsboot/provision/awsapi"
+	"github.com/awsboot/awsboot/provision/engine"
 )
 
 // Connector is implemented by every kind: the stack hands it its clients
@@ -50,3 +52,20 @@ func NormThumbprints(in []string) []string {
 // is recognised by the user's pending tag; a new version by its
 // document).
 func noRetry(o *iam.Options) { o.Retryer = aws.NopRetryer{} }
+
+// ownedBy reports whether a fresh Read of k finds the object carrying
+// the stack's tag: after a create whose answer was lost, the SDK's retry
+// meets EntityAlreadyExists, and the object is the first attempt's
+// exactly when it carries the tag the create call set. Errors count as
+// not owned (the create's error is reported).
+func ownedBy[S any](ctx context.Context, k interface {
+	Read(ctx context.Context) (*engine.Observation, S, error)
+}, stack string) bool {
+	o, _, err := k.Read(ctx)
+	return err == nil && o.Exists && o.Owner == stack
+}
+
+func (u *IAMUser) ownedNow(ctx context.Context) bool      { return ownedBy(ctx, u, u.cfg.Stack) }
+func (r *IAMRole) ownedNow(ctx context.Context) bool      { return ownedBy(ctx, r, r.cfg.Stack) }
+func (p *IAMPolicy) ownedNow(ctx context.Context) bool    { return ownedBy(ctx, p, p.cfg.Stack) }
+func (p *OIDCProvider) ownedNow(ctx context.Context) bool { return ownedBy(ctx, p, p.cfg.Stack) }

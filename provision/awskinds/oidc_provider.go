@@ -161,7 +161,7 @@ func (p *OIDCProvider) Create(ctx context.Context, _ *engine.Observation, _ prov
 	if len(p.cfg.Thumbprints) > 0 {
 		in.ThumbprintList = p.cfg.Thumbprints
 	}
-	if _, err := p.api.CreateOpenIDConnectProvider(ctx, in); err != nil {
+	if _, err := p.api.CreateOpenIDConnectProvider(ctx, in); err != nil && !(awsapi.IsAlreadyExists(err) && p.ownedNow(ctx)) {
 		return fmt.Errorf("creating OIDC provider %s: %w", p.cfg.Issuer, err)
 	}
 	return nil

@@ -9,6 +9,8 @@ package faultproxy
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"math/rand"
@@ -56,8 +58,11 @@ type Rule struct {
 
 // Options configure random faults: each request gets one with
 // probability Rate, drawn from Faults (all but Delay when empty), before
-// or after the upstream acted with equal chance. Seed makes the sequence
-// repeatable.
+// or after the upstream acted with equal chance. The draw is a hash of
+// Seed, the request's content (method, path, query, body; not its
+// signature) and how many times that same request was seen, so a run
+// repeats exactly whatever order concurrent requests arrive in, and a
+// retried request gets a fresh draw.
 type Options struct {
 	Rate   float64
 	Seed   int64
@@ -79,7 +84,7 @@ type Proxy struct {
 	opts     Options
 
 	mu       sync.Mutex
-	rng      *rand.Rand
+	seen     map[[32]byte]int
 	rules    []*Rule
 	injected []string
 }
@@ -100,7 +105,7 @@ func Start(upstream string, opts Options) (*Proxy, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Proxy{URL: "http://" + ln.Addr().String(), target: target, opts: opts, rng: rand.New(rand.NewSource(opts.Seed)),
+	p := &Proxy{URL: "http://" + ln.Addr().String(), target: target, opts: opts, seen: map[[32]byte]int{},
 		upstream: httputil.NewSingleHostReverseProxy(target)}
 	p.srv = &http.Server{Handler: p, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = p.srv.Serve(ln) }()
@@ -164,21 +169,29 @@ func Op(r *http.Request, body []byte) string {
 }
 
 // fault picks the fault for one request, if any.
-func (p *Proxy) fault(op string) (Fault, bool, bool) {
+func (p *Proxy) fault(op string, r *http.Request, body []byte) (Fault, bool, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	for _, r := range p.rules {
-		if r.Times > 0 && r.Op == op {
-			r.Times--
-			p.injected = append(p.injected, injection(op, r.Fault, r.After))
-			return r.Fault, r.After, true
+	for _, rule := range p.rules {
+		if rule.Times > 0 && rule.Op == op {
+			rule.Times--
+			p.injected = append(p.injected, injection(op, rule.Fault, rule.After))
+			return rule.Fault, rule.After, true
 		}
 	}
-	if p.opts.Rate <= 0 || len(p.opts.Ops) > 0 && !contains(p.opts.Ops, op) || p.rng.Float64() >= p.opts.Rate {
+	if p.opts.Rate <= 0 || len(p.opts.Ops) > 0 && !contains(p.opts.Ops, op) {
 		return 0, false, false
 	}
-	f := p.opts.Faults[p.rng.Intn(len(p.opts.Faults))]
-	after := p.rng.Intn(2) == 1
+	content := sha256.Sum256([]byte(r.Method + " " + r.URL.RequestURI() + "\n" + string(body)))
+	n := p.seen[content]
+	p.seen[content] = n + 1
+	draw := sha256.Sum256(fmt.Appendf(nil, "%d/%x/%d", p.opts.Seed, content, n))
+	rng := rand.New(rand.NewSource(int64(binary.BigEndian.Uint64(draw[:8]))))
+	if rng.Float64() >= p.opts.Rate {
+		return 0, false, false
+	}
+	f := p.opts.Faults[rng.Intn(len(p.opts.Faults))]
+	after := rng.Intn(2) == 1
 	p.injected = append(p.injected, injection(op, f, after))
 	return f, after, true
 }
@@ -209,7 +222,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	op := Op(r, body)
-	f, after, ok := p.fault(op)
+	f, after, ok := p.fault(op, r, body)
 	if !ok {
 		p.upstream.ServeHTTP(w, r)
 		return
