@@ -1,0 +1,99 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/awsboot/awsboot/provision/awsapi"
+	"github.com/awsboot/awsboot/provision/consumers"
+	"github.com/awsboot/awsboot/provision/localfile"
+	"github.com/awsboot/awsboot/provision/mototest"
+)
+
+var secretLine = regexp.MustCompile(`(?m)^\s*aws_secret_access_key\s*=\s*(\S+)`)
+
+// TestNoSecretInAnyOutput runs every command of awsboot, in every output
+// form (plain, --json, --stats, errors), over every example, against
+// moto, and fails if any secret awsboot created appears anywhere in
+// stdout or stderr. The secrets are collected from the credentials file
+// after each run that may make one.
+func TestNoSecretInAnyOutput(t *testing.T) {
+	if os.Getenv("AWSBOOT_SKIP_MOTO") != "" {
+		t.Skip("AWSBOOT_SKIP_MOTO is set: skipping a test against the emulator")
+	}
+	srv, err := mototest.Start(mototest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Stop)
+	home := t.TempDir()
+	for k, v := range map[string]string{
+		"HOME": home, "XDG_CACHE_HOME": filepath.Join(home, ".cache"),
+		"AWS_CONFIG_FILE": filepath.Join(home, ".aws", "config"), "AWS_SHARED_CREDENTIALS_FILE": filepath.Join(home, ".aws", "credentials"),
+		"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": "us-east-1",
+		"AWS_EC2_METADATA_DISABLED": "true", "AWS_PROFILE": "", "AWS_SESSION_TOKEN": "", "AWS_ENDPOINT_URL": srv.URL,
+	} {
+		t.Setenv(k, v)
+	}
+	var out bytes.Buffer
+	secrets := map[string]bool{}
+	collect := func() {
+		data, _, _ := localfile.ReadFileIfExists(os.Getenv("AWS_SHARED_CREDENTIALS_FILE"))
+		for _, m := range secretLine.FindAllSubmatch(data, -1) {
+			secrets[string(m[1])] = true
+		}
+	}
+	awsboot := func(args ...string) {
+		e := env{stdin: strings.NewReader("no\n"), stdout: &out, stderr: &out, isTerminal: func() bool { return false },
+			connect: awsapi.Connect, files: consumers.DefaultAWSFiles}
+		run(append([]string{"awsboot"}, args...), e)
+		collect()
+	}
+	examples, err := filepath.Glob(filepath.Join("..", "..", "examples", "*.yaml"))
+	if err != nil || len(examples) == 0 {
+		t.Fatal("no examples")
+	}
+	for _, path := range examples {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		spec := filepath.Join(home, filepath.Base(path))
+		if err := os.WriteFile(spec, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		awsboot("validate", "-f", spec)
+		awsboot("explain", "-f", spec)
+		awsboot("plan", "-f", spec, "--json", "--stats")
+		awsboot("bootstrap", "-f", spec) // refused: no terminal
+		awsboot("bootstrap", "-f", spec, "--auto-approve", "--stats")
+		awsboot("plan", "-f", spec)
+		awsboot("plan", "-f", spec, "--json", "--detailed-exitcode")
+		awsboot("verify", "-f", spec)
+		awsboot("verify", "-f", spec, "--json")
+		// Errors: another stack's spec over the same names, a conflicting
+		// region flag, a profile written by hand over awsboot's.
+		other := filepath.Join(home, "other-"+filepath.Base(path))
+		if err := os.WriteFile(other, bytes.Replace(data, []byte("stack: "), []byte("stack: other-"), 1), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		awsboot("plan", "-f", other)
+		awsboot("bootstrap", "-f", other, "--auto-approve", "--adopt")
+		awsboot("plan", "-f", spec, "--region", "eu-west-1")
+		awsboot("teardown", "-f", spec, "--auto-approve", "--stats")
+		awsboot("teardown", "-f", other, "--auto-approve")
+	}
+	if len(secrets) == 0 {
+		t.Fatal("no secret was ever written: the test proves nothing")
+	}
+	for s := range secrets {
+		if s != "testing" && strings.Contains(out.String(), s) {
+			t.Errorf("a secret awsboot created appears in its output")
+		}
+	}
+	t.Logf("%d secrets checked against %d bytes of output", len(secrets), out.Len())
+}
