@@ -33,8 +33,9 @@ versitygw: ## install the Versity S3 Gateway the S3-compatible tests use (cached
 	  echo "could not install versitygw: TestVersityGateway will be skipped, saying so"; fi
 
 .PHONY: test
-test: check-moto vet fmt-check versitygw ## run every test: unit, golden, CLI scripts, moto and Versity gateway integration tests
+test: check-moto vet fmt-check versitygw ## run every test: unit, golden, CLI scripts, moto and Versity gateway integration tests, a bounded spec fuzz
 	AWSBOOT_VERSITYGW=$(VERSITYGW) $(GO) test -count=1 -timeout 15m ./...
+	AWSBOOT_SKIP_MOTO=1 $(GO) test -run '^$$' -fuzz FuzzParseSpec -fuzztime 15s ./provision/
 
 .PHONY: demo
 demo: build check-moto ## bootstrap examples/semaphore-cache.yaml end to end against a local emulator, then tear it down
