@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"strings"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/middleware"
 )
 
@@ -104,9 +106,17 @@ func Connect(ctx context.Context, o ConnectOptions) (*Clients, error) {
 		}
 	})
 	c.STS = sts.NewFromConfig(cfg, c.stsOptions)
+	// Resolve the credentials first: a machine with none should hear so,
+	// not read the credential chain's last failure.
+	if cfg.Credentials == nil {
+		return nil, ErrNoCredentials
+	}
+	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
+		return nil, fmt.Errorf("%w (%s)", ErrNoCredentials, lastCause(err))
+	}
 	id, err := c.STS.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
-		return nil, fmt.Errorf("checking AWS credentials (sts:GetCallerIdentity): %w", err)
+		return nil, explainConnectError(err, c.Account.IAMEndpoint, endpoint)
 	}
 	c.Account.ID = aws.ToString(id.Account)
 	c.CallerARN = aws.ToString(id.Arn)
@@ -130,4 +140,66 @@ func partitionOfARN(arn string) string {
 		return parts[1]
 	}
 	return "aws"
+}
+
+// ErrNoCredentials is returned by Connect when the default credential
+// chain finds no credentials at all.
+var ErrNoCredentials = errors.New("no AWS credentials found: set AWS_PROFILE (or --profile) to a profile of ~/.aws, " +
+	"or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run `aws configure`")
+
+// ErrCredentialsRefused is returned by Connect when AWS refuses the
+// credentials it found.
+var ErrCredentialsRefused = errors.New("AWS refused the credentials")
+
+// ErrEndpointUnreachable is returned by Connect when no answer came.
+var ErrEndpointUnreachable = errors.New("cannot reach the AWS endpoint")
+
+// ErrNoIAMAPI is returned by Connect when a custom endpoint does not
+// answer STS's GetCallerIdentity.
+var ErrNoIAMAPI = errors.New("the endpoint does not serve the STS and IAM APIs awsboot needs")
+
+// explainConnectError turns sts:GetCallerIdentity's failure into one line
+// that says what is wrong and what to do.
+func explainConnectError(err error, iamEndpoint, endpoint string) error {
+	var ne net.Error
+	var dns *net.DNSError
+	where := "AWS"
+	if iamEndpoint != "" {
+		where = iamEndpoint
+	} else if endpoint != "" {
+		where = endpoint
+	}
+	code := ErrorCode(err)
+	switch {
+	// GetCallerIdentity needs no permission: a 403 always means the
+	// credentials themselves were refused.
+	case code == "InvalidClientTokenId", code == "SignatureDoesNotMatch", code == "ExpiredToken", code == "InvalidAccessKeyId",
+		code == "UnrecognizedClientException", code == "AuthFailure", code == "AccessDenied", HTTPStatus(err) == 403:
+		if code == "" || code == "UnknownError" {
+			code = "HTTP 403"
+		}
+		return fmt.Errorf("%w (%s): the access key is wrong, deleted or expired, or its session token is missing; check which profile or variables awsboot used (AWS_PROFILE, --profile, AWS_ACCESS_KEY_ID)", ErrCredentialsRefused, code)
+	case errors.As(err, &dns), errors.As(err, &ne):
+		return fmt.Errorf("%w %s (%s): check --endpoint-url, AWS_ENDPOINT_URL and the network", ErrEndpointUnreachable, where, lastCause(err))
+	case endpoint != "" && (NotImplemented(err) || HTTPStatus(err) == 404 || HTTPStatus(err) == 405 || code == "InvalidAction"):
+		return fmt.Errorf("%w: %s answered sts:GetCallerIdentity with %s; if the service serves IAM and STS on another address, set iam_endpoint in the spec", ErrNoIAMAPI, where, lastCause(err))
+	}
+	return fmt.Errorf("checking AWS credentials (sts:GetCallerIdentity): %w", err)
+}
+
+// lastCause is the innermost message of an error chain, the part a person
+// can act on ("connection refused", "no EC2 IMDS role found").
+func lastCause(err error) string {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return ae.ErrorCode() + ": " + ae.ErrorMessage()
+	}
+	for {
+		next := errors.Unwrap(err)
+		if next == nil {
+			break
+		}
+		err = next
+	}
+	return err.Error()
 }

@@ -1,0 +1,90 @@
+package awsapi
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/awsboot/awsboot/provision/mototest"
+)
+
+// isolate points the SDK's defaults away from the developer's setup.
+func isolate(t *testing.T, id, secret string) {
+	t.Helper()
+	dir := t.TempDir()
+	for k, v := range map[string]string{
+		"HOME": dir, "AWS_CONFIG_FILE": dir + "/config", "AWS_SHARED_CREDENTIALS_FILE": dir + "/credentials",
+		"AWS_ACCESS_KEY_ID": id, "AWS_SECRET_ACCESS_KEY": secret, "AWS_SESSION_TOKEN": "", "AWS_PROFILE": "",
+		"AWS_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true", "AWS_ENDPOINT_URL": "",
+		"AWS_CONTAINER_CREDENTIALS_FULL_URI": "", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI": "", "AWS_WEB_IDENTITY_TOKEN_FILE": "",
+	} {
+		t.Setenv(k, v)
+	}
+}
+
+// TestConnectErrorsSayWhatToDo: the first errors a newcomer meets are one
+// line each, matching a sentinel, saying what is wrong and what to do.
+func TestConnectErrorsSayWhatToDo(t *testing.T) {
+	ctx := context.Background()
+	quick := 5 * time.Millisecond
+
+	t.Run("no credentials", func(t *testing.T) {
+		isolate(t, "", "")
+		_, err := Connect(ctx, ConnectOptions{Endpoint: "http://127.0.0.1:9", MaxBackoff: quick})
+		if !errors.Is(err, ErrNoCredentials) || !strings.Contains(err.Error(), "aws configure") {
+			t.Errorf("err = %v", err)
+		}
+	})
+
+	t.Run("unreachable endpoint", func(t *testing.T) {
+		isolate(t, "AKIAEXAMPLE", "secret")
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		url := "http://" + ln.Addr().String()
+		ln.Close()
+		_, err = Connect(ctx, ConnectOptions{Endpoint: url, MaxBackoff: quick})
+		if !errors.Is(err, ErrEndpointUnreachable) || !strings.Contains(err.Error(), url) || !strings.Contains(err.Error(), "--endpoint-url") {
+			t.Errorf("err = %v", err)
+		}
+	})
+
+	t.Run("no STS or IAM API", func(t *testing.T) {
+		isolate(t, "AKIAEXAMPLE", "secret")
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			w.WriteHeader(http.StatusNotImplemented)
+			_, _ = w.Write([]byte(`<Error><Code>NotImplemented</Code><Message>A header you provided implies functionality that is not implemented</Message></Error>`))
+		}))
+		defer srv.Close()
+		_, err := Connect(ctx, ConnectOptions{Endpoint: srv.URL, MaxBackoff: quick})
+		if !errors.Is(err, ErrNoIAMAPI) || !strings.Contains(err.Error(), "iam_endpoint") {
+			t.Errorf("err = %v", err)
+		}
+	})
+
+	t.Run("refused key", func(t *testing.T) {
+		if os.Getenv("AWSBOOT_SKIP_MOTO") != "" {
+			t.Skip("needs moto")
+		}
+		srv, err := mototest.Start(mototest.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer srv.Stop()
+		if err := srv.EnforceIAM(); err != nil {
+			t.Fatal(err)
+		}
+		isolate(t, "AKIAINVALIDEXAMPLE00", "not-a-secret")
+		_, err = Connect(ctx, ConnectOptions{Endpoint: srv.URL, MaxBackoff: quick})
+		if !errors.Is(err, ErrCredentialsRefused) || !strings.Contains(err.Error(), "AWS_PROFILE") {
+			t.Errorf("err = %v", err)
+		}
+	})
+}
