@@ -71,6 +71,13 @@ type Options struct {
 	Delay time.Duration
 	// Ops, when set, limits random faults to these operations.
 	Ops []string
+	// Before, when set, is called with each request's number (from 1,
+	// see Reset) and operation before it is forwarded; false drops the
+	// request (the connection closes unanswered). After is called once
+	// the upstream answered, before the answer is passed on. The crash
+	// test kills the client from them.
+	Before func(n int, op string) bool
+	After  func(n int, op string)
 }
 
 // Proxy is a running fault proxy.
@@ -84,6 +91,7 @@ type Proxy struct {
 	opts     Options
 
 	mu       sync.Mutex
+	count    int
 	seen     map[[32]byte]int
 	rules    []*Rule
 	injected []string
@@ -121,6 +129,21 @@ func (p *Proxy) Add(r Rule) {
 	defer p.mu.Unlock()
 	rc := r
 	p.rules = append(p.rules, &rc)
+}
+
+// Count is how many requests arrived since the start or the last
+// ResetCount.
+func (p *Proxy) Count() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.count
+}
+
+// ResetCount starts the request numbering again.
+func (p *Proxy) ResetCount() {
+	p.mu.Lock()
+	p.count = 0
+	p.mu.Unlock()
 }
 
 // Clear drops every rule not used up yet.
@@ -222,6 +245,28 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	op := Op(r, body)
+	p.mu.Lock()
+	p.count++
+	n := p.count
+	p.mu.Unlock()
+	if p.opts.Before != nil && !p.opts.Before(n, op) {
+		reset(w)
+		return
+	}
+	if p.opts.After != nil {
+		rec := &recorder{header: http.Header{}}
+		p.upstream.ServeHTTP(rec, r)
+		p.opts.After(n, op)
+		for k, v := range rec.header {
+			w.Header()[k] = v
+		}
+		if rec.status == 0 {
+			rec.status = http.StatusOK
+		}
+		w.WriteHeader(rec.status)
+		_, _ = w.Write(rec.body.Bytes())
+		return
+	}
 	f, after, ok := p.fault(op, r, body)
 	if !ok {
 		p.upstream.ServeHTTP(w, r)
@@ -239,16 +284,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	switch f {
 	case Reset:
-		if hj, ok := w.(http.Hijacker); ok {
-			if conn, _, err := hj.Hijack(); err == nil {
-				if tc, ok := conn.(*net.TCPConn); ok {
-					_ = tc.SetLinger(0)
-				}
-				_ = conn.Close()
-				return
-			}
-		}
-		http.Error(w, "reset", http.StatusInternalServerError)
+		reset(w)
 	case SlowDown:
 		writeError(w, http.StatusServiceUnavailable, "SlowDown", "Please reduce your request rate.", false)
 	case Throttling:
@@ -257,6 +293,36 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, "InternalError", "We encountered an internal error. Please try again.", !strings.HasPrefix(op, "s3:"))
 	}
 }
+
+// reset closes the client's connection without an answer.
+func reset(w http.ResponseWriter) {
+	if hj, ok := w.(http.Hijacker); ok {
+		if conn, _, err := hj.Hijack(); err == nil {
+			if tc, ok := conn.(*net.TCPConn); ok {
+				_ = tc.SetLinger(0)
+			}
+			_ = conn.Close()
+			return
+		}
+	}
+	http.Error(w, "reset", http.StatusInternalServerError)
+}
+
+// recorder keeps the upstream's answer until After has run.
+type recorder struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (r *recorder) Header() http.Header { return r.header }
+func (r *recorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	return r.body.Write(b)
+}
+func (r *recorder) WriteHeader(s int) { r.status = s }
 
 // writeError answers with an AWS error body: S3's <Error> or the query
 // protocols' <ErrorResponse>.
