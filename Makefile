@@ -50,6 +50,7 @@ fuzz: ## fuzz the spec loader and the file editors for a short while each
 	$(GO) test -run '^$$' -fuzz FuzzParseSpec -fuzztime 30s ./provision/
 	$(GO) test -run '^$$' -fuzz FuzzINIRoundTrip -fuzztime 30s ./provision/localfile/
 	$(GO) test -run '^$$' -fuzz FuzzEnvVars -fuzztime 30s ./provision/localfile/
+	$(GO) test -run '^$$' -fuzz FuzzProfileViewMatchesSDK -fuzztime 30s ./provision/consumers/
 
 .PHONY: vet
 vet: ## go vet

@@ -28,9 +28,7 @@ func (st *Stack) CheckProfiles(ctx context.Context, files consumers.AWSFiles) er
 		if profile == "" {
 			continue
 		}
-		sc, err := config.LoadSharedConfigProfile(ctx, profile, func(o *config.LoadSharedConfigOptions) {
-			o.ConfigFiles, o.CredentialsFiles = []string{files.Config}, []string{files.Credentials}
-		})
+		sc, err := loadSharedConfigProfile(ctx, profile, files)
 		var missing config.SharedConfigProfileNotExistError
 		if errors.As(err, &missing) {
 			continue
@@ -71,4 +69,18 @@ func (st *Stack) CheckProfiles(ctx context.Context, files consumers.AWSFiles) er
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// loadSharedConfigProfile is config.LoadSharedConfigProfile on the two
+// files, with the SDK's panics (its INI parser panics on a value of one
+// double quote) turned into an error that names the files.
+func loadSharedConfigProfile(ctx context.Context, profile string, files consumers.AWSFiles) (sc config.SharedConfig, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("the AWS SDK for Go cannot parse %s or %s (it fails with %v): look for a value that is a lone double quote", files.Config, files.Credentials, r)
+		}
+	}()
+	return config.LoadSharedConfigProfile(ctx, profile, func(o *config.LoadSharedConfigOptions) {
+		o.ConfigFiles, o.CredentialsFiles = []string{files.Config}, []string{files.Credentials}
+	})
 }

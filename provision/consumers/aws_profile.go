@@ -1,6 +1,7 @@
 package consumers
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -153,6 +154,16 @@ func unambiguous(f *localfile.INI, path, section string) error {
 		return fmt.Errorf("%s:%d: section [%s] appears %d times (lines %s), and the AWS SDKs merge them with the later keys winning: %w; merge them into one section and run again",
 			path, lines[1], section, len(lines), joinInts(lines), ErrAmbiguousProfile)
 	}
+	seen := map[string]bool{}
+	for _, k := range f.Keys(section) {
+		if lk := strings.ToLower(k); !seen[lk] {
+			seen[lk] = true
+			if lines := f.KeyLines(section, k); len(lines) > 1 {
+				return fmt.Errorf("%s:%d: %s is set %d times in [%s] (lines %s), and the AWS SDK for Go uses the last: %w; keep one and run again",
+					path, lines[1], k, len(lines), section, joinInts(lines), ErrAmbiguousProfile)
+			}
+		}
+	}
 	return nil
 }
 
@@ -164,11 +175,16 @@ func joinInts(v []int) string {
 	return strings.Join(s, ", ")
 }
 
-// readINI reads and parses a shared file; a missing file is empty.
+// readINI reads and parses a shared file; a missing file is empty. A
+// file the AWS SDK for Go cannot read (one starting with a UTF-8 byte
+// order mark, as some Windows editors save it) is refused.
 func readINI(fs localfile.System, path string) (*localfile.INI, error) {
 	data, _, err := fs.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", path, err)
+	}
+	if bytes.HasPrefix(data, []byte("\xef\xbb\xbf")) {
+		return nil, fmt.Errorf("%s:1: the file starts with a UTF-8 byte order mark, and the AWS SDK for Go then reads none of it: %w; save it without the mark (as UTF-8 without BOM) and run again", path, ErrAmbiguousProfile)
 	}
 	return localfile.ParseINI(data), nil
 }

@@ -85,9 +85,13 @@ func (f *INI) HasSection(name string) bool {
 	return ok
 }
 
-// Get returns the value of the top-level key in section. Nested sub-section
-// keys are not top-level keys; a key that opens a nested sub-section has the
-// empty value.
+// Get returns the value of the top-level key in section as the AWS SDK
+// for Go reads it (aws-sdk-go-v2/config/internal/ini): an inline comment
+// after " #", " ;", "\t#" or "\t;" is cut off, and one pair of wrapping
+// single or double quotes is removed. Nested sub-section keys are not
+// top-level keys; a key that opens a nested sub-section has the empty
+// value. With the key more than once, the first is returned (KeyLines
+// finds the others).
 func (f *INI) Get(section, key string) (string, bool) {
 	info := f.classify()
 	hdr, end, _, ok := f.section(info, section)
@@ -98,7 +102,40 @@ func (f *INI) Get(section, key string) (string, bool) {
 	if i < 0 {
 		return "", false
 	}
-	return info[i].value, true
+	return sdkValue(info[i].value, true), true
+}
+
+// KeyLines returns the line numbers (from 1) of every top-level line of
+// key in section: more than one means the SDK reads the last.
+func (f *INI) KeyLines(section, key string) []int {
+	info := f.classify()
+	hdr, end, _, ok := f.section(info, section)
+	if !ok {
+		return nil
+	}
+	var out []int
+	for i := hdr + 1; i < end; i++ {
+		if info[i].kind == kindKey && strings.EqualFold(info[i].key, key) {
+			out = append(out, i+1)
+		}
+	}
+	return out
+}
+
+// sdkValue is a value as the AWS SDK for Go's legacy INI rules read it:
+// top-level values lose an inline comment, every value loses one pair of
+// wrapping quotes.
+func sdkValue(v string, top bool) string {
+	if top {
+		for _, sep := range []string{" #", " ;", "\t#", "\t;"} {
+			v, _, _ = strings.Cut(v, sep)
+		}
+		v = strings.TrimRight(v, " \t")
+	}
+	if len(v) >= 2 && (v[0] == '"' && v[len(v)-1] == '"' || v[0] == '\'' && v[len(v)-1] == '\'') {
+		v = v[1 : len(v)-1]
+	}
+	return v
 }
 
 // GetNested returns the value of subkey in the nested sub-section key of
@@ -115,7 +152,7 @@ func (f *INI) GetNested(section, key, subkey string) (string, bool) {
 	}
 	for _, i := range subLines(info, parent) {
 		if strings.EqualFold(info[i].key, subkey) {
-			return info[i].value, true
+			return sdkValue(info[i].value, false), true
 		}
 	}
 	return "", false
