@@ -71,7 +71,7 @@ func Connect(ctx context.Context, o ConnectOptions) (*Clients, error) {
 			return retry.NewStandard(func(so *retry.StandardOptions) { so.MaxBackoff = o.MaxBackoff })
 		}))
 	}
-	cfg, err := config.LoadDefaultConfig(ctx, lo...)
+	cfg, err := loadDefaultConfig(ctx, lo)
 	if err != nil {
 		return nil, fmt.Errorf("loading AWS configuration: %w", err)
 	}
@@ -202,4 +202,16 @@ func lastCause(err error) string {
 		err = next
 	}
 	return err.Error()
+}
+
+// loadDefaultConfig is config.LoadDefaultConfig with its panics turned
+// into an error: the SDK's INI parser panics on a shared-file value that
+// is one double quote.
+func loadDefaultConfig(ctx context.Context, lo []func(*config.LoadOptions) error) (cfg aws.Config, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("the AWS SDK for Go cannot parse the shared config or credentials file (it fails with %v): look for a value that is a lone double quote", r)
+		}
+	}()
+	return config.LoadDefaultConfig(ctx, lo...)
 }

@@ -69,6 +69,17 @@ func TestConnectErrorsSayWhatToDo(t *testing.T) {
 		}
 	})
 
+	t.Run("a shared file the SDK's parser panics on", func(t *testing.T) {
+		isolate(t, "AKIAEXAMPLE", "secret")
+		if err := os.WriteFile(os.Getenv("AWS_CONFIG_FILE"), []byte("[default]\nregion = \"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		_, err := Connect(ctx, ConnectOptions{Endpoint: "http://127.0.0.1:9", MaxBackoff: quick})
+		if err == nil || !strings.Contains(err.Error(), "lone double quote") {
+			t.Errorf("err = %v", err)
+		}
+	})
+
 	t.Run("refused key", func(t *testing.T) {
 		if os.Getenv("AWSBOOT_SKIP_MOTO") != "" {
 			t.Skip("needs moto")
