@@ -23,6 +23,7 @@ var ownershipValues = map[string]string{
 
 func (v *Validator) validateDelivery(s *Spec) {
 	b := s.Bucket
+	before := v.p.count()
 	if _, ok := ownershipValues[b.ObjectOwnership]; !ok {
 		v.Errorf([]any{"bucket", "object_ownership"}, "unknown object_ownership %q (bucket-owner-enforced, bucket-owner-preferred or object-writer)", b.ObjectOwnership)
 	}
@@ -33,8 +34,8 @@ func (v *Validator) validateDelivery(s *Spec) {
 		}
 		if w.Prefix == "" {
 			v.Errorf(p("prefix"), "is required: the key prefix the writer may upload under (a writer of the whole bucket is almost never wanted)")
-		} else if strings.HasPrefix(w.Prefix, "/") || strings.ContainsAny(w.Prefix, "*?") || strings.Contains(w.Prefix, "//") {
-			v.Errorf(p("prefix"), "%q: write a key prefix like assets/ (no leading slash, no wildcards)", w.Prefix)
+		} else if msg := keyPrefixProblem(w.Prefix, "assets/"); msg != "" {
+			v.Errorf(p("prefix"), "%q: %s", w.Prefix, msg)
 		}
 	}
 	if c := b.CDN; c != nil {
@@ -68,6 +69,12 @@ func (v *Validator) validateDelivery(s *Spec) {
 		if len(r.Role) > 64 || !iamNameRe.MatchString(r.Role) {
 			v.Errorf(p("role"), "%q is not a valid IAM role name", r.Role)
 		}
+		if r.DestinationPolicyFile != "" {
+			v.Unique("file", s.Path(r.DestinationPolicyFile), -1, p("destination_policy_file"))
+		}
+	}
+	if v.p.count() == before {
+		v.bucketPolicySize(b)
 	}
 }
 

@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	"reflect"
 	"regexp"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 )
@@ -32,10 +35,13 @@ func (e *SpecError) Error() string {
 			loc += ":" + strconv.Itoa(e.Column)
 		}
 	}
+	// Values are cut where messages are made; this only keeps a
+	// message that slipped through to a readable length.
+	msg := clip(e.Msg, maxMessage)
 	if e.Field != "" {
-		return fmt.Sprintf("%s: %s: %s", loc, e.Field, e.Msg)
+		return fmt.Sprintf("%s: %s: %s", loc, e.Field, msg)
 	}
-	return fmt.Sprintf("%s: %s", loc, e.Msg)
+	return fmt.Sprintf("%s: %s", loc, msg)
 }
 
 // ErrInvalidSpec wraps every spec problem so callers can tell bad input
@@ -72,71 +78,146 @@ type Rules struct {
 	Check AccessCheck
 }
 
+// MaxFileSize is the largest spec file awsboot reads: a spec is a few
+// dozen lines, so anything near this size is a mistake (the wrong file,
+// or generated input), and it is refused before it is read.
+const MaxFileSize = 1 << 20
+
 // Load reads, strictly decodes, defaults and validates a spec file with
 // the given rules. Every problem is reported at once, as SpecErrors
-// matching ErrInvalidSpec; a file that cannot be read is another error.
+// matching ErrInvalidSpec; a file that cannot be read (missing, a
+// directory, a named pipe or a device) is another error. A file over
+// MaxFileSize is refused from its size, without reading it.
 func Load(path string, r Rules) (*Spec, error) {
-	data, err := os.ReadFile(path)
+	data, err := readSpec(path)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(path, data, r)
+}
+
+// readSpec reads a regular file of at most MaxFileSize bytes. The file
+// is opened without blocking (opening a named pipe would otherwise wait
+// for a writer) and checked through the open descriptor, so what is
+// read is what was checked.
+func readSpec(path string) ([]byte, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, fmt.Errorf("reading spec: %w", err)
 	}
-	return Parse(path, data, r)
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("reading spec: %w", err)
+	}
+	switch m := fi.Mode(); {
+	case m.IsDir():
+		return nil, fmt.Errorf("reading spec: %s is a directory, not a spec file", path)
+	case m&os.ModeNamedPipe != 0:
+		return nil, fmt.Errorf("reading spec: %s is a named pipe, not a regular file: awsboot reads a spec only from a file", path)
+	case !m.IsRegular():
+		return nil, fmt.Errorf("reading spec: %s is not a regular file (%s): awsboot reads a spec only from a file", path, fileKind(m))
+	}
+	if fi.Size() > MaxFileSize {
+		return nil, SpecErrors{tooLarge(path, fi.Size())}
+	}
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading spec: %w", err)
+	}
+	return data, nil
+}
+
+func fileKind(m os.FileMode) string {
+	switch {
+	case m&os.ModeCharDevice != 0:
+		return "a character device"
+	case m&os.ModeDevice != 0:
+		return "a device"
+	case m&os.ModeSocket != 0:
+		return "a socket"
+	}
+	return "a special file"
+}
+
+func tooLarge(path string, size int64) *SpecError {
+	return &SpecError{File: path, Msg: fmt.Sprintf("the file is %s bytes; a spec is at most 1 MiB (%s bytes): is this the right file?",
+		thousands(int(size)), thousands(MaxFileSize))}
 }
 
 // Parse is Load on bytes already read; path is used in messages and to
 // resolve relative paths.
 func Parse(path string, data []byte, r Rules) (*Spec, error) {
-	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, SpecErrors{yamlError(path, err)}
+	if len(data) > MaxFileSize {
+		return nil, SpecErrors{tooLarge(path, int64(len(data)))}
 	}
-	if root.Kind == 0 || len(root.Content) == 0 {
-		return nil, SpecErrors{{File: path, Line: 1, Msg: "the spec is empty"}}
+	if e := encodingProblem(path, data); e != nil {
+		return nil, SpecErrors{e}
 	}
-	if root.Content[0].Kind != yaml.MappingNode {
-		n := root.Content[0]
-		return nil, SpecErrors{{File: path, Line: n.Line, Column: n.Column, Msg: "the spec must be a mapping of fields (version, stack, bucket, access)"}}
+	root, errs := document(path, data)
+	if len(errs) > 0 {
+		return nil, errs
 	}
 	var s Spec
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	// Unknown write keys are unknown fields like any other: reported with
-	// the decoding errors, in document order, and before validation.
-	unknown := unknownWriteKeys(path, root.Content[0], r.WriteKeys)
-	if err := dec.Decode(&s); err != nil {
-		errs := decodeErrors(path, &root, err)
-		var list SpecErrors
-		if !errors.As(errs, &list) {
-			return nil, errs
-		}
-		list = append(list, unknown...)
-		sort.SliceStable(list, func(i, j int) bool { return list[i].Line < list[j].Line })
-		return nil, list
-	}
-	if len(unknown) > 0 {
-		return nil, unknown
+	d := decoder{p: newProblems(path), writeKeys: r.WriteKeys, budget: maxNodes}
+	d.decode(root, reflect.ValueOf(&s).Elem(), nil, false)
+	if len(d.p.list) > 0 {
+		// In document order, which aliases and merge keys can change.
+		sort.SliceStable(d.p.list, func(i, j int) bool {
+			a, b := d.p.list[i], d.p.list[j]
+			return a.Line < b.Line || a.Line == b.Line && a.Column < b.Column
+		})
+		return nil, d.p.result()
 	}
 	s.File = path
-	v := Validator{file: path, root: root.Content[0], seen: map[string]map[string]int{}}
+	v := Validator{file: path, root: root, seen: map[string]map[string]int{}, p: newProblems(path)}
 	s.applyDefaults()
 	var checks []AccessCheck
 	if r.Check != nil {
 		checks = append(checks, r.Check)
 	}
 	v.validate(&s, checks)
-	if len(v.errs) > 0 {
-		return nil, v.errs
+	if list := v.p.result(); len(list) > 0 {
+		return nil, list
 	}
 	return &s, nil
 }
 
-var (
-	lineRe      = regexp.MustCompile(`^line (\d+): (.*)$`)
-	unknownRe   = regexp.MustCompile(`^field (\S+) not found in type (\S+)$`)
-	cannotRe    = regexp.MustCompile("^cannot unmarshal !!(\\w+) `(.*)` into (\\S+)$")
-	containerRe = regexp.MustCompile(`^cannot unmarshal !!(seq|map) into (\S+)$`)
-	yamlPrefixR = regexp.MustCompile(`^yaml: (line (\d+): )?`)
-)
+// document parses the one YAML document of a spec and returns its
+// top-level mapping. A second document, an empty one, or anything but a
+// mapping at the top is an error.
+func document(path string, data []byte) (*yaml.Node, SpecErrors) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, SpecErrors{{File: path, Line: 1, Msg: "the spec is empty"}}
+		}
+		return nil, SpecErrors{yamlError(path, err)}
+	}
+	var errs SpecErrors
+	var top *yaml.Node
+	switch n := doc.Content[0]; {
+	case n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null":
+		errs = append(errs, &SpecError{File: path, Line: doc.Line, Msg: "the spec is empty"})
+	case n.Kind != yaml.MappingNode:
+		errs = append(errs, &SpecError{File: path, Line: n.Line, Column: n.Column, Msg: "the spec must be a mapping of fields (version, stack, bucket, access)"})
+	default:
+		top = n
+	}
+	var next yaml.Node
+	switch err := dec.Decode(&next); {
+	case errors.Is(err, io.EOF):
+	case err != nil:
+		errs = append(errs, yamlError(path, err))
+	default:
+		errs = append(errs, &SpecError{File: path, Line: next.Line, Column: next.Column,
+			Msg: "a second YAML document starts here: a spec file holds one document (remove this --- and what follows it)"})
+	}
+	return top, errs
+}
+
+var yamlPrefixR = regexp.MustCompile(`^yaml: (line (\d+): )?`)
 
 func yamlError(path string, err error) *SpecError {
 	msg := err.Error()
@@ -147,213 +228,40 @@ func yamlError(path string, err error) *SpecError {
 		}
 		msg = msg[len(m[0]):]
 	}
-	return &SpecError{File: path, Line: line, Msg: "not valid YAML: " + msg}
+	return &SpecError{File: path, Line: line, Msg: "not valid YAML: " + clip(msg, maxMessage)}
 }
 
-// decodeErrors turns yaml.v3's type errors into SpecErrors that name the
-// field by its path in the spec (bucket.name, access[0].grant).
-func decodeErrors(path string, root *yaml.Node, err error) error {
-	var te *yaml.TypeError
-	if !errors.As(err, &te) {
-		return SpecErrors{yamlError(path, err)}
-	}
-	var out SpecErrors
-	for _, e := range te.Errors {
-		m := lineRe.FindStringSubmatch(e)
-		if m == nil {
-			out = append(out, &SpecError{File: path, Msg: e})
-			continue
-		}
-		line, _ := strconv.Atoi(m[1])
-		field, col := fieldAtLine(root.Content[0], "", line)
-		se := &SpecError{File: path, Line: line, Column: col, Field: field}
+// encodingProblem finds the first byte that is not UTF-8 and the first
+// character YAML does not allow (yaml.v3 reports both without a line),
+// and locates it by line and column as yaml.v3 counts them.
+func encodingProblem(path string, data []byte) *SpecError {
+	line, col := 1, 1
+	for i := 0; i < len(data); {
+		r, size := utf8.DecodeRune(data[i:])
 		switch {
-		case unknownRe.MatchString(m[2]):
-			um := unknownRe.FindStringSubmatch(m[2])
-			se.Msg = fmt.Sprintf("unknown field %q", um[1])
-		case cannotRe.MatchString(m[2]):
-			cm := cannotRe.FindStringSubmatch(m[2])
-			if v := valueAt(root.Content[0], field); v != nil && v.Line == line {
-				se.Column = v.Column
-			}
-			se.Msg = fmt.Sprintf("expected %s, got %s %q", goTypeWords(cm[3]), yamlTagWords(cm[1]), cm[2])
-		case containerRe.MatchString(m[2]):
-			// A list or mapping where something else belongs: yaml.v3
-			// names no value, so the field is the container on that line.
-			cm := containerRe.FindStringSubmatch(m[2])
-			kind := yaml.SequenceNode
-			if cm[1] == "map" {
-				kind = yaml.MappingNode
-			}
-			if f, c := containerAt(root.Content[0], "", line, kind); f != "" {
-				se.Field, se.Column = f, c
-			}
-			se.Msg = fmt.Sprintf("expected %s, got %s", goTypeWords(cm[2]), yamlTagWords(cm[1]))
+		case r == utf8.RuneError && size <= 1:
+			return &SpecError{File: path, Line: line, Column: col,
+				Msg: fmt.Sprintf("not UTF-8 text (byte 0x%02x): save the spec as UTF-8", data[i])}
+		case !yamlPrintable(r) && !(i == 0 && r == '\uFEFF'):
+			return &SpecError{File: path, Line: line, Column: col,
+				Msg: fmt.Sprintf("not valid YAML: the control character %U is not allowed in a YAML file", r)}
+		}
+		i += size
+		switch {
+		case r == '\r' && i < len(data) && data[i] == '\n':
+			col++
+		case r == '\n' || r == '\r' || r == '\u0085' || r == '\u2028' || r == '\u2029':
+			line, col = line+1, 1
 		default:
-			se.Msg = m[2]
+			col++
 		}
-		out = append(out, se)
 	}
-	return out
+	return nil
 }
 
-func goTypeWords(t string) string {
-	switch {
-	case t == "int":
-		return "a whole number"
-	case t == "bool" || t == "*bool":
-		return "true or false"
-	case t == "string":
-		return "a string"
-	case strings.HasPrefix(t, "[]"):
-		return "a list"
-	case strings.HasPrefix(t, "map["), strings.HasPrefix(t, "spec."):
-		return "a mapping"
-	}
-	return t
-}
-
-func yamlTagWords(tag string) string {
-	switch tag {
-	case "str":
-		return "the string"
-	case "int":
-		return "the number"
-	case "bool":
-		return "the boolean"
-	case "seq":
-		return "a list"
-	case "map":
-		return "a mapping"
-	}
-	return tag
-}
-
-// fieldAtLine finds the deepest mapping key or sequence item on line and
-// returns its path and column.
-func fieldAtLine(n *yaml.Node, prefix string, line int) (string, int) {
-	switch n.Kind {
-	case yaml.MappingNode:
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			k, v := n.Content[i], n.Content[i+1]
-			p := joinPath(prefix, k.Value)
-			if f, c := fieldAtLine(v, p, line); f != "" {
-				return f, c
-			}
-			if k.Line == line {
-				return p, k.Column
-			}
-		}
-	case yaml.SequenceNode:
-		for i, c := range n.Content {
-			p := fmt.Sprintf("%s[%d]", prefix, i)
-			if f, col := fieldAtLine(c, p, line); f != "" {
-				return f, col
-			}
-			if c.Line == line && c.Kind == yaml.ScalarNode {
-				return p, c.Column
-			}
-		}
-	}
-	return "", 0
-}
-
-// valueAt returns the value node of a mapping key path such as
-// "bucket.name" (sequence indexes are not needed for type errors on
-// scalars, which are found by line first).
-func valueAt(n *yaml.Node, path string) *yaml.Node {
-	for _, key := range strings.Split(path, ".") {
-		if i := strings.IndexByte(key, '['); i >= 0 {
-			idx, err := strconv.Atoi(strings.TrimSuffix(key[i+1:], "]"))
-			n = valueAt(n, key[:i])
-			if n == nil || n.Kind != yaml.SequenceNode || err != nil || idx >= len(n.Content) {
-				return nil
-			}
-			n = n.Content[idx]
-			continue
-		}
-		if n.Kind != yaml.MappingNode {
-			return nil
-		}
-		var next *yaml.Node
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			if n.Content[i].Value == key {
-				next = n.Content[i+1]
-			}
-		}
-		if next == nil {
-			return nil
-		}
-		n = next
-	}
-	return n
-}
-
-func joinPath(prefix, key string) string {
-	if prefix == "" {
-		return key
-	}
-	return prefix + "." + key
-}
-
-// containerAt finds the deepest list or mapping of the given kind that
-// starts on line and is the value of a key or list item, and returns
-// that key's path and the container's column.
-func containerAt(n *yaml.Node, prefix string, line int, kind yaml.Kind) (string, int) {
-	var children []struct {
-		path string
-		node *yaml.Node
-	}
-	switch n.Kind {
-	case yaml.MappingNode:
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			children = append(children, struct {
-				path string
-				node *yaml.Node
-			}{joinPath(prefix, n.Content[i].Value), n.Content[i+1]})
-		}
-	case yaml.SequenceNode:
-		for i, c := range n.Content {
-			children = append(children, struct {
-				path string
-				node *yaml.Node
-			}{fmt.Sprintf("%s[%d]", prefix, i), c})
-		}
-	}
-	for _, c := range children {
-		if f, col := containerAt(c.node, c.path, line, kind); f != "" {
-			return f, col
-		}
-		if c.node.Kind == kind && c.node.Line == line {
-			return c.path, c.node.Column
-		}
-	}
-	return "", 0
-}
-
-// unknownWriteKeys reports, at the key, every write key of every access
-// entry that is not in known (nothing when known is nil).
-func unknownWriteKeys(path string, root *yaml.Node, known []string) SpecErrors {
-	if known == nil {
-		return nil
-	}
-	var out SpecErrors
-	access := valueAt(root, "access")
-	if access == nil || access.Kind != yaml.SequenceNode {
-		return nil
-	}
-	for i, entry := range access.Content {
-		write := valueAt(entry, "write")
-		if write == nil || write.Kind != yaml.MappingNode {
-			continue
-		}
-		for j := 0; j+1 < len(write.Content); j += 2 {
-			k := write.Content[j]
-			if !slices.Contains(known, k.Value) {
-				out = append(out, &SpecError{File: path, Line: k.Line, Column: k.Column,
-					Field: fmt.Sprintf("access[%d].write.%s", i, k.Value), Msg: fmt.Sprintf("unknown field %q", k.Value)})
-			}
-		}
-	}
-	return out
+// yamlPrintable is YAML's set of characters allowed in a stream
+// (yaml.v3's reader refuses every other).
+func yamlPrintable(r rune) bool {
+	return r == 0x09 || r == 0x0A || r == 0x0D || r >= 0x20 && r <= 0x7E || r == 0x85 ||
+		r >= 0xA0 && r <= 0xD7FF || r >= 0xE000 && r <= 0xFFFD || r >= 0x10000 && r <= 0x10FFFF
 }

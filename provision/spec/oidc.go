@@ -26,7 +26,7 @@ type OIDC struct {
 	Thumbprints []string `yaml:"thumbprints"`
 	// AllowAnySubject lifts the subject checks; Reason must say why.
 	AllowAnySubject bool   `yaml:"allow_any_subject"`
-	Reason          string `yaml:"reason"`
+	Reason          string `yaml:"reason" spec:"multiline"`
 	// Semaphore and GitHub are presets that fill in issuer, audience and
 	// subjects for the common cases.
 	Semaphore *SemaphoreOIDC `yaml:"semaphore"`
@@ -126,6 +126,9 @@ var (
 	presetName   = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
 )
 
+// maxThumbprints is IAM's limit of thumbprints on an OIDC provider.
+const maxThumbprints = 5
+
 func (v *Validator) validateRole(a Access, p func(...any) []any) {
 	if len(a.Role) > 64 || !iamNameRe.MatchString(a.Role) {
 		v.Errorf(p("role"), "%q is not a valid IAM role name (1-64 of letters, digits and +=,.@_-)", a.Role)
@@ -138,6 +141,13 @@ func (v *Validator) validateRole(a Access, p func(...any) []any) {
 		v.Errorf(p("oidc"), "is required with role: say which identity provider and which pipelines may assume it")
 		return
 	}
+	before := v.p.count()
+	defer func() {
+		// The trust policy's size means something once its parts are right.
+		if v.p.count() == before {
+			v.trustSize(a, p)
+		}
+	}()
 	if o.Semaphore != nil && o.GitHub != nil {
 		v.Errorf(p("oidc"), "use one preset, semaphore or github")
 	}
@@ -151,6 +161,9 @@ func (v *Validator) validateRole(a Access, p func(...any) []any) {
 	}
 	if o.Audience == "" {
 		v.Errorf(p("oidc", "audience"), "is required: the role must pin the token's aud claim (Semaphore uses the organisation URL, GitHub sts.amazonaws.com)")
+	}
+	if len(o.Thumbprints) > maxThumbprints {
+		v.Errorf(p("oidc", "thumbprints"), "lists %d thumbprints: IAM keeps at most %d for an OIDC provider", len(o.Thumbprints), maxThumbprints)
 	}
 	for i, t := range o.Thumbprints {
 		if !thumbprintRe.MatchString(t) {

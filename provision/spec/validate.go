@@ -7,8 +7,11 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/awsboot/awsboot/policies"
 	"github.com/awsboot/awsboot/provision/engine"
@@ -21,81 +24,100 @@ import (
 type Validator struct {
 	file string
 	root *yaml.Node
-	errs SpecErrors
+	p    *problems
 	// seen holds the values that must be unique across the spec, by
 	// namespace ("file", "aws_profile", ...), with the index of the
 	// access entry that uses each (-1: bucket.replication).
 	seen map[string]map[string]int
 }
 
-// Node finds the node at a path of keys and indexes (string or int);
-// the bool is false when the path is absent (the error then points at the
-// closest existing parent).
+// Node finds the node at a path of keys and indexes (string or int),
+// through aliases and merge keys; the bool is false when the path is
+// absent (the error then points at the closest existing parent).
 func (v *Validator) Node(path ...any) (*yaml.Node, bool) {
 	n := v.root
 	for _, p := range path {
 		switch p := p.(type) {
 		case string:
-			if n.Kind != yaml.MappingNode {
+			next := mappingValue(n, p, 0)
+			if next == nil {
 				return n, false
 			}
-			found := false
-			for i := 0; i+1 < len(n.Content); i += 2 {
-				if n.Content[i].Value == p {
-					n = n.Content[i+1]
-					found = true
-					break
-				}
-			}
-			if !found {
-				return n, false
-			}
+			n = next
 		case int:
-			if n.Kind != yaml.SequenceNode || p >= len(n.Content) {
+			if n.Kind != yaml.SequenceNode || p < 0 || p >= len(n.Content) {
 				return n, false
 			}
-			n = n.Content[p]
+			n = aliased(n.Content[p])
 		}
 	}
 	return n, true
 }
 
-func pathString(path []any) string {
-	var b strings.Builder
-	for _, p := range path {
-		switch p := p.(type) {
-		case string:
-			if b.Len() > 0 {
-				b.WriteString(".")
-			}
-			b.WriteString(p)
-		case int:
-			fmt.Fprintf(&b, "[%d]", p)
+// aliased is the node an alias names, or n.
+func aliased(n *yaml.Node) *yaml.Node {
+	for i := 0; n.Kind == yaml.AliasNode && n.Alias != nil && i < 100; i++ {
+		n = n.Alias
+	}
+	return n
+}
+
+// mappingValue is the value of key in mapping n, set there or merged in
+// with <<; nil if there is none.
+func mappingValue(n *yaml.Node, key string, depth int) *yaml.Node {
+	if n.Kind != yaml.MappingNode || depth > 100 {
+		return nil
+	}
+	var merges []*yaml.Node
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := aliased(n.Content[i])
+		if k.Kind == yaml.ScalarNode && k.ShortTag() == "!!merge" {
+			merges = append(merges, aliased(n.Content[i+1]))
+			continue
+		}
+		if k.Kind == yaml.ScalarNode && k.Value == key {
+			return aliased(n.Content[i+1])
 		}
 	}
-	return b.String()
+	for _, m := range merges {
+		sources := []*yaml.Node{m}
+		if m.Kind == yaml.SequenceNode {
+			sources = m.Content
+		}
+		for _, src := range sources {
+			if v := mappingValue(aliased(src), key, depth+1); v != nil {
+				return v
+			}
+		}
+	}
+	return nil
 }
 
 // Errorf records a problem at path (keys and indexes, as for Node); a
 // path that is absent is located at its closest existing parent. The
-// same problem reported twice is recorded once.
+// same problem reported twice is recorded once. Strings printed with %q
+// are cut to 60 characters.
 func (v *Validator) Errorf(path []any, format string, args ...any) {
-	n, _ := v.Node(path...)
-	e := &SpecError{File: v.file, Line: n.Line, Column: n.Column, Field: pathString(path), Msg: fmt.Sprintf(format, args...)}
-	for _, old := range v.errs {
-		if *old == *e {
-			return
-		}
-	}
-	v.errs = append(v.errs, e)
+	v.p.add(pathString(path), fmt.Sprintf(format, clipArgs(format, args)...), func() (int, int) {
+		n, _ := v.Node(path...)
+		return n.Line, n.Column
+	})
 }
 
 // Unique records that access entry i uses val in namespace kind ("file",
 // "aws_profile", ...) and reports, at path, a value another entry (or
 // bucket.replication) already uses. It returns true for a duplicate.
+// A "file" is one awsboot writes: one of the AWS SDK's shared files
+// (where awsboot writes profiles itself) is refused too.
 func (v *Validator) Unique(kind, val string, i int, path []any) bool {
 	if val == "" {
 		return false
+	}
+	if kind == "file" {
+		if name := awsSharedFile(val); name != "" {
+			v.Errorf(path, "%s is %s: awsboot writes its own profiles there, and another file written over it would break the profiles and keys it holds; choose another path",
+				strconv.Quote(clip(val, pathQuoteLimit)), name)
+		}
 	}
 	if v.seen[kind] == nil {
 		v.seen[kind] = map[string]int{}
@@ -108,7 +130,7 @@ func (v *Validator) Unique(kind, val string, i int, path []any) bool {
 		case j == i:
 			by = "another field of this entry"
 		}
-		v.Errorf(path, "%q is already used by %s", val, by)
+		v.Errorf(path, "%s is already used by %s", strconv.Quote(clip(val, pathQuoteLimit)), by)
 		return true
 	}
 	v.seen[kind][val] = i
@@ -193,13 +215,49 @@ func (v *Validator) validateBucket(s *Spec) {
 	if n := *b.AbortIncompleteMultipartDays; n < 0 || n > 3650 {
 		v.Errorf([]any{"bucket", "abort_incomplete_multipart_days"}, "%d: use 0 (off) to 3650 days", n)
 	}
+	v.validateLifecycle(s)
+	v.validateDelivery(s)
+	v.validateTags(b.Tags)
+}
+
+// maxExpireDays bounds a lifecycle rule's day counts: S3 takes any
+// positive 32-bit number, but a rule that waits more than a century is a
+// typo, and a larger number would be cut when sent.
+const maxExpireDays = 36500
+
+func (v *Validator) validateLifecycle(s *Spec) {
+	b := s.Bucket
+	// S3 holds at most 1,000 rules in a lifecycle configuration, and
+	// awsboot adds its own abort rule.
+	max := 1000
+	if *b.AbortIncompleteMultipartDays > 0 {
+		max--
+	}
+	if len(b.Lifecycle) > max {
+		v.Errorf([]any{"bucket", "lifecycle"}, "has %s rules: S3 allows 1,000 in a bucket's lifecycle configuration, and awsboot adds %s unless abort_incomplete_multipart_days is 0, so list at most %d",
+			thousands(len(b.Lifecycle)), AbortRuleID, max)
+	}
 	ids := map[string]int{}
 	for i, r := range b.Lifecycle {
 		p := func(f ...any) []any { return append([]any{"bucket", "lifecycle", i}, f...) }
+		prefixOK := true
 		if r.Prefix == nil {
 			v.Errorf(p("prefix"), "is required; a rule that expires the whole bucket must say prefix: \"\" explicitly")
+		} else if msg := keyPrefixProblem(*r.Prefix, "logs/"); *r.Prefix != "" && msg != "" {
+			v.Errorf(p("prefix"), "%q: %s", *r.Prefix, msg)
+			prefixOK = false
 		}
-		if r.ExpireDays < 0 || r.NoncurrentExpireDays < 0 || r.ExpireDays+r.NoncurrentExpireDays == 0 {
+		inRange := true
+		for _, f := range []struct {
+			name string
+			days int
+		}{{"expire_days", r.ExpireDays}, {"noncurrent_expire_days", r.NoncurrentExpireDays}} {
+			if f.days < 0 || f.days > maxExpireDays {
+				v.Errorf(p(f.name), "%d: use 0 (none) to %d days (100 years)", f.days, maxExpireDays)
+				inRange = false
+			}
+		}
+		if inRange && r.ExpireDays == 0 && r.NoncurrentExpireDays == 0 {
 			v.Errorf(p(), "set expire_days and/or noncurrent_expire_days to a number of days (1 or more)")
 		}
 		if j, dup := ids[r.ID]; dup && r.ID != "" {
@@ -209,20 +267,56 @@ func (v *Validator) validateBucket(s *Spec) {
 		if r.ID == AbortRuleID {
 			v.Errorf(p("id"), "%q is the rule awsboot manages from abort_incomplete_multipart_days", r.ID)
 		}
+		if n := utf8.RuneCountInString(r.ID); n > 255 {
+			if _, set := v.Node(p("id")...); set {
+				v.Errorf(p("id"), "is %d characters long: S3 allows 255 in a rule ID", n)
+			} else if prefixOK {
+				v.Errorf(p("prefix"), "makes a default id of %d characters (expire-<prefix>), and S3 allows 255 in a rule ID: set a shorter id", n)
+			}
+		}
 	}
-	v.validateDelivery(s)
-	for _, k := range slices.Sorted(maps.Keys(b.Tags)) {
-		val := b.Tags[k]
+}
+
+// S3 (like every AWS service that tags) allows 50 tags on a resource,
+// keys of 1 to 128 and values of 0 to 256 characters, from letters,
+// digits, spaces and _ . : / = + - @.
+const maxTags = 50
+
+func (v *Validator) validateTags(tags map[string]string) {
+	if len(tags) > maxTags-1 {
+		v.Errorf([]any{"bucket", "tags"}, "has %s tags: S3 allows %d on a bucket, and awsboot adds %s, so list at most %d",
+			thousands(len(tags)), maxTags, engine.StackTag, maxTags-1)
+	}
+	for _, k := range slices.Sorted(maps.Keys(tags)) {
+		val := tags[k]
 		p := []any{"bucket", "tags", k}
 		switch {
 		case k == engine.StackTag:
 			v.Errorf(p, "the %s tag is set by awsboot from `stack`", engine.StackTag)
 		case strings.HasPrefix(strings.ToLower(k), "aws:"):
 			v.Errorf(p, "tag keys starting with aws: are reserved by AWS")
-		case len(k) > 128 || len(val) > 256:
+		case k == "":
+			v.Errorf(p, "a tag key must not be empty")
+		case utf8.RuneCountInString(k) > 128 || utf8.RuneCountInString(val) > 256:
 			v.Errorf(p, "tag keys are at most 128 characters and values at most 256")
+		case tagProblem(k) != "":
+			v.Errorf(p, "the key has %s: tag keys and values may hold only letters, digits, spaces and _ . : / = + - @", tagProblem(k))
+		case tagProblem(val) != "":
+			v.Errorf(p, "the value has %s: tag keys and values may hold only letters, digits, spaces and _ . : / = + - @", tagProblem(val))
 		}
 	}
+}
+
+// tagProblem names the first character AWS does not allow in a tag key
+// or value (the pattern ^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$, without the line
+// and paragraph separators), "" if there is none.
+func tagProblem(s string) string {
+	for _, r := range s {
+		if !unicode.IsLetter(r) && !unicode.IsNumber(r) && !unicode.Is(unicode.Zs, r) && !strings.ContainsRune("_.:/=+-@", r) {
+			return charWords(r)
+		}
+	}
+	return ""
 }
 
 // BucketNameProblem checks the S3 general purpose bucket naming rules and
@@ -264,9 +358,6 @@ func (v *Validator) validateAccess(s *Spec, checks []AccessCheck) {
 	// replication's role and destination file) must never use the same.
 	if r := s.Bucket.Replication; r != nil {
 		v.Unique("role", r.Role, -1, nil)
-		if r.DestinationPolicyFile != "" {
-			v.Unique("file", s.Path(r.DestinationPolicyFile), -1, nil)
-		}
 	}
 	for i, a := range s.Access {
 		p := func(f ...any) []any { return append([]any{"access", i}, f...) }
@@ -283,8 +374,10 @@ func (v *Validator) validateAccess(s *Spec, checks []AccessCheck) {
 				v.Errorf(p("prefix"), "is required with grant %s: the key prefix the grant is limited to", a.Grant)
 			}
 		}
-		if a.Prefix != "" && (strings.HasPrefix(a.Prefix, "/") || strings.ContainsAny(a.Prefix, "*?") || strings.Contains(a.Prefix, "//") || strings.Trim(a.Prefix, "/") == "") {
-			v.Errorf(p("prefix"), "%q: write a key prefix like results/ (no leading slash, no wildcards)", a.Prefix)
+		if msg := keyPrefixProblem(a.Prefix, "results/"); a.Prefix != "" && msg != "" {
+			v.Errorf(p("prefix"), "%q: %s", a.Prefix, msg)
+		} else {
+			v.grantSize(s, i)
 		}
 		switch {
 		case a.User != "" && a.Role != "":
