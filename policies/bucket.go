@@ -103,3 +103,28 @@ func ReplicationDestination(roleARN string, destination Scope, ownerOverride boo
 		{Sid: SidPrefix + "ReplicationBucket", Effect: "Allow", Principal: who, Action: StringList{"s3:GetBucketVersioning", "s3:PutBucketVersioning"}, Resource: StringList{destination.BucketARN()}},
 	}}
 }
+
+// WriterGrant is one writer of a bucket policy: a principal of another
+// account and the key prefix it may upload under.
+type WriterGrant struct {
+	Principal string
+	Prefix    string
+}
+
+// BucketPolicy is the bucket policy awsboot writes: one Writer statement
+// per writer (numbered from 1) and the CloudFront reader when a
+// distribution ARN (Origin Access Control) or a legacy OAI id is given.
+// It has no statement when there is nothing to grant.
+func BucketPolicy(bucket Scope, writers []WriterGrant, requireOwnerFullControl bool, distributionARN, oaiID string) Document {
+	doc := Document{Version: Version}
+	for i, w := range writers {
+		doc.Statement = append(doc.Statement, Writer(i+1, bucket, w.Principal, w.Prefix, requireOwnerFullControl))
+	}
+	if distributionARN != "" {
+		doc.Statement = append(doc.Statement, CloudFrontOAC(bucket, distributionARN))
+	}
+	if oaiID != "" {
+		doc.Statement = append(doc.Statement, CloudFrontOAI(bucket, oaiID))
+	}
+	return doc
+}

@@ -162,28 +162,16 @@ func (b *builder) bucketConfig() awskinds.S3BucketConfig {
 // and CDN (no statement when there is nothing to grant), with the notes
 // the plan shows about it.
 func bucketPolicyDocument(b spec.Bucket, bucket policies.Scope) (policies.Document, []string, error) {
-	doc := policies.Document{Version: policies.Version}
+	doc := b.BucketPolicy(bucket)
 	var notes []string
-	enforced := b.ObjectOwnership == "bucket-owner-enforced"
-	for i, w := range b.Writers {
-		doc.Statement = append(doc.Statement, policies.Writer(i+1, bucket, w.Principal, w.Prefix, !enforced))
-	}
 	switch {
-	case len(b.Writers) == 0 || enforced:
+	case len(b.Writers) == 0 || b.ObjectOwnership == "bucket-owner-enforced":
 	case b.ObjectOwnership == "bucket-owner-preferred":
 		notes = append(notes, "object_ownership is bucket-owner-preferred, so writers must upload with the bucket-owner-full-control ACL "+
 			"(the policy refuses other uploads): only then does the object belong to this account")
 	default:
 		notes = append(notes, "object_ownership is object-writer: even with the bucket-owner-full-control ACL (which the policy requires) "+
 			"uploaded objects stay owned by the writer's account, so CloudFront and this bucket's policy cannot serve them; use bucket-owner-enforced")
-	}
-	if cdn := b.CDN; cdn != nil {
-		if cdn.CloudFrontDistributionARN != "" {
-			doc.Statement = append(doc.Statement, policies.CloudFrontOAC(bucket, cdn.CloudFrontDistributionARN))
-		}
-		if cdn.LegacyOAIID != "" {
-			doc.Statement = append(doc.Statement, policies.CloudFrontOAI(bucket, cdn.LegacyOAIID))
-		}
 	}
 	if len(doc.Statement) == 0 {
 		return policies.Document{}, nil, nil

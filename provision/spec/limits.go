@@ -104,20 +104,7 @@ func (v *Validator) bucketPolicySize(b Bucket) {
 	if BucketNameProblem(b.Name) != "" {
 		return
 	}
-	scope := policies.Scope{Partition: sizePartition, Bucket: b.Name}
-	doc := policies.Document{Version: policies.Version}
-	enforced := b.ObjectOwnership == "bucket-owner-enforced"
-	for i, w := range b.Writers {
-		doc.Statement = append(doc.Statement, policies.Writer(i+1, scope, w.Principal, w.Prefix, !enforced))
-	}
-	if c := b.CDN; c != nil {
-		if c.CloudFrontDistributionARN != "" {
-			doc.Statement = append(doc.Statement, policies.CloudFrontOAC(scope, c.CloudFrontDistributionARN))
-		}
-		if c.LegacyOAIID != "" {
-			doc.Statement = append(doc.Statement, policies.CloudFrontOAI(scope, c.LegacyOAIID))
-		}
-	}
+	doc := b.BucketPolicy(policies.Scope{Partition: sizePartition, Bucket: b.Name})
 	if len(doc.Statement) == 0 {
 		return
 	}

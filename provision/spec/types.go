@@ -4,6 +4,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/awsboot/awsboot/policies"
 )
 
 // Spec is the declarative description of one awsboot stack. Every field is
@@ -150,3 +152,18 @@ func (s *Spec) Path(p string) string {
 // bootstrap bucket does): they are billed and invisible in listings. A
 // spec's own rule may not use the name.
 const AbortRuleID = "awsboot-abort-incomplete-multipart"
+
+// BucketPolicy is the bucket policy the spec's writers and CDN make, in
+// the given bucket scope (policies.BucketPolicy): the one document both
+// the size check and the S3BucketPolicy resource use.
+func (b Bucket) BucketPolicy(scope policies.Scope) policies.Document {
+	writers := make([]policies.WriterGrant, len(b.Writers))
+	for i, w := range b.Writers {
+		writers[i] = policies.WriterGrant{Principal: w.Principal, Prefix: w.Prefix}
+	}
+	oac, oai := "", ""
+	if b.CDN != nil {
+		oac, oai = b.CDN.CloudFrontDistributionARN, b.CDN.LegacyOAIID
+	}
+	return policies.BucketPolicy(scope, writers, b.ObjectOwnership != "bucket-owner-enforced", oac, oai)
+}
