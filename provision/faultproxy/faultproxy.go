@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -202,7 +203,7 @@ func (p *Proxy) fault(op string, r *http.Request, body []byte) (Fault, bool, boo
 			return rule.Fault, rule.After, true
 		}
 	}
-	if p.opts.Rate <= 0 || len(p.opts.Ops) > 0 && !contains(p.opts.Ops, op) {
+	if p.opts.Rate <= 0 || len(p.opts.Ops) > 0 && !slices.Contains(p.opts.Ops, op) {
 		return 0, false, false
 	}
 	content := sha256.Sum256([]byte(r.Method + " " + r.URL.RequestURI() + "\n" + string(body)))
@@ -225,15 +226,6 @@ func injection(op string, f Fault, after bool) string {
 		s += " after"
 	}
 	return s
-}
-
-func contains(l []string, v string) bool {
-	for _, x := range l {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 // ServeHTTP forwards the request, injecting a fault when one is due.
