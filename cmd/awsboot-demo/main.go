@@ -397,14 +397,15 @@ func (d *demo) useProfile(ctx context.Context) error {
 	if bucket == "" {
 		return fmt.Errorf("~/%s has no SEMAPHORE_CACHE_S3_BUCKET entry after bootstrap", agentConfig)
 	}
-	profile := env["AWS_PROFILE"] // awsboot adds it for any profile but "default"
+	// The profile Semaphore's cache CLI loads (SEMAPHORE_CACHE_AWS_PROFILE).
+	profile := env["SEMAPHORE_CACHE_AWS_PROFILE"]
 	if profile == "" {
-		profile = "default"
+		return fmt.Errorf("~/%s has no SEMAPHORE_CACHE_AWS_PROFILE entry after bootstrap", agentConfig)
 	}
 	d.profile = profile
 	d.heading("Using the new credentials, as the Semaphore agent would")
 	fmt.Fprintf(d.out, "Nothing but profile %q from ~/%s and ~/%s (no AWS_* variables),\n", profile, awsConfig, awsCreds)
-	fmt.Fprintf(d.out, "on the bucket that SEMAPHORE_CACHE_S3_BUCKET in ~/%s names.\n", agentConfig)
+	fmt.Fprintf(d.out, "on the bucket that SEMAPHORE_CACHE_S3_BUCKET in ~/%s names, as the cache CLI does.\n", agentConfig)
 	cfg, err := config.LoadDefaultConfig(ctx,
 		config.WithSharedConfigProfile(profile),
 		config.WithSharedConfigFiles([]string{filepath.Join(d.home, awsConfig)}),

@@ -377,9 +377,10 @@ func TestSemaphoreAgentConfigDiff(t *testing.T) {
 	const (
 		backend = "env-vars.SEMAPHORE_CACHE_BACKEND"
 		bucket  = "env-vars.SEMAPHORE_CACHE_S3_BUCKET"
-		profile = "env-vars.AWS_PROFILE"
+		profile = "env-vars.SEMAPHORE_CACHE_AWS_PROFILE"
+		old     = "env-vars.AWS_PROFILE"
 	)
-	ours := map[string][]string{envBackend: {"s3"}, envBucket: {"b"}, envProfile: {"ci"}}
+	ours := map[string][]string{envBackend: {"s3"}, envBucket: {"b"}, envCacheProfile: {"ci"}}
 	with := func(m map[string][]string, k string, v ...string) map[string][]string {
 		out := map[string][]string{}
 		for k, v := range m {
@@ -407,12 +408,13 @@ func TestSemaphoreAgentConfigDiff(t *testing.T) {
 				{Path: profile, After: "ci"},
 			},
 		},
-		"absent with the default profile": {
+		"absent with the default profile: named too, so the cache CLI never follows the jobs' AWS_PROFILE": {
 			profile: "default",
 			want: []engine.FieldDiff{
 				{Path: "file", After: path},
 				{Path: backend, After: "s3"},
 				{Path: bucket, After: "b"},
+				{Path: profile, After: "default"},
 			},
 		},
 		"equal": {
@@ -449,30 +451,28 @@ func TestSemaphoreAgentConfigDiff(t *testing.T) {
 			values:  with(ours, envBucket, "b", "other"),
 			want:    []engine.FieldDiff{{Path: bucket, Before: "b", After: "b"}},
 		},
-		"AWS_PROFILE missing": {
+		"the cache profile missing": {
 			profile: "ci",
 			obs:     present,
-			values:  with(ours, envProfile),
+			values:  with(ours, envCacheProfile),
 			want:    []engine.FieldDiff{{Path: profile, After: "ci"}},
 		},
-		"AWS_PROFILE changed": {
+		"the cache profile changed": {
 			profile: "ci",
 			obs:     present,
-			values:  with(ours, envProfile, "other"),
+			values:  with(ours, envCacheProfile, "other"),
 			want:    []engine.FieldDiff{{Path: profile, Before: "other", After: "ci"}},
 		},
-		"no AWS_PROFILE with the default profile": {
-			profile: "default",
+		"AWS_PROFILE an earlier awsboot wrote: migrated away": {
+			profile: "ci",
 			obs:     present,
-			values:  with(ours, envProfile),
+			values:  with(with(ours, envCacheProfile), envOldProfile, "ci"),
+			want:    []engine.FieldDiff{{Path: profile, After: "ci"}, {Path: old, Before: "ci"}},
 		},
-		// Pins current behaviour: a key the block no longer wants is not
-		// diffed, so an AWS_PROFILE awsboot wrote before the profile became
-		// "default" stays in the file.
-		"AWS_PROFILE set by hand is left alone with the default profile": {
-			profile: "default",
+		"AWS_PROFILE set by hand to another profile is left alone": {
+			profile: "ci",
 			obs:     present,
-			values:  with(ours, envProfile, "other"),
+			values:  with(ours, envOldProfile, "deploy"),
 		},
 	}
 	for name, tc := range tests {
@@ -797,7 +797,7 @@ fail-on-missing-files: true
 			profile: "ci",
 			want: tripResult{
 				Action:        "create",
-				Applied:       "env-vars:\n  - SEMAPHORE_CACHE_BACKEND=s3\n  - SEMAPHORE_CACHE_S3_BUCKET=b\n  - AWS_PROFILE=ci\n",
+				Applied:       "env-vars:\n  - SEMAPHORE_CACHE_BACKEND=s3\n  - SEMAPHORE_CACHE_S3_BUCKET=b\n  - SEMAPHORE_CACHE_AWS_PROFILE=ci\n",
 				Deleted:       "",
 				DeletedExists: true,
 			},
@@ -810,21 +810,33 @@ fail-on-missing-files: true
 			want: tripResult{
 				Action: "create",
 				Applied: strings.Replace(typical, "  - FOO=bar\n",
-					"  - FOO=bar\n  - SEMAPHORE_CACHE_BACKEND=s3\n  - SEMAPHORE_CACHE_S3_BUCKET=b\n  - AWS_PROFILE=ci\n", 1),
+					"  - FOO=bar\n  - SEMAPHORE_CACHE_BACKEND=s3\n  - SEMAPHORE_CACHE_S3_BUCKET=b\n  - SEMAPHORE_CACHE_AWS_PROFILE=ci\n", 1),
 				Deleted:       typical,
 				DeletedExists: true,
 			},
 			wantPerm: 0o640,
 		},
-		"default profile writes no AWS_PROFILE": {
+		"default profile is named too, and no AWS_PROFILE is written": {
 			profile:  "default",
 			existing: ptr(typical),
 			perm:     0o600,
 			want: tripResult{
 				Action: "create",
 				Applied: strings.Replace(typical, "  - FOO=bar\n",
-					"  - FOO=bar\n  - SEMAPHORE_CACHE_BACKEND=s3\n  - SEMAPHORE_CACHE_S3_BUCKET=b\n", 1),
+					"  - FOO=bar\n  - SEMAPHORE_CACHE_BACKEND=s3\n  - SEMAPHORE_CACHE_S3_BUCKET=b\n  - SEMAPHORE_CACHE_AWS_PROFILE=default\n", 1),
 				Deleted:       typical,
+				DeletedExists: true,
+			},
+			wantPerm: 0o600,
+		},
+		"an AWS_PROFILE an earlier awsboot wrote is migrated, byte for byte elsewhere": {
+			profile:  "ci",
+			existing: ptr("env-vars:\n  - FOO=bar\n  - SEMAPHORE_CACHE_BACKEND=s3\n  - SEMAPHORE_CACHE_S3_BUCKET=b\n  - AWS_PROFILE=ci\nfiles: []\n"),
+			perm:     0o600,
+			want: tripResult{
+				Action:        "update",
+				Applied:       "env-vars:\n  - FOO=bar\n  - SEMAPHORE_CACHE_BACKEND=s3\n  - SEMAPHORE_CACHE_S3_BUCKET=b\n  - SEMAPHORE_CACHE_AWS_PROFILE=ci\nfiles: []\n",
+				Deleted:       "env-vars:\n  - FOO=bar\nfiles: []\n",
 				DeletedExists: true,
 			},
 			wantPerm: 0o600,
@@ -837,7 +849,7 @@ fail-on-missing-files: true
 			want: tripResult{
 				Action: "update",
 				Applied: "endpoint: acme.semaphoreci.com\nenv-vars:\n  - FOO=bar\n  - SEMAPHORE_CACHE_BACKEND=s3 # cache\n" +
-					"  - SEMAPHORE_CACHE_S3_BUCKET=b\nfiles: []\n",
+					"  - SEMAPHORE_CACHE_S3_BUCKET=b\n  - SEMAPHORE_CACHE_AWS_PROFILE=default\nfiles: []\n",
 				Deleted:       "endpoint: acme.semaphoreci.com\nenv-vars:\n  - FOO=bar\nfiles: []\n",
 				DeletedExists: true,
 			},

@@ -3,6 +3,7 @@ package consumers
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/awsboot/awsboot/provision/engine"
 	"github.com/awsboot/awsboot/provision/localfile"
@@ -36,6 +37,9 @@ type ManagedBlockConfig struct {
 	Path  string
 	// Want are the block's keys and values, in the order written.
 	Want [][2]string
+	// Obsolete are entries earlier awsboot versions wrote: one still
+	// holding that value is awsboot's, shown as removed and taken out.
+	Obsolete [][2]string
 	// Prefix is the diff path of the block ("env-vars").
 	Prefix engine.Path
 	// OwnerKey is the key whose value OwnerValue marks the block as this
@@ -100,23 +104,56 @@ func (b *ManagedBlock) Diff(o *engine.Observation, st blockState) ([]engine.Fiel
 			d = append(d, engine.FieldDiff{Path: b.cfg.Prefix.Key(kv[0]), Before: before, After: kv[1]})
 		}
 	}
+	for _, kv := range b.obsolete(st) {
+		d = append(d, engine.Removed(b.cfg.Prefix.Key(kv[0]), kv[1]))
+	}
 	return d, nil
+}
+
+// obsolete lists the obsolete entries still in the file with awsboot's
+// value (and not also wanted).
+func (b *ManagedBlock) obsolete(st blockState) [][2]string {
+	var out [][2]string
+	for _, kv := range b.cfg.Obsolete {
+		if slices.Contains(st.values[kv[0]], kv[1]) && !slices.Contains(b.cfg.Want, kv) {
+			out = append(out, kv)
+		}
+	}
+	return out
 }
 
 // Create implements engine.Kind.
 func (b *ManagedBlock) Create(context.Context, *engine.Observation, blockState) error {
-	return b.edit(func(data []byte) ([]byte, error) { return b.cfg.format.set(data, b.cfg.Want) }, false)
+	return b.edit(b.set, false)
 }
 
 // Update implements engine.Kind. The file is re-read: the tool's config
 // may have changed since the plan.
 func (b *ManagedBlock) Update(context.Context, *engine.Observation, blockState, []engine.FieldDiff) error {
-	return b.edit(func(data []byte) ([]byte, error) { return b.cfg.format.set(data, b.cfg.Want) }, false)
+	return b.edit(b.set, false)
+}
+
+// set writes the wanted entries and takes out obsolete ones.
+func (b *ManagedBlock) set(data []byte) ([]byte, error) {
+	out, err := b.cfg.format.set(data, b.cfg.Want)
+	if err != nil || len(b.cfg.Obsolete) == 0 {
+		return out, err
+	}
+	values, _, err := b.cfg.format.read(out, b.cfg.Obsolete)
+	if err != nil {
+		return nil, err
+	}
+	if gone := b.obsolete(blockState{values: values}); len(gone) > 0 {
+		return b.cfg.format.remove(out, gone)
+	}
+	return out, nil
 }
 
 // Delete implements engine.Kind: only the entries awsboot wrote go.
 func (b *ManagedBlock) Delete(context.Context, *engine.Observation, blockState) error {
-	return b.edit(func(data []byte) ([]byte, error) { return b.cfg.format.remove(data, b.cfg.Want) }, true)
+	return b.edit(func(data []byte) ([]byte, error) {
+		return b.cfg.format.remove(data, append(slices.Clone(b.cfg.Want), b.cfg.Obsolete...))
+	}, true)
 }
 
 // DestroyDescription implements engine.KindDestroyDescriber.

@@ -25,13 +25,19 @@ var semaphoreAgentConsumer = Consumer{
 	},
 }
 
-// The env-vars the agent's jobs get: SEMAPHORE_CACHE_BACKEND=s3 and
-// SEMAPHORE_CACHE_S3_BUCKET=<bucket>, plus AWS_PROFILE when the profile is
-// not "default", so the cache CLI picks the written credentials.
+// The env-vars the agent's jobs get: SEMAPHORE_CACHE_BACKEND=s3,
+// SEMAPHORE_CACHE_S3_BUCKET=<bucket> and SEMAPHORE_CACHE_AWS_PROFILE, the
+// profile Semaphore's cache CLI loads its credentials from
+// (cache-cli/pkg/storage/s3.go in semaphoreci/toolbox: LoadDefaultConfig
+// with WithSharedConfigProfile). Only the cache CLI reads it, so the
+// jobs' own AWS identity stays what it was. Earlier awsboot versions set
+// AWS_PROFILE, which every job then ran as: that entry, when it still
+// names the profile, is migrated away.
 const (
-	envBackend = "SEMAPHORE_CACHE_BACKEND"
-	envBucket  = "SEMAPHORE_CACHE_S3_BUCKET"
-	envProfile = "AWS_PROFILE"
+	envBackend      = "SEMAPHORE_CACHE_BACKEND"
+	envBucket       = "SEMAPHORE_CACHE_S3_BUCKET"
+	envCacheProfile = "SEMAPHORE_CACHE_AWS_PROFILE"
+	envOldProfile   = "AWS_PROFILE"
 )
 
 // NewSemaphoreAgentConfig returns the env-vars block of the agent's
@@ -40,13 +46,11 @@ const (
 // SEMAPHORE_CACHE_S3_BUCKET names its bucket.
 func NewSemaphoreAgentConfig(t Target) *ManagedBlock {
 	path := t.Path(KeySemaphoreAgent)
-	want := [][2]string{{envBackend, "s3"}, {envBucket, t.Spec.Bucket.Name}}
-	if p := t.Access.Write[KeyAWSProfile]; p != "" && p != "default" {
-		want = append(want, [2]string{envProfile, p})
-	}
+	profile := t.Access.Write[KeyAWSProfile]
+	want := [][2]string{{envBackend, "s3"}, {envBucket, t.Spec.Bucket.Name}, {envCacheProfile, profile}}
 	return newManagedBlock(ManagedBlockConfig{
 		Kind: "semaphore_agent_config", Name: t.Access.Name, What: "Semaphore agent config " + path,
-		Stack: t.Spec.Stack, Path: path, Want: want, Prefix: "env-vars",
+		Stack: t.Spec.Stack, Path: path, Want: want, Obsolete: [][2]string{{envOldProfile, profile}}, Prefix: "env-vars",
 		OwnerKey: envBucket, OwnerValue: t.Spec.Bucket.Name,
 		After: []engine.Address{t.BucketAddr, t.KeyAddr}, FS: t.FS, format: envVarsFormat{},
 	})
