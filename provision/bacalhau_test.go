@@ -1,6 +1,7 @@
 package provision
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -88,5 +89,28 @@ func TestBacalhauFiles(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(e.dir, "bacalhau-serve.flags")); !os.IsNotExist(err) {
 		t.Errorf("flags file left: %v", err)
+	}
+}
+
+// TestForeignBacalhauPublisherNeedsAdopt: an orchestrator config whose
+// S3 managed publisher already points at another bucket is someone
+// else's setup: plan refuses it naming --adopt, teardown leaves it, and
+// --adopt takes it over.
+func TestForeignBacalhauPublisherNeedsAdopt(t *testing.T) {
+	e := newTestEnv(t)
+	cfgPath := filepath.Join(e.dir, "orchestrator.yaml")
+	foreign := strings.Replace(orchestratorConfig, "      Port: 6001\n", "      Port: 6001\n    S3Managed:\n      Bucket: their-results\n      Key: jobs\n      Region: eu-west-1\n", 1)
+	writeFile(t, cfgPath, foreign)
+	s := e.spec("bacalhau-publisher.yaml")
+	_, err := e.plan(s, engine.ModeApply, runOpts{})
+	if !errors.Is(err, engine.ErrNotOwned) || !strings.Contains(err.Error(), "bacalhau_config.orchestrator") || !strings.Contains(err.Error(), "--adopt") {
+		t.Fatalf("plan over another bucket's publisher: %v", err)
+	}
+	if p, err := e.plan(s, engine.ModeDestroy, runOpts{}); err != nil || readFile(t, cfgPath) != foreign {
+		t.Fatalf("teardown plan: %v, %v", p, err)
+	}
+	e.apply(s, engine.ModeApply, runOpts{adopt: true})
+	if got := readFile(t, cfgPath); !strings.Contains(got, `Bucket: "my-result-bucket"`) || strings.Contains(got, "their-results") {
+		t.Errorf("--adopt did not take the publisher over:\n%s", got)
 	}
 }

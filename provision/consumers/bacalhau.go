@@ -76,12 +76,13 @@ func bacalhauSettings(t Target) [][2]string {
 // Bacalhau orchestrator's YAML config. The block is merged into the file
 // with yaml.v3, which keeps other keys, their order and most comments (it
 // may re-indent the file); the block is this stack's when its Bucket is
-// the stack's bucket.
+// the stack's bucket, and a block for another bucket is someone else's
+// publisher, not replaced without --adopt.
 func NewBacalhauConfig(t Target) *ManagedBlock {
 	return newManagedBlock(ManagedBlockConfig{
 		Kind: "bacalhau_config", Name: t.Access.Name, Stack: t.Spec.Stack, Path: t.Path(KeyBacalhauConfig),
 		Want: bacalhauSettings(t), Prefix: engine.Path(strings.Join(bacalhauPath, ".")),
-		OwnerKey: "Bucket", OwnerValue: t.Spec.Bucket.Name,
+		OwnerKey: "Bucket", OwnerValue: t.Spec.Bucket.Name, Exclusive: true,
 		After: []engine.Address{t.BucketAddr, t.KeyAddr}, FS: t.FS, format: yamlMappingFormat{path: bacalhauPath},
 	})
 }

@@ -45,9 +45,15 @@ type ManagedBlockConfig struct {
 	// OwnerKey is the key whose value OwnerValue marks the block as this
 	// stack's: the files carry no tag, so the bucket's name does.
 	OwnerKey, OwnerValue string
-	After                []engine.Address
-	FS                   localfile.System
-	format               blockFormat
+	// Exclusive marks a block that is one object of the tool's (Bacalhau
+	// has one S3 managed publisher): present with another owner value it
+	// is someone else's, refused without --adopt like any object awsboot
+	// did not make. A block that is only entries in a shared list (the
+	// agent's env-vars) is not exclusive.
+	Exclusive bool
+	After     []engine.Address
+	FS        localfile.System
+	format    blockFormat
 }
 
 // ManagedBlock is awsboot's block in a tool's config file, merged into
@@ -80,7 +86,7 @@ func (b *ManagedBlock) Read(context.Context) (*engine.Observation, blockState, e
 	}
 	// Entries set by hand (another bucket) exist, and are updated rather
 	// than duplicated, but are not this stack's to delete.
-	o := &engine.Observation{Exists: present, DerivedOwnership: true}
+	o := &engine.Observation{Exists: present, DerivedOwnership: !b.cfg.Exclusive}
 	if vals := values[b.cfg.OwnerKey]; len(vals) > 0 && vals[0] == b.cfg.OwnerValue {
 		o.Owner = b.cfg.Stack
 	}
