@@ -24,6 +24,9 @@ type OIDC struct {
 	// Thumbprints are the provider's certificate thumbprints; empty lets
 	// AWS secure the connection with its trusted root CAs.
 	Thumbprints []string `yaml:"thumbprints"`
+	// CustomAudience accepts an audience the issuer is not known to put
+	// in its tokens (Semaphore's is always the organisation URL).
+	CustomAudience bool `yaml:"custom_audience"`
 	// AllowAnySubject lifts the subject checks; Reason must say why.
 	AllowAnySubject bool   `yaml:"allow_any_subject"`
 	Reason          string `yaml:"reason" spec:"multiline"`
@@ -112,6 +115,17 @@ func (o *OIDC) expandPresets() {
 	}
 }
 
+// tokenAudience is the aud claim an issuer always puts in its tokens,
+// when it has a fixed one: Semaphore's is the organisation URL, without a
+// trailing slash (docs.semaphoreci.com, "OpenID Connect"). GitHub lets a
+// workflow choose the audience, so it has none fixed.
+func tokenAudience(issuer string) (string, bool) {
+	if strings.HasSuffix(IssuerHost(issuer), ".semaphoreci.com") {
+		return "https://" + IssuerHost(issuer), true
+	}
+	return "", false
+}
+
 // IssuerHost is the issuer URL without scheme: the name IAM gives the
 // provider (its ARN ends in oidc-provider/<host/path>) and the prefix of
 // its condition keys.
@@ -161,6 +175,9 @@ func (v *Validator) validateRole(a Access, p func(...any) []any) {
 	}
 	if o.Audience == "" {
 		v.Errorf(p("oidc", "audience"), "is required: the role must pin the token's aud claim (Semaphore uses the organisation URL, GitHub sts.amazonaws.com)")
+	} else if want, fixed := tokenAudience(o.Issuer); fixed && o.Audience != want && !o.CustomAudience {
+		v.Errorf(p("oidc", "audience"), "%q is never the aud of this issuer's tokens, so the role would refuse every job: it is exactly %q (the organisation URL, without a trailing slash); "+
+			"write that, or set custom_audience: true if your tokens really carry this value", o.Audience, want)
 	}
 	if len(o.Thumbprints) > maxThumbprints {
 		v.Errorf(p("oidc", "thumbprints"), "lists %d thumbprints: IAM keeps at most %d for an OIDC provider", len(o.Thumbprints), maxThumbprints)
