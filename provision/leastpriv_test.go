@@ -295,7 +295,7 @@ func TestVerify(t *testing.T) {
 	if res := got["s3:GetObject "+p]; !strings.HasPrefix(res, "FAIL: ") || !strings.Contains(res, "AccessDenied") {
 		t.Errorf("GetObject after narrowing: %q, want a FAIL naming AccessDenied", res)
 	}
-	checks, _ := Verify(e.ctx, e.c, pub, e.files)
+	checks, _ := Verify(e.ctx, e.c, pub, e.files, VerifyOptions{})
 	if !Failed(checks) {
 		t.Error("verify did not fail after the policy was narrowed")
 	}
@@ -303,7 +303,7 @@ func TestVerify(t *testing.T) {
 
 func verifyResults(t *testing.T, e *testEnv, s *spec.Spec) map[string]string {
 	t.Helper()
-	checks, err := Verify(e.ctx, e.c, s, e.files)
+	checks, err := Verify(e.ctx, e.c, s, e.files, VerifyOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

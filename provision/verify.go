@@ -25,9 +25,33 @@ import (
 type Check struct {
 	Access string `json:"access"`
 	Check  string `json:"check"`
-	// Result is ok, FAIL or skip.
+	// Result is ok, FAIL, skip (a refusal the service cannot show) or
+	// NOT CHECKED (nothing could be proven for the entry).
 	Result string `json:"result"`
 	Detail string `json:"detail,omitempty"`
+}
+
+// NotChecked is the Result of an access entry verify could prove nothing
+// for (no credentials to act with): never to be read as a pass.
+const NotChecked = "NOT CHECKED"
+
+// Unchecked lists the access entries with a NOT CHECKED line.
+func Unchecked(checks []Check) []string {
+	var out []string
+	for _, c := range checks {
+		if c.Result == NotChecked {
+			out = append(out, c.Access)
+		}
+	}
+	return out
+}
+
+// VerifyOptions steer Verify.
+type VerifyOptions struct {
+	// TokenFile holds a pipeline's OIDC token to assume each role with
+	// (--web-identity-token-file); "" uses the entry's
+	// write.web_identity_token_file, if any.
+	TokenFile string
 }
 
 // Failed reports whether any check failed.
@@ -46,17 +70,20 @@ func Failed(checks []Check) bool {
 // fetched over plain HTTP, and (when the service enforces IAM) that
 // actions outside the grant are refused. Probe objects are removed with
 // awsboot's own identity, since a grant may not include DeleteObject.
-func Verify(ctx context.Context, c *awsapi.Clients, s *spec.Spec, files consumers.AWSFiles) ([]Check, error) {
+//
+// An entry without credentials to act with (role access without a token)
+// gets one NOT CHECKED line, which the CLI does not count as a pass.
+func Verify(ctx context.Context, c *awsapi.Clients, s *spec.Spec, files consumers.AWSFiles, o VerifyOptions) ([]Check, error) {
 	enforced, err := enforcesIAM(ctx, c, s.Bucket.Name)
 	if err != nil {
 		return nil, err
 	}
 	var out []Check
 	for _, a := range s.Access {
-		v := &verifier{c: c, s: s, a: a, enforced: enforced}
+		v := &verifier{c: c, s: s, a: a, enforced: enforced, tokenFile: o.TokenFile}
 		creds, why := v.credentials(ctx, files)
 		if creds == nil {
-			out = append(out, Check{Access: a.Name, Check: "credentials", Result: "skip", Detail: why})
+			out = append(out, Check{Access: a.Name, Check: "credentials", Result: NotChecked, Detail: why})
 			continue
 		}
 		v.s3 = c.S3With(creds, 0)
@@ -81,12 +108,13 @@ func enforcesIAM(ctx context.Context, c *awsapi.Clients, bucket string) (bool, e
 }
 
 type verifier struct {
-	c        *awsapi.Clients
-	s        *spec.Spec
-	a        spec.Access
-	s3       *s3.Client
-	enforced bool
-	checks   []Check
+	tokenFile string
+	c         *awsapi.Clients
+	s         *spec.Spec
+	a         spec.Access
+	s3        *s3.Client
+	enforced  bool
+	checks    []Check
 }
 
 // credentials returns the entry's own credentials: the key in its profile
@@ -105,11 +133,15 @@ func (v *verifier) credentials(ctx context.Context, files consumers.AWSFiles) (a
 		}
 		return awsapi.StaticCredentials(key.ID, key.Secret), ""
 	}
-	if a.Write[consumers.KeyWebIdentityTokenFile] == "" {
-		return nil, "role access: a pipeline's OIDC token is needed; set write.web_identity_token_file to verify from a runner that has one"
+	token := v.tokenFile
+	if token == "" && a.Write[consumers.KeyWebIdentityTokenFile] != "" {
+		token = v.s.Path(a.Write[consumers.KeyWebIdentityTokenFile])
+	}
+	if token == "" {
+		return nil, "role access: assuming the role needs a pipeline's OIDC token; run verify where one is, with --web-identity-token-file FILE"
 	}
 	role := v.c.Account.IAMARN("role/" + a.Role)
-	p := stscreds.NewWebIdentityRoleProvider(v.c.STSClient(), role, stscreds.IdentityTokenFile(v.s.Path(a.Write[consumers.KeyWebIdentityTokenFile])),
+	p := stscreds.NewWebIdentityRoleProvider(v.c.STSClient(), role, stscreds.IdentityTokenFile(token),
 		func(o *stscreds.WebIdentityRoleOptions) { o.RoleSessionName = "awsboot-verify" })
 	if _, err := p.Retrieve(ctx); err != nil {
 		return nil, fmt.Sprintf("assuming %s with the token file failed: %v", role, err)

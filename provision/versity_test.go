@@ -93,7 +93,7 @@ func TestVersityGateway(t *testing.T) {
 		}
 	}
 
-	checks, err := Verify(ctx, c, s, e.files)
+	checks, err := Verify(ctx, c, s, e.files, VerifyOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

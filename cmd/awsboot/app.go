@@ -134,9 +134,10 @@ func newApp(e env) *cli.App {
 				Action: func(c *cli.Context) error { return applyCommand(c.Context, e, optionsFrom(c, engine.ModeDestroy)) },
 			},
 			{
-				Name:   "verify",
-				Usage:  "prove, with only the credentials awsboot wrote, that each grant works and nothing more",
-				Flags:  append(specFlags(), &cli.BoolFlag{Name: flagJSON, Usage: "print the checks as JSON"}),
+				Name:  "verify",
+				Usage: "prove, with only the credentials awsboot wrote, that each grant works and nothing more",
+				Flags: append(specFlags(), &cli.BoolFlag{Name: flagJSON, Usage: "print the checks as JSON"},
+					&cli.StringFlag{Name: flagWebIdentityTokenFile, Usage: "a file holding a pipeline's OIDC token, to prove role access by assuming each role with it"}),
 				Action: func(c *cli.Context) error { return verifyCommand(c.Context, e, optionsFrom(c, engine.ModeApply)) },
 			},
 			{

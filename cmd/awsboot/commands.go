@@ -36,6 +36,8 @@ type options struct {
 	// whole run, waiting up to lockTimeout.
 	lock        bool
 	lockTimeout time.Duration
+	// tokenFile is verify's --web-identity-token-file.
+	tokenFile string
 }
 
 // stringFlag returns a flag given after the command or, failing that,
@@ -67,6 +69,7 @@ func optionsFrom(c *cli.Context, mode engine.Mode) options {
 		stats:            c.Bool(flagStats),
 		parallelism:      c.Int(flagParallelism),
 		lockTimeout:      c.Duration(flagLockTimeout),
+		tokenFile:        c.String(flagWebIdentityTokenFile),
 	}
 }
 
@@ -262,7 +265,7 @@ func verifyCommand(ctx context.Context, e env, o options) error {
 	if err != nil {
 		return err
 	}
-	checks, err := provision.Verify(ctx, c, s, files)
+	checks, err := provision.Verify(ctx, c, s, files, provision.VerifyOptions{TokenFile: o.tokenFile})
 	if err != nil {
 		return err
 	}
@@ -286,6 +289,9 @@ func verifyCommand(ctx context.Context, e env, o options) error {
 	}
 	if provision.Failed(checks) {
 		return cli.Exit("Error: verification failed: see the FAIL lines above", exitError)
+	}
+	if un := provision.Unchecked(checks); len(un) > 0 {
+		return cli.Exit(fmt.Sprintf("Error: verification incomplete: nothing was proven for %s (see the NOT CHECKED lines above)", strings.Join(un, ", ")), exitError)
 	}
 	return nil
 }

@@ -14,6 +14,9 @@ const (
 	flagStats            = "stats"
 	flagParallelism      = "parallelism"
 	flagLockTimeout      = "lock-timeout"
+	// flagWebIdentityTokenFile gives verify a pipeline's OIDC token to
+	// prove role access with.
+	flagWebIdentityTokenFile = "web-identity-token-file"
 )
 
 // Exit codes. plan --detailed-exitcode follows Terraform: 0 no changes,
