@@ -154,6 +154,14 @@ type tripResult struct {
 // and Read again (absent). It returns what path held along the way.
 func roundTrip(t *testing.T, r engine.Resource, path string) tripResult {
 	t.Helper()
+	res, _ := roundTripPerm(t, r, path)
+	return res
+}
+
+// roundTripPerm is roundTrip that also returns the file's mode after the
+// create or update.
+func roundTripPerm(t *testing.T, r engine.Resource, path string) (tripResult, fs.FileMode) {
+	t.Helper()
 	ctx := context.Background()
 	o, err := r.Read(ctx)
 	if err != nil {
@@ -178,6 +186,7 @@ func roundTrip(t *testing.T, r engine.Resource, path string) tripResult {
 		t.Fatalf("%s: %v", res.Action, err)
 	}
 	res.Applied, _ = fileContent(t, path)
+	perm := permOf(t, path)
 
 	o, err = r.Read(ctx)
 	if err != nil {
@@ -194,14 +203,17 @@ func roundTrip(t *testing.T, r engine.Resource, path string) tripResult {
 		t.Fatalf("Delete: %v", err)
 	}
 	res.Deleted, res.DeletedExists = fileContent(t, path)
+	if _, err := os.Lstat(path + priorSuffix); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the saved original %s is still there after Delete (%v)", path+priorSuffix, err)
+	}
 	o, err = r.Read(ctx)
 	if err != nil {
 		t.Fatalf("Read after Delete: %v", err)
 	}
-	if o.Exists {
-		t.Errorf("Read after Delete: the object still exists (owner %q)", o.Owner)
+	if o.Exists && o.Owner == testStack {
+		t.Errorf("Read after Delete: this stack's object still exists")
 	}
-	return res
+	return res, perm
 }
 
 func TestAWSProfileDiff(t *testing.T) {
@@ -799,7 +811,7 @@ fail-on-missing-files: true
 				Action:        "create",
 				Applied:       "env-vars:\n  - SEMAPHORE_CACHE_BACKEND=s3\n  - SEMAPHORE_CACHE_S3_BUCKET=b\n  - SEMAPHORE_CACHE_AWS_PROFILE=ci\n",
 				Deleted:       "",
-				DeletedExists: true,
+				DeletedExists: false, // awsboot created it: teardown removes it
 			},
 			wantPerm: 0o600,
 		},
@@ -841,6 +853,42 @@ fail-on-missing-files: true
 			},
 			wantPerm: 0o600,
 		},
+		"a user's SEMAPHORE_CACHE_BACKEND=local comes back byte for byte": {
+			profile:  "ci",
+			existing: ptr("token: t\nenv-vars:\n  - FOO=bar\n  - SEMAPHORE_CACHE_BACKEND=local   # fast disk\nfiles: []\n"),
+			perm:     0o600,
+			want: tripResult{
+				Action:        "update",
+				Applied:       "token: t\nenv-vars:\n  - FOO=bar\n  - SEMAPHORE_CACHE_BACKEND=s3 # fast disk\n  - SEMAPHORE_CACHE_S3_BUCKET=b\n  - SEMAPHORE_CACHE_AWS_PROFILE=ci\nfiles: []\n",
+				Deleted:       "token: t\nenv-vars:\n  - FOO=bar\n  - SEMAPHORE_CACHE_BACKEND=local   # fast disk\nfiles: []\n",
+				DeletedExists: true,
+			},
+			wantPerm: 0o600,
+		},
+		"a user's sftp backend comes back byte for byte": {
+			profile:  "ci",
+			existing: ptr("env-vars: [SEMAPHORE_CACHE_BACKEND=sftp, SEMAPHORE_CACHE_URL=cache:22]\n"),
+			perm:     0o600,
+			want: tripResult{
+				Action:        "update",
+				Applied:       "env-vars:\n  - SEMAPHORE_CACHE_BACKEND=s3\n  - SEMAPHORE_CACHE_URL=cache:22\n  - SEMAPHORE_CACHE_S3_BUCKET=b\n  - SEMAPHORE_CACHE_AWS_PROFILE=ci\n",
+				Deleted:       "env-vars: [SEMAPHORE_CACHE_BACKEND=sftp, SEMAPHORE_CACHE_URL=cache:22]\n",
+				DeletedExists: true,
+			},
+			wantPerm: 0o600,
+		},
+		"a pre-existing env-vars: [] comes back": {
+			profile:  "ci",
+			existing: ptr("endpoint: e\nenv-vars: []\nfiles: []\n"),
+			perm:     0o640,
+			want: tripResult{
+				Action:        "create",
+				Applied:       "endpoint: e\nenv-vars:\n  - SEMAPHORE_CACHE_BACKEND=s3\n  - SEMAPHORE_CACHE_S3_BUCKET=b\n  - SEMAPHORE_CACHE_AWS_PROFILE=ci\nfiles: []\n",
+				Deleted:       "endpoint: e\nenv-vars: []\nfiles: []\n",
+				DeletedExists: true,
+			},
+			wantPerm: 0o640,
+		},
 		"bucket changed and a duplicated entry": {
 			profile: "default",
 			existing: ptr("endpoint: acme.semaphoreci.com\nenv-vars:\n  - FOO=bar\n  - SEMAPHORE_CACHE_BACKEND=s3 # cache\n" +
@@ -850,7 +898,9 @@ fail-on-missing-files: true
 				Action: "update",
 				Applied: "endpoint: acme.semaphoreci.com\nenv-vars:\n  - FOO=bar\n  - SEMAPHORE_CACHE_BACKEND=s3 # cache\n" +
 					"  - SEMAPHORE_CACHE_S3_BUCKET=b\n  - SEMAPHORE_CACHE_AWS_PROFILE=default\nfiles: []\n",
-				Deleted:       "endpoint: acme.semaphoreci.com\nenv-vars:\n  - FOO=bar\nfiles: []\n",
+				// The user's own cache settings (bucket "old") come back.
+				Deleted: "endpoint: acme.semaphoreci.com\nenv-vars:\n  - FOO=bar\n  - SEMAPHORE_CACHE_BACKEND=s3 # cache\n" +
+					"  - SEMAPHORE_CACHE_S3_BUCKET=old\n  - SEMAPHORE_CACHE_BACKEND=s3\nfiles: []\n",
 				DeletedExists: true,
 			},
 			wantPerm: 0o600,
@@ -864,11 +914,11 @@ fail-on-missing-files: true
 				writeTestFile(t, path, *tc.existing, tc.perm)
 			}
 			target := Target{Spec: testSpec(filepath.Join(dir, "s.yaml")), Access: agentAccess(tc.profile, "agent/config.yaml"), FS: localfile.OS{}}
-			got := roundTrip(t, engine.Typed(NewSemaphoreAgentConfig(target)), path)
+			got, perm := roundTripPerm(t, engine.Typed(NewSemaphoreAgentConfig(target)), path)
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("round trip (-want +got):\n%s", diff)
 			}
-			if p := permOf(t, path); p != tc.wantPerm {
+			if p := perm; p != tc.wantPerm {
 				t.Errorf("mode = %v, want %v", p, tc.wantPerm)
 			}
 		})
@@ -890,7 +940,7 @@ func TestBacalhauConfigRoundTrip(t *testing.T) {
 				Action:        "create",
 				Applied:       block + "      PreSignedURLExpiration: \"1h\"\n",
 				Deleted:       "",
-				DeletedExists: true,
+				DeletedExists: false, // awsboot created it: teardown removes it
 			},
 			wantPerm: 0o600,
 		},
@@ -904,6 +954,17 @@ func TestBacalhauConfigRoundTrip(t *testing.T) {
 				DeletedExists: true,
 			},
 			wantPerm: 0o640,
+		},
+		"another bucket's publisher, adopted, comes back byte for byte": {
+			existing: ptr(orchestrator + "Publishers:\n  Types:\n    S3Managed:\n      Bucket: theirs # keep\n      Key: out\n"),
+			perm:     0o600,
+			want: tripResult{
+				Action:        "update",
+				Applied:       orchestrator + "Publishers:\n  Types:\n    S3Managed:\n      Bucket: \"b\" # keep\n      Key: \"results\"\n      Region: \"us-east-1\"\n      PreSignedURLExpiration: \"1h\"\n",
+				Deleted:       orchestrator + "Publishers:\n  Types:\n    S3Managed:\n      Bucket: theirs # keep\n      Key: out\n",
+				DeletedExists: true,
+			},
+			wantPerm: 0o600,
 		},
 		"a key drifted, with an endpoint and another publisher": {
 			endpoint: "http://localhost:9000",
@@ -932,11 +993,11 @@ func TestBacalhauConfigRoundTrip(t *testing.T) {
 				Spec: testSpec(filepath.Join(dir, "s.yaml")), Access: publisherAccess("bacalhau.yaml", "flags.txt"),
 				Region: testRegion, Endpoint: tc.endpoint, FS: localfile.OS{},
 			}
-			got := roundTrip(t, engine.Typed(NewBacalhauConfig(target)), path)
+			got, perm := roundTripPerm(t, engine.Typed(NewBacalhauConfig(target)), path)
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("round trip (-want +got):\n%s", diff)
 			}
-			if p := permOf(t, path); p != tc.wantPerm {
+			if p := perm; p != tc.wantPerm {
 				t.Errorf("mode = %v, want %v", p, tc.wantPerm)
 			}
 		})
@@ -1674,5 +1735,66 @@ func TestUnknownWriteKeyIsADecodingError(t *testing.T) {
 				t.Errorf("errors (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestAgentTeardownAfterUserEdit: when the user has edited the agent
+// config since bootstrap, the saved original cannot be put back as is
+// (that would undo the edit), so only awsboot's entries go and the backend
+// value they replaced is set again.
+func TestAgentTeardownAfterUserEdit(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "config.yaml")
+	writeTestFile(t, path, "token: t\nenv-vars:\n  - SEMAPHORE_CACHE_BACKEND=local\n", 0o600)
+	target := Target{Spec: testSpec(filepath.Join(dir, "s.yaml")), Access: agentAccess("ci", "config.yaml"), FS: localfile.OS{}}
+	r := engine.Typed(NewSemaphoreAgentConfig(target))
+	ctx := context.Background()
+	o, err := r.Read(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := r.Diff(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Update(ctx, o, d); err != nil {
+		t.Fatal(err)
+	}
+	applied, _ := fileContent(t, path)
+	writeTestFile(t, path, strings.Replace(applied, "token: t\n", "token: t2\n", 1)+"files: []\n", 0o600)
+	if o, err = r.Read(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Delete(ctx, o); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := fileContent(t, path)
+	// The emptied list goes and the value comes back as a new list at the
+	// end: every key the user has keeps its value.
+	if want := "token: t2\nfiles: []\nenv-vars:\n  - SEMAPHORE_CACHE_BACKEND=local\n"; got != want {
+		t.Errorf("after teardown:\n%s\nwant:\n%s", got, want)
+	}
+	if _, err := os.Lstat(path + priorSuffix); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("saved original still there: %v", err)
+	}
+}
+
+// TestAgentSavedOriginalSurvivesAStopBeforeTheWrite: a run that stops
+// after saving the original but before writing the config leaves the
+// config as it was; the next run saves the same original again, so
+// teardown still puts back the user's value.
+func TestAgentSavedOriginalSurvivesAStopBeforeTheWrite(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "config.yaml")
+	const original = "env-vars: [SEMAPHORE_CACHE_BACKEND=local]\n"
+	writeTestFile(t, path, original, 0o600)
+	target := Target{Spec: testSpec(filepath.Join(dir, "s.yaml")), Access: agentAccess("ci", "config.yaml"), FS: localfile.OS{}}
+	b := NewSemaphoreAgentConfig(target)
+	if err := b.savePrior([]byte(original), true); err != nil { // the stopped run
+		t.Fatal(err)
+	}
+	got := roundTrip(t, engine.Typed(b), path)
+	if got.Deleted != original {
+		t.Errorf("after teardown: %q, want %q", got.Deleted, original)
 	}
 }

@@ -1,7 +1,9 @@
 package consumers
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 
@@ -130,13 +132,13 @@ func (b *ManagedBlock) obsolete(st blockState) [][2]string {
 
 // Create implements engine.Kind.
 func (b *ManagedBlock) Create(context.Context, *engine.Observation, blockState) error {
-	return b.edit(b.set, false)
+	return b.edit(b.set)
 }
 
 // Update implements engine.Kind. The file is re-read: the tool's config
 // may have changed since the plan.
 func (b *ManagedBlock) Update(context.Context, *engine.Observation, blockState, []engine.FieldDiff) error {
-	return b.edit(b.set, false)
+	return b.edit(b.set)
 }
 
 // set writes the wanted entries and takes out obsolete ones.
@@ -155,22 +157,14 @@ func (b *ManagedBlock) set(data []byte) ([]byte, error) {
 	return out, nil
 }
 
-// Delete implements engine.Kind: only the entries awsboot wrote go.
+// Delete implements engine.Kind. When the file still holds, outside
+// awsboot's block, exactly what it held before awsboot first wrote its
+// block, the saved original is put back byte for byte (a file awsboot
+// created is removed): a user's SEMAPHORE_CACHE_BACKEND=local, an
+// `env-vars: []` or another Bacalhau publisher comes back as it was.
+// When the user has edited the file since, only the entries awsboot
+// wrote go, and the values they replaced are set again.
 func (b *ManagedBlock) Delete(context.Context, *engine.Observation, blockState) error {
-	return b.edit(func(data []byte) ([]byte, error) {
-		return b.cfg.format.remove(data, append(slices.Clone(b.cfg.Want), b.cfg.Obsolete...))
-	}, true)
-}
-
-// DestroyDescription implements engine.KindDestroyDescriber.
-func (b *ManagedBlock) DestroyDescription(*engine.Observation, blockState) string {
-	return b.cfg.format.destroyDescription(b.cfg.Path, b.cfg.Want)
-}
-
-// edit applies change to the file under its lock and writes the result
-// keeping the file's mode (0600 for a new file); with onlyExisting a
-// missing file is left missing.
-func (b *ManagedBlock) edit(change func([]byte) ([]byte, error), onlyExisting bool) error {
 	unlock, err := b.cfg.FS.Lock(b.cfg.Path)
 	if err != nil {
 		return err
@@ -180,13 +174,190 @@ func (b *ManagedBlock) edit(change func([]byte) ([]byte, error), onlyExisting bo
 	if err != nil {
 		return fmt.Errorf("reading %s: %w", b.cfg.Path, err)
 	}
-	if !exists && onlyExisting {
+	if !exists {
 		return nil
+	}
+	prior, err := b.readPrior()
+	if err != nil {
+		return err
+	}
+	out, err := b.cfg.format.remove(data, b.owned())
+	if err != nil {
+		return fmt.Errorf("%s: %w", b.cfg.Path, err)
+	}
+	if prior != nil {
+		out, err = b.restore(out, prior)
+		if err != nil {
+			return err
+		}
+	}
+	if prior != nil && !prior.Existed && out == nil {
+		err = b.cfg.FS.Remove(b.cfg.Path)
+	} else {
+		err = b.write(out)
+	}
+	if err != nil || prior == nil {
+		return err
+	}
+	return b.cfg.FS.Remove(b.priorPath())
+}
+
+// owned is every entry awsboot may have written: the block and the
+// entries of earlier versions.
+func (b *ManagedBlock) owned() [][2]string {
+	return append(slices.Clone(b.cfg.Want), b.cfg.Obsolete...)
+}
+
+// restore returns what the file should hold once awsboot's block (already
+// taken out of rest) is gone: the saved original when the rest of the
+// file is what awsboot's own write left of it (nil for an original that
+// did not exist), else rest with the values awsboot replaced set again.
+func (b *ManagedBlock) restore(rest []byte, prior *priorFile) ([]byte, error) {
+	if b.untouchedSince(rest, prior) {
+		if !prior.Existed {
+			return nil, nil
+		}
+		return prior.Content, nil
+	}
+	before, _, err := b.cfg.format.read(prior.Content, b.cfg.Want)
+	if err != nil {
+		return rest, nil // the original no longer parses: keep the plain removal
+	}
+	now, _, err := b.cfg.format.read(rest, b.cfg.Want)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", b.cfg.Path, err)
+	}
+	var put [][2]string
+	for _, kv := range b.cfg.Want {
+		if vals := before[kv[0]]; len(vals) > 0 && len(now[kv[0]]) == 0 {
+			put = append(put, [2]string{kv[0], vals[0]})
+		}
+	}
+	if len(put) == 0 {
+		return rest, nil
+	}
+	out, err := b.cfg.format.set(rest, put)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", b.cfg.Path, err)
+	}
+	return out, nil
+}
+
+// untouchedSince reports whether rest (the file without awsboot's block)
+// is what awsboot's first write left of the saved original: nobody has
+// edited the file outside the block since.
+func (b *ManagedBlock) untouchedSince(rest []byte, prior *priorFile) bool {
+	written, err := b.set(prior.Content)
+	if err == nil {
+		written, err = b.cfg.format.remove(written, b.owned())
+	}
+	return err == nil && bytes.Equal(written, rest)
+}
+
+// DestroyDescription implements engine.KindDestroyDescriber: what
+// teardown will do to the file, worked out as Delete does.
+func (b *ManagedBlock) DestroyDescription(*engine.Observation, blockState) string {
+	d := b.cfg.format.destroyDescription(b.cfg.Path, b.cfg.Want)
+	prior, err := b.readPrior()
+	if err != nil || prior == nil {
+		return d
+	}
+	data, _, err := b.cfg.FS.ReadFile(b.cfg.Path)
+	if err != nil {
+		return d
+	}
+	rest, err := b.cfg.format.remove(data, b.owned())
+	switch {
+	case err != nil:
+		return d
+	case b.untouchedSince(rest, prior) && !prior.Existed:
+		return "deletes " + b.cfg.Path + ", which awsboot created"
+	case b.untouchedSince(rest, prior):
+		return "puts " + b.cfg.Path + " back byte for byte as it was before awsboot (saved in " + b.priorPath() + ")"
+	}
+	return d + "; the values awsboot replaced (saved in " + b.priorPath() + ") are set again"
+}
+
+// priorSuffix names the file beside a tool config that holds the config
+// as it was before awsboot first wrote its block, for teardown.
+const priorSuffix = ".awsboot-prior"
+
+// priorFile is the saved original. It may hold the tool's tokens, so it is
+// written 0600 like the config.
+type priorFile struct {
+	// Stack is the stack whose block replaced the original.
+	Stack string `json:"stack"`
+	// Existed is false when awsboot created the file.
+	Existed bool `json:"existed"`
+	// Content is the original file, byte for byte.
+	Content []byte `json:"content"`
+}
+
+func (b *ManagedBlock) priorPath() string { return b.cfg.Path + priorSuffix }
+
+// readPrior returns the saved original for this stack, or nil.
+func (b *ManagedBlock) readPrior() (*priorFile, error) {
+	data, ok, err := b.cfg.FS.ReadFile(b.priorPath())
+	if err != nil || !ok {
+		return nil, err
+	}
+	var p priorFile
+	if err := json.Unmarshal(data, &p); err != nil {
+		return nil, fmt.Errorf("%s: not awsboot's saved original (%v); move it away to tear down without restoring", b.priorPath(), err)
+	}
+	if p.Stack != b.cfg.Stack {
+		return nil, nil
+	}
+	return &p, nil
+}
+
+// savePrior records data (the file before this write) when awsboot's
+// block is not yet in it: the first write of a bootstrap, or a rerun after
+// a run that stopped between saving and writing (then data is still the
+// original).
+func (b *ManagedBlock) savePrior(data []byte, existed bool) error {
+	values, _, err := b.cfg.format.read(data, b.cfg.Want)
+	if err != nil {
+		return fmt.Errorf("%s: %w", b.cfg.Path, err)
+	}
+	if vals := values[b.cfg.OwnerKey]; len(vals) > 0 && vals[0] == b.cfg.OwnerValue {
+		return nil // already this stack's block: the original was saved then, or predates this
+	}
+	out, err := json.MarshalIndent(priorFile{Stack: b.cfg.Stack, Existed: existed, Content: data}, "", "  ")
+	if err != nil {
+		return err
+	}
+	return b.cfg.FS.WriteFile(b.priorPath(), append(out, '\n'), 0o600)
+}
+
+// edit applies change to the file under its lock and writes the result
+// keeping the file's mode (0600 for a new file). Before the first write
+// of the block, the file as it was is saved beside it for teardown.
+func (b *ManagedBlock) edit(change func([]byte) ([]byte, error)) error {
+	unlock, err := b.cfg.FS.Lock(b.cfg.Path)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	data, exists, err := b.cfg.FS.ReadFile(b.cfg.Path)
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", b.cfg.Path, err)
 	}
 	out, err := change(data)
 	if err != nil {
 		return fmt.Errorf("%s: %w", b.cfg.Path, err)
 	}
+	if exists && bytes.Equal(out, data) {
+		return nil
+	}
+	if err := b.savePrior(data, exists); err != nil {
+		return err
+	}
+	return b.write(out)
+}
+
+// write replaces the file, keeping its mode (0600 for a new file).
+func (b *ManagedBlock) write(out []byte) error {
 	perm, ok, err := b.cfg.FS.Perm(b.cfg.Path)
 	if err != nil {
 		return err
