@@ -1266,7 +1266,7 @@ func (c seamCase) build(t *testing.T, dir string, sys localfile.System) engine.R
 	}
 	rs, err := con.Build(Target{
 		Spec: testSpec(filepath.Join(dir, "s.yaml")), Access: c.access,
-		Region: testRegion, Endpoint: "http://localhost:9000", PathStyle: true, RoleARN: testRole,
+		Region: testRegion, Endpoint: "http://127.0.0.1:9000", PathStyle: true, RoleARN: testRole,
 		BucketAddr: "s3_bucket.b", KeyAddr: "iam_access_key.ci", GrantAddr: "iam_policy_attachment.ci",
 		Files: AWSFiles{Config: filepath.Join(dir, "config"), Credentials: filepath.Join(dir, "credentials")},
 		FS:    sys,

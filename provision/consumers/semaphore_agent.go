@@ -2,10 +2,13 @@ package consumers
 
 import (
 	"fmt"
+	"net"
+	"net/url"
 	"strings"
 
 	"github.com/awsboot/awsboot/provision/engine"
 	"github.com/awsboot/awsboot/provision/localfile"
+	"github.com/awsboot/awsboot/provision/spec"
 )
 
 // KeySemaphoreAgent is the write key of a self-hosted Semaphore agent's
@@ -20,9 +23,52 @@ var semaphoreAgentConsumer = Consumer{
 	For:         UserAccess,
 	WrongAccess: "is for user access (an agent with a stored key); with role, use write.semaphore_pipeline",
 	IsFile:      true,
+	Check: func(v *spec.Validator, s *spec.Spec, i int) {
+		if s.Access[i].Write[KeySemaphoreAgent] == "" {
+			return
+		}
+		if err := CacheCLIReaches(s.Endpoint, s.PathStyle == nil || *s.PathStyle); err != nil {
+			v.Errorf([]any{"access", i, "write", KeySemaphoreAgent}, "%v", err)
+		}
+	},
 	Build: func(t Target) ([]engine.Resource, error) {
+		// The endpoint may come from --endpoint-url or AWS_ENDPOINT_URL
+		// rather than the spec: checked again here, before any change.
+		if err := CacheCLIReaches(t.Endpoint, t.PathStyle); err != nil {
+			return nil, fmt.Errorf("access %q: write.%s: %w", t.Access.Name, KeySemaphoreAgent, err)
+		}
 		return []engine.Resource{engine.Typed(NewSemaphoreAgentConfig(t))}, nil
 	},
+}
+
+// CacheCLIReaches returns an error when Semaphore's cache CLI cannot reach
+// the S3-compatible endpoint with the profile awsboot writes (pathStyle:
+// the service needs path-style addressing). What the cache CLI does
+// (cache-cli/pkg/storage/s3.go in semaphoreci/toolbox):
+//   - with SEMAPHORE_CACHE_AWS_PROFILE it loads the profile with the Go
+//     SDK (LoadDefaultConfig, WithSharedConfigProfile) and makes a plain
+//     s3.NewFromConfig client: the profile's endpoint_url is used, but the
+//     Go SDK ignores the profile's s3.addressing_style, so buckets are
+//     addressed virtual-hosted style, http://<bucket>.<host>/, except when
+//     the host is an IP address, where the SDK falls back to the path;
+//   - with SEMAPHORE_CACHE_S3_URL it signs with fixed test credentials
+//     (minioadmin), so awsboot's key cannot be used that way.
+//
+// So an endpoint is reachable when it is empty (AWS), its host is an IP
+// address, or the service answers virtual-hosted requests (path_style:
+// false). The error says which spec change makes it work.
+func CacheCLIReaches(endpoint string, pathStyle bool) error {
+	if endpoint == "" || !pathStyle {
+		return nil
+	}
+	u, err := url.Parse(endpoint)
+	if err != nil || net.ParseIP(u.Hostname()) != nil {
+		return nil // a bad URL is reported at endpoint
+	}
+	return fmt.Errorf("the Semaphore cache CLI cannot reach %s: it addresses buckets as http://<bucket>.%s/ "+
+		"(the Go SDK ignores the profile's s3.addressing_style = path), and its SEMAPHORE_CACHE_S3_URL mode signs with fixed test "+
+		"credentials, not a profile; give the endpoint as an IP address, or set path_style: false if the service answers <bucket>.%s",
+		endpoint, u.Host, u.Host)
 }
 
 // The env-vars the agent's jobs get: SEMAPHORE_CACHE_BACKEND=s3,
