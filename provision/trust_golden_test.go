@@ -21,6 +21,12 @@ func TestPresetTrustPolicies(t *testing.T) {
 		"github-branch":    `{github: {repo: acme/web, branch: main}}`,
 		"github-env":       `{github: {repo: acme/web, environment: production}}`,
 		"github-pr":        `{github: {repo: acme/web, pull_request: true}}`,
+		// GitLab: no environment preset, GitLab's sub never names one
+		// (see the gitlab preset in provision/spec/oidc.go).
+		"gitlab-branch":       `{gitlab: {project: acme/platform/web, branch: main}}`,
+		"gitlab-tag":          `{gitlab: {project: acme/platform/web, tag: "v*"}}`,
+		"gitlab-protected":    `{gitlab: {project: acme/platform/web, branch: "release/*", protected: true}}`,
+		"gitlab-self-managed": `{issuer: "https://gitlab.example.com/", gitlab: {project: acme/web, tag: v1.2.0, protected: true}}`,
 	}
 	for name, oidc := range presets {
 		t.Run(name, func(t *testing.T) {

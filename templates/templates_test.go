@@ -17,6 +17,15 @@ var data = OIDCData{
 	SessionSeconds: 3600,
 }
 
+// gitlabData is GitLab.com's: the instance's address is the audience.
+var gitlabData = OIDCData{
+	Marker:         data.Marker,
+	RoleARN:        "arn:aws:iam::123456789012:role/gitlab-ci-cache-role",
+	Region:         "eu-west-1",
+	Audience:       "https://gitlab.com",
+	SessionSeconds: 5400,
+}
+
 // TestTemplatesRender renders every template, checks it is valid YAML of
 // the shape its tool reads, and compares it with testdata/<name>.golden
 // (UPDATE_GOLDEN=1 rewrites them).
@@ -44,8 +53,41 @@ func TestTemplatesRender(t *testing.T) {
 				t.Errorf("with = %v", with)
 			}
 		},
+		"gitlab-oidc.yml": func(t *testing.T, doc map[string]any) {
+			// One hidden job, for include: local and extends.
+			if len(doc) != 1 {
+				t.Fatalf("top-level keys = %v, want only .awsboot-aws-oidc", doc)
+			}
+			job, _ := doc[".awsboot-aws-oidc"].(map[string]any)
+			tokens, _ := job["id_tokens"].(map[string]any)
+			token, _ := tokens["AWSBOOT_ID_TOKEN"].(map[string]any)
+			if token["aud"] != gitlabData.Audience {
+				t.Errorf("id_tokens = %v, want AWSBOOT_ID_TOKEN with aud %s", job["id_tokens"], gitlabData.Audience)
+			}
+			cmds, _ := job["before_script"].([]any)
+			joined := ""
+			for _, c := range cmds {
+				joined += c.(string) + "\n"
+			}
+			for _, want := range []string{
+				`export ROLE_ARN="` + gitlabData.RoleARN + `"`,
+				`--web-identity-token "$AWSBOOT_ID_TOKEN" --duration-seconds 5400`,
+				// A plain assignment, not export: a refused exchange fails the job.
+				"\nCREDENTIALS=$(aws sts assume-role-with-web-identity ",
+				"export AWS_SESSION_TOKEN=",
+				`export AWS_REGION="eu-west-1"`,
+			} {
+				if !strings.Contains(joined, want) {
+					t.Errorf("before_script lacks %q:\n%s", want, joined)
+				}
+			}
+		},
 	} {
 		t.Run(name, func(t *testing.T) {
+			data := data
+			if strings.HasPrefix(name, "gitlab") {
+				data = gitlabData
+			}
 			out, err := Render(name, data)
 			if err != nil {
 				t.Fatal(err)

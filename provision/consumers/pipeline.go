@@ -9,6 +9,7 @@ import (
 const (
 	KeySemaphorePipeline = "semaphore_pipeline"
 	KeyGitHubWorkflow    = "github_workflow"
+	KeyGitLabCI          = "gitlab_ci"
 )
 
 const pipelineWrongAccess = "is for role (OIDC) access; a user's key goes to write.aws_profile"
@@ -35,6 +36,20 @@ var githubWorkflowConsumer = Consumer{
 	IsFile:      true,
 	Build: func(t Target) ([]engine.Resource, error) {
 		return snippet(t, KeyGitHubWorkflow, "github-oidc-step.yml"), nil
+	},
+}
+
+// gitlabCIConsumer writes the .gitlab-ci.yml fragment: a hidden job with
+// the id_tokens block (aud: the role's audience) and the commands that
+// exchange the token for a session.
+var gitlabCIConsumer = Consumer{
+	Key:         KeyGitLabCI,
+	Summary:     "the GitLab CI/CD hidden job that assumes the role",
+	For:         RoleAccess,
+	WrongAccess: pipelineWrongAccess,
+	IsFile:      true,
+	Build: func(t Target) ([]engine.Resource, error) {
+		return snippet(t, KeyGitLabCI, "gitlab-oidc.yml"), nil
 	},
 }
 

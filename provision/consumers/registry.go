@@ -81,6 +81,7 @@ type Consumer struct {
 var Registry = []Consumer{
 	semaphorePipelineConsumer,
 	githubWorkflowConsumer,
+	gitlabCIConsumer,
 	awsProfileConsumer,
 	webIdentityTokenFileOption,
 	semaphoreAgentConsumer,

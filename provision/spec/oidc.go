@@ -30,10 +30,11 @@ type OIDC struct {
 	// AllowAnySubject lifts the subject checks; Reason must say why.
 	AllowAnySubject bool   `yaml:"allow_any_subject"`
 	Reason          string `yaml:"reason" spec:"multiline"`
-	// Semaphore and GitHub are presets that fill in issuer, audience and
-	// subjects for the common cases.
+	// Semaphore, GitHub and GitLab are presets that fill in issuer,
+	// audience and subjects for the common cases.
 	Semaphore *SemaphoreOIDC `yaml:"semaphore"`
 	GitHub    *GitHubOIDC    `yaml:"github"`
+	GitLab    *GitLabOIDC    `yaml:"gitlab"`
 }
 
 // SemaphoreOIDC is the preset for Semaphore's OIDC tokens, whose sub is
@@ -60,9 +61,37 @@ type GitHubOIDC struct {
 	PullRequest bool   `yaml:"pull_request"`
 }
 
+// GitLabOIDC is the preset for GitLab CI/CD ID tokens (id_tokens), whose
+// sub is project_path:<group>/<project>:ref_type:<branch|tag>:ref:<name>,
+// the ref's bare name (GitLab docs, "OpenID Connect (OIDC) Authentication
+// Using ID Tokens"). One of Branch or Tag picks the ref; a * or ? in it
+// makes the subject a pattern.
+//
+// Protected accepts protected refs only. IAM cannot check a generic
+// provider's ref_protected claim, so it goes in sub: the subject ends in
+// :ref_protected:true, which GitLab's tokens carry once the project's
+// ci_id_token_sub_claim_components is project_path, ref_type, ref,
+// ref_protected (GitLab 18.7); without that, the role refuses every job.
+//
+// Environment is refused: GitLab never puts the environment in sub (it
+// is not a sub claim component) and IAM cannot check the environment
+// claim, so no trust policy can limit a role to an environment.
+type GitLabOIDC struct {
+	Project     string `yaml:"project"`
+	Branch      string `yaml:"branch"`
+	Tag         string `yaml:"tag"`
+	Environment string `yaml:"environment"`
+	Protected   bool   `yaml:"protected"`
+}
+
 const (
 	githubIssuer   = "https://token.actions.githubusercontent.com"
 	githubAudience = "sts.amazonaws.com"
+	// gitlabIssuer is GitLab.com's; a self-managed instance sets issuer.
+	gitlabIssuer = "https://gitlab.com"
+	// gitlabProtected ends the subject of a protected ref when the
+	// project's sub claim components end in ref_protected.
+	gitlabProtected = ":ref_protected:true"
 )
 
 // expandPresets fills issuer, audience and subjects from a preset, and
@@ -105,20 +134,45 @@ func (o *OIDC) expandPresets() {
 			add(prefix + "ref:refs/heads/" + p.Branch)
 		}
 	}
+	if p := o.GitLab; p != nil {
+		if o.Issuer == "" {
+			o.Issuer = gitlabIssuer
+		}
+		prefix := "project_path:" + p.Project + ":"
+		suffix := ""
+		if p.Protected {
+			suffix = gitlabProtected
+		}
+		switch {
+		case p.Environment != "":
+			// Refused by validatePresets: no subject can name it.
+		case p.Tag != "":
+			add(prefix + "ref_type:tag:ref:" + p.Tag + suffix)
+		case p.Branch != "":
+			add(prefix + "ref_type:branch:ref:" + p.Branch + suffix)
+		}
+	}
 	if o.Audience == "" {
 		switch host := IssuerHost(o.Issuer); {
 		case strings.HasSuffix(host, ".semaphoreci.com"):
 			o.Audience = strings.TrimSuffix(o.Issuer, "/")
 		case host == "token.actions.githubusercontent.com":
 			o.Audience = githubAudience
+		case host == "gitlab.com" || o.GitLab != nil:
+			// GitLab's AWS guide ("Configure OpenID Connect in AWS to
+			// retrieve temporary credentials") has the provider's
+			// audience, and so the jobs' id_tokens aud, be the
+			// instance's address: https://, no trailing slash.
+			o.Audience = strings.TrimSuffix(o.Issuer, "/")
 		}
 	}
 }
 
 // tokenAudience is the aud claim an issuer always puts in its tokens,
 // when it has a fixed one: Semaphore's is the organisation URL, without a
-// trailing slash (docs.semaphoreci.com, "OpenID Connect"). GitHub lets a
-// workflow choose the audience, so it has none fixed.
+// trailing slash (docs.semaphoreci.com, "OpenID Connect"). GitHub and
+// GitLab let a workflow or job choose the audience, so they have none
+// fixed.
 func tokenAudience(issuer string) (string, bool) {
 	if strings.HasSuffix(IssuerHost(issuer), ".semaphoreci.com") {
 		return "https://" + IssuerHost(issuer), true
@@ -137,6 +191,8 @@ var (
 	thumbprintRe = regexp.MustCompile(`^[0-9a-fA-F]{40}$`)
 	semaphoreSub = regexp.MustCompile(`^org:[^:*?]+:project:[^:*?]+:repo:[^:*?]+:`)
 	githubSub    = regexp.MustCompile(`^repo:[^:/*?]+/[^:*?]+:`)
+	gitlabSub    = regexp.MustCompile(`^project_path:[^:/*?]+(/[^:/*?]+)+:`)
+	gitlabPath   = regexp.MustCompile(`^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)+$`)
 	presetName   = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
 )
 
@@ -162,14 +218,16 @@ func (v *Validator) validateRole(a Access, p func(...any) []any) {
 			v.trustSize(a, p)
 		}
 	}()
-	if o.Semaphore != nil && o.GitHub != nil {
-		v.Errorf(p("oidc"), "use one preset, semaphore or github")
+	if refs(o.Semaphore != nil, o.GitHub != nil, o.GitLab != nil) > 1 {
+		v.Errorf(p("oidc"), "use one preset: semaphore, github or gitlab")
 	}
+	presetProblems := v.p.count()
 	v.validatePresets(o, p)
+	presetFailed := v.p.count() > presetProblems
 	u, err := url.Parse(o.Issuer)
 	switch {
 	case o.Issuer == "":
-		v.Errorf(p("oidc", "issuer"), "is required (or use a preset: oidc: {semaphore: {...}} or oidc: {github: {...}})")
+		v.Errorf(p("oidc", "issuer"), "is required (or use a preset: oidc: {semaphore: {...}}, oidc: {github: {...}} or oidc: {gitlab: {...}})")
 	case err != nil || u.Scheme != "https" || u.Host == "" || u.RawQuery != "" || u.Fragment != "":
 		v.Errorf(p("oidc", "issuer"), "%q must be an https:// URL without query or fragment", o.Issuer)
 	}
@@ -193,7 +251,8 @@ func (v *Validator) validateRole(a Access, p func(...any) []any) {
 		}
 		return
 	}
-	if len(o.Subjects)+len(o.SubjectPatterns) == 0 {
+	// A preset that could not make its subject has said what it lacks.
+	if len(o.Subjects)+len(o.SubjectPatterns) == 0 && !presetFailed {
 		v.Errorf(p("oidc", "subjects"), "is required: list the sub claims that may assume the role (any token of the issuer would be accepted otherwise)")
 	}
 	host := IssuerHost(o.Issuer)
@@ -207,9 +266,13 @@ func (v *Validator) validateRole(a Access, p func(...any) []any) {
 	}
 	for i, s := range o.SubjectPatterns {
 		path := p("oidc", "subject_patterns", i)
-		if o.Semaphore != nil || o.GitHub != nil {
-			// Patterns made by a preset are located at the preset.
+		if o.Semaphore != nil || o.GitHub != nil || o.GitLab != nil {
+			// Patterns made by a preset are located at the preset, and
+			// not checked again when the preset's fields were refused.
 			if _, ok := v.Node(path...); !ok {
+				if presetFailed {
+					continue
+				}
 				path = p("oidc")
 			}
 		}
@@ -220,6 +283,8 @@ func (v *Validator) validateRole(a Access, p func(...any) []any) {
 			v.Errorf(path, "%q must start with a literal org:<org>:project:<project-id>:repo:<repo>: so only that project can assume the role", s)
 		case host == "token.actions.githubusercontent.com" && !githubSub.MatchString(s):
 			v.Errorf(path, "%q must start with a literal repo:<owner>/<name>: so only that repository can assume the role", s)
+		case gitlabShaped(host, o, s) && !gitlabSub.MatchString(s):
+			v.Errorf(path, "%q must start with a literal project_path:<group>/<project>: so only that project can assume the role", s)
 		case strings.IndexAny(s, "*?") < 8:
 			v.Errorf(path, "%q lets almost any subject in; keep a literal prefix that names the project or repository", s)
 		}
@@ -245,6 +310,34 @@ func (v *Validator) validatePresets(o *OIDC, p func(...any) []any) {
 			v.Errorf(p("oidc", "github"), "choose exactly one of branch, tag, environment or pull_request")
 		}
 	}
+	if g := o.GitLab; g != nil {
+		if v.Required(p("oidc", "gitlab", "project"), g.Project) && !gitlabPath.MatchString(g.Project) {
+			v.Errorf(p("oidc", "gitlab", "project"), "%q: write the project's full path, group/project or group/subgroup/project, without wildcards", g.Project)
+		}
+		if g.Environment != "" {
+			v.Errorf(p("oidc", "gitlab", "environment"), "%q: GitLab never puts the environment in the token's sub, and IAM cannot check its environment claim, "+
+				"so no trust policy can limit the role to an environment; use branch or tag (with protected: true to accept protected refs only)", g.Environment)
+		} else if refs(g.Branch != "", g.Tag != "") != 1 {
+			v.Errorf(p("oidc", "gitlab"), "choose exactly one of branch or tag")
+		}
+		for _, f := range []struct{ name, val, prefix string }{{"branch", g.Branch, "refs/heads/"}, {"tag", g.Tag, "refs/tags/"}} {
+			switch {
+			case strings.HasPrefix(f.val, "refs/"):
+				v.Errorf(p("oidc", "gitlab", f.name), "%q: write the %s's name without %s: GitLab's sub holds the bare name", f.val, f.name, f.prefix)
+			case strings.Contains(f.val, ":"):
+				v.Errorf(p("oidc", "gitlab", f.name), "%q: a git ref cannot hold a colon", f.val)
+			}
+		}
+	}
+}
+
+// gitlabShaped says whether a subject pattern is matched against GitLab
+// sub claims: the issuer is GitLab.com or a GitLab preset's, or the
+// pattern itself starts like one (a self-managed issuer without preset).
+// In StringLike a * matches / and :, so project_path:* or
+// project_path:acme/* lets every project (of the group) in.
+func gitlabShaped(host string, o *OIDC, s string) bool {
+	return host == "gitlab.com" || o.GitLab != nil || strings.HasPrefix(s, "project_path:")
 }
 
 func refs(set ...bool) int {

@@ -1,0 +1,181 @@
+package provision
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/google/go-cmp/cmp"
+	"gopkg.in/yaml.v3"
+
+	"github.com/awsboot/awsboot/policies"
+	"github.com/awsboot/awsboot/provision/consumers"
+	"github.com/awsboot/awsboot/provision/engine"
+)
+
+const gitlabProvider = "arn:aws:iam::123456789012:oidc-provider/gitlab.com"
+
+// TestGitLabExample bootstraps examples/gitlab-oidc.yaml: a provider for
+// https://gitlab.com whose audience is the instance's address, the
+// preset's trust policy (the main branch of one project), the
+// .gitlab-ci.yml fragment with the same aud, a role session that reaches
+// the bucket, a second run without calls that change anything, and a
+// teardown that leaves nothing.
+func TestGitLabExample(t *testing.T) {
+	e := newTestEnv(t)
+	s := e.spec("gitlab-oidc.yaml")
+	e.apply(s, engine.ModeApply, runOpts{})
+
+	prov, err := e.iam().GetOpenIDConnectProvider(e.ctx, &iam.GetOpenIDConnectProviderInput{OpenIDConnectProviderArn: aws.String(gitlabProvider)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"https://gitlab.com"}, prov.ClientIDList); diff != "" {
+		t.Errorf("client ids (-want +got):\n%s", diff)
+	}
+	role, err := e.iam().GetRole(e.ctx, &iam.GetRoleInput{RoleName: aws.String("gitlab-oidc-cache-role")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := policies.Parse(aws.ToString(role.Role.AssumeRolePolicyDocument))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := policies.Parse(`{"Version":"2012-10-17","Statement":[{"Sid":"ExactSubjects","Effect":"Allow",
+		"Principal":{"Federated":"` + gitlabProvider + `"},
+		"Action":"sts:AssumeRoleWithWebIdentity",
+		"Condition":{"StringEquals":{"gitlab.com:aud":"https://gitlab.com",
+			"gitlab.com:sub":"project_path:acme/platform/web:ref_type:branch:ref:main"}}}]}`)
+	if !policies.Equal(want, got) {
+		t.Errorf("trust policy:\n%s\nwant:\n%s", got.JSON(), want.JSON())
+	}
+
+	path := filepath.Join(e.dir, ".gitlab", "aws-oidc.yml")
+	snippet := readFile(t, path)
+	if !strings.HasPrefix(snippet, consumers.Marker("gitlab-oidc")+"\n") {
+		t.Errorf("the ownership marker is not the first line:\n%s", snippet)
+	}
+	var doc struct {
+		Job struct {
+			IDTokens map[string]struct {
+				Aud string `yaml:"aud"`
+			} `yaml:"id_tokens"`
+			BeforeScript []string `yaml:"before_script"`
+		} `yaml:".awsboot-aws-oidc"`
+	}
+	if err := yaml.Unmarshal([]byte(snippet), &doc); err != nil {
+		t.Fatalf("the fragment is not YAML: %v\n%s", err, snippet)
+	}
+	if aud := doc.Job.IDTokens["AWSBOOT_ID_TOKEN"].Aud; aud != "https://gitlab.com" {
+		t.Errorf("id_tokens aud = %q, want the role's audience https://gitlab.com", aud)
+	}
+	script := strings.Join(doc.Job.BeforeScript, "\n")
+	for _, w := range []string{`export ROLE_ARN="arn:aws:iam::123456789012:role/gitlab-oidc-cache-role"`, `--web-identity-token "$AWSBOOT_ID_TOKEN" --duration-seconds 3600`, `export AWS_REGION="us-east-1"`} {
+		if !strings.Contains(script, w) {
+			t.Errorf("before_script lacks %q:\n%s", w, script)
+		}
+	}
+	if _, err := os.Stat(e.files.Credentials); !os.IsNotExist(err) {
+		t.Errorf("OIDC access wrote a credentials file: %v", err)
+	}
+
+	// What the fragment's commands do, with the SDK: moto checks neither
+	// the token's signature nor the trust policy's conditions, so any
+	// well-formed string stands in for the job's ID token.
+	out, err := sts.NewFromConfig(rawConfig(t, e.endpoint, "testing", "testing")).AssumeRoleWithWebIdentity(e.ctx, &sts.AssumeRoleWithWebIdentityInput{
+		RoleArn: role.Role.Arn, RoleSessionName: aws.String("gitlab-job-1"),
+		WebIdentityToken: aws.String("eyJhbGciOiJSUzI1NiJ9.unsigned-test-token.sig"), DurationSeconds: aws.Int32(3600),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := rawConfig(t, e.endpoint, "", "")
+	c := out.Credentials
+	cfg.Credentials = staticSession{id: aws.ToString(c.AccessKeyId), secret: aws.ToString(c.SecretAccessKey), token: aws.ToString(c.SessionToken)}
+	s3c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
+	if _, err := s3c.PutObject(e.ctx, &s3.PutObjectInput{Bucket: aws.String("gitlab-oidc-cache"), Key: aws.String("k"), Body: strings.NewReader("v")}); err != nil {
+		t.Errorf("put with the role session: %v", err)
+	}
+
+	e.reconnect()
+	p := e.apply(s, engine.ModeApply, runOpts{})
+	if p.HasChanges() {
+		t.Errorf("second run has changes: %v", allDiffs(p))
+	}
+	if m := e.c.Calls.Mutating(); len(m) != 0 {
+		t.Errorf("second run made mutating calls: %v", m)
+	}
+
+	e.apply(s, engine.ModeDestroy, runOpts{deleteData: true})
+	e.assertNothingOwned()
+	providers, err := e.iam().ListOpenIDConnectProviders(e.ctx, &iam.ListOpenIDConnectProvidersInput{})
+	if err != nil || len(providers.OpenIDConnectProviderList) != 0 {
+		t.Errorf("providers left: %v %v", providers, err)
+	}
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Errorf("the .gitlab-ci.yml fragment is still there: %v", err)
+	}
+}
+
+// TestGitLabSelfManaged: a self-managed instance through the preset's
+// issuer override gets its own provider, named by its host, with its
+// address as the audience, and protected: true ends the subject in
+// :ref_protected:true.
+func TestGitLabSelfManaged(t *testing.T) {
+	e := newTestEnv(t)
+	writeFile(t, filepath.Join(e.dir, "self.yaml"), `version: 1
+stack: gitlab-self
+region: us-east-1
+bucket: {name: gitlab-self-cache}
+access:
+  - name: deploys
+    grant: cache
+    role: gitlab-self-role
+    oidc:
+      issuer: https://gitlab.example.com/
+      gitlab: {project: acme/web, branch: main, protected: true}
+    write: {gitlab_ci: ci/aws.yml}
+`)
+	s, err := LoadSpec(filepath.Join(e.dir, "self.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.apply(s, engine.ModeApply, runOpts{})
+	const provider = "arn:aws:iam::123456789012:oidc-provider/gitlab.example.com"
+	prov, err := e.iam().GetOpenIDConnectProvider(e.ctx, &iam.GetOpenIDConnectProviderInput{OpenIDConnectProviderArn: aws.String(provider)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"https://gitlab.example.com"}, prov.ClientIDList); diff != "" {
+		t.Errorf("client ids (-want +got):\n%s", diff)
+	}
+	role, err := e.iam().GetRole(e.ctx, &iam.GetRoleInput{RoleName: aws.String("gitlab-self-role")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := policies.Parse(aws.ToString(role.Role.AssumeRolePolicyDocument))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := policies.Parse(`{"Version":"2012-10-17","Statement":[{"Sid":"ExactSubjects","Effect":"Allow",
+		"Principal":{"Federated":"` + provider + `"},
+		"Action":"sts:AssumeRoleWithWebIdentity",
+		"Condition":{"StringEquals":{"gitlab.example.com:aud":"https://gitlab.example.com",
+			"gitlab.example.com:sub":"project_path:acme/web:ref_type:branch:ref:main:ref_protected:true"}}}]}`)
+	if !policies.Equal(want, got) {
+		t.Errorf("trust policy:\n%s\nwant:\n%s", got.JSON(), want.JSON())
+	}
+	if snippet := readFile(t, filepath.Join(e.dir, "ci", "aws.yml")); !strings.Contains(snippet, `aud: "https://gitlab.example.com"`) {
+		t.Errorf("fragment:\n%s", snippet)
+	}
+	e.apply(s, engine.ModeDestroy, runOpts{})
+	e.assertNothingOwned()
+	if n := e.providerCount(); n != 0 {
+		t.Errorf("%d providers left", n)
+	}
+}
