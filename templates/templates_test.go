@@ -1,6 +1,9 @@
 package templates
 
 import (
+	"fmt"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -108,5 +111,60 @@ func TestTemplatesRender(t *testing.T) {
 func TestRenderMissingField(t *testing.T) {
 	if _, err := Render("semaphore-oidc.yml", map[string]string{}); err == nil {
 		t.Error("a template rendered without its data")
+	}
+}
+
+// TestRefusedExchangeFailsTheJob runs each snippet's commands as a CI
+// shell runs them, one command at a time, stopping at the first that
+// fails, with an aws that refuses the token (as STS does for a token the
+// trust policy does not match). The job must stop at the exchange: with
+// `export CREDENTIALS=$(...)` the exit status was export's, 0, and the job
+// went on without credentials.
+func TestRefusedExchangeFailsTheJob(t *testing.T) {
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Skip("no sh")
+	}
+	bin := t.TempDir()
+	fake := "#!/bin/sh\necho 'An error occurred (AccessDenied) when calling the AssumeRoleWithWebIdentity operation' >&2\nexit 254\n"
+	if err := os.WriteFile(filepath.Join(bin, "aws"), []byte(fake), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, list := range map[string]func(map[string]any) []any{
+		"semaphore-oidc.yml": func(doc map[string]any) []any { l, _ := doc["commands"].([]any); return l },
+		"gitlab-oidc.yml": func(doc map[string]any) []any {
+			job, _ := doc[".awsboot-aws-oidc"].(map[string]any)
+			l, _ := job["before_script"].([]any)
+			return l
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			out, err := Render(name, data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var doc map[string]any
+			if err := yaml.Unmarshal([]byte(out), &doc); err != nil {
+				t.Fatal(err)
+			}
+			cmds := list(doc)
+			// Each command in its own `sh -c` would lose the variables, so
+			// the script checks each command's status as the runner does.
+			var script strings.Builder
+			for i, c := range cmds {
+				fmt.Fprintf(&script, "%s || { echo \"failed at %d\"; exit 1; }\n", c, i)
+			}
+			cmd := exec.Command(sh, "-c", script.String())
+			cmd.Env = []string{"PATH=" + bin + ":/usr/bin:/bin"}
+			got, err := cmd.CombinedOutput()
+			if err == nil {
+				t.Fatalf("the job went on after a refused exchange:\n%s", got)
+			}
+			for i, c := range cmds {
+				if strings.Contains(c.(string), "assume-role-with-web-identity") && !strings.Contains(string(got), fmt.Sprintf("failed at %d", i)) {
+					t.Errorf("the job did not stop at the exchange (command %d):\n%s", i, got)
+				}
+			}
+		})
 	}
 }
