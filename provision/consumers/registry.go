@@ -87,6 +87,8 @@ var Registry = []Consumer{
 	semaphoreAgentConsumer,
 	bacalhauConfigConsumer,
 	bacalhauFlagsConsumer,
+	gitlabRunnerConsumer,
+	gitlabRunnerNameOption,
 }
 
 // Lookup returns the consumer of a write key.
