@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/google/go-cmp/cmp"
@@ -21,6 +22,36 @@ import (
 
 const semaphoreProvider = "arn:aws:iam::123456789012:oidc-provider/acme.semaphoreci.com"
 
+// assertProviderAndTrust checks that the provider has exactly the one
+// client ID (audience) and that the role's trust policy is want (JSON),
+// and returns the role.
+func (e *testEnv) assertProviderAndTrust(provider, clientID, roleName, want string) *iamtypes.Role {
+	e.t.Helper()
+	prov, err := e.iam().GetOpenIDConnectProvider(e.ctx, &iam.GetOpenIDConnectProviderInput{OpenIDConnectProviderArn: aws.String(provider)})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{clientID}, prov.ClientIDList); diff != "" {
+		e.t.Errorf("client ids (-want +got):\n%s", diff)
+	}
+	role, err := e.iam().GetRole(e.ctx, &iam.GetRoleInput{RoleName: aws.String(roleName)})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	got, err := policies.Parse(aws.ToString(role.Role.AssumeRolePolicyDocument))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	w, err := policies.Parse(want)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if !policies.Equal(w, got) {
+		e.t.Errorf("trust policy:\n%s\nwant:\n%s", got.JSON(), w.JSON())
+	}
+	return role.Role
+}
+
 // TestOIDCBootstrap is point 1 of the OIDC issue: provider, role with
 // exactly the documented trust policy, the role's policy; a second run
 // makes no mutating call.
@@ -29,33 +60,15 @@ func TestOIDCBootstrap(t *testing.T) {
 	s := e.spec("semaphore-oidc.yaml")
 	e.apply(s, engine.ModeApply, runOpts{})
 
-	prov, err := e.iam().GetOpenIDConnectProvider(e.ctx, &iam.GetOpenIDConnectProviderInput{OpenIDConnectProviderArn: aws.String(semaphoreProvider)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff([]string{"https://acme.semaphoreci.com"}, prov.ClientIDList); diff != "" {
-		t.Errorf("client ids (-want +got):\n%s", diff)
-	}
-	role, err := e.iam().GetRole(e.ctx, &iam.GetRoleInput{RoleName: aws.String("semaphore-cache-role")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := policies.Parse(aws.ToString(role.Role.AssumeRolePolicyDocument))
-	if err != nil {
-		t.Fatal(err)
-	}
-	want, _ := policies.Parse(`{"Version":"2012-10-17","Statement":[{
+	role := e.assertProviderAndTrust(semaphoreProvider, "https://acme.semaphoreci.com", "semaphore-cache-role", `{"Version":"2012-10-17","Statement":[{
 		"Sid":"ExactSubjects","Effect":"Allow",
-		"Principal":{"Federated":"` + semaphoreProvider + `"},
+		"Principal":{"Federated":"`+semaphoreProvider+`"},
 		"Action":"sts:AssumeRoleWithWebIdentity",
 		"Condition":{"StringEquals":{
 			"acme.semaphoreci.com:aud":"https://acme.semaphoreci.com",
 			"acme.semaphoreci.com:sub":"org:acme:project:936a5312-a3b8-4921-8b3f-2cec8baac574:repo:web:ref_type:branch:ref:refs/heads/main"}}}]}`)
-	if !policies.Equal(want, got) {
-		t.Errorf("trust policy:\n%s\nwant:\n%s", got.JSON(), want.JSON())
-	}
-	if aws.ToInt32(role.Role.MaxSessionDuration) != 3600 {
-		t.Errorf("max session = %d", aws.ToInt32(role.Role.MaxSessionDuration))
+	if aws.ToInt32(role.MaxSessionDuration) != 3600 {
+		t.Errorf("max session = %d", aws.ToInt32(role.MaxSessionDuration))
 	}
 	att, err := e.iam().ListAttachedRolePolicies(e.ctx, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String("semaphore-cache-role")})
 	if err != nil || len(att.AttachedPolicies) != 1 || aws.ToString(att.AttachedPolicies[0].PolicyName) != "semaphore-cache-role-cache-policy" {

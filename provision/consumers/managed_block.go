@@ -165,15 +165,11 @@ func (b *ManagedBlock) set(data []byte) ([]byte, error) {
 // When the user has edited the file since, only the entries awsboot
 // wrote go, and the values they replaced are set again.
 func (b *ManagedBlock) Delete(context.Context, *engine.Observation, blockState) error {
-	unlock, err := b.cfg.FS.Lock(b.cfg.Path)
+	data, exists, unlock, err := b.lockAndRead()
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	data, exists, err := b.cfg.FS.ReadFile(b.cfg.Path)
-	if err != nil {
-		return fmt.Errorf("reading %s: %w", b.cfg.Path, err)
-	}
 	if !exists {
 		return nil
 	}
@@ -334,15 +330,11 @@ func (b *ManagedBlock) savePrior(data []byte, existed bool) error {
 // keeping the file's mode (0600 for a new file). Before the first write
 // of the block, the file as it was is saved beside it for teardown.
 func (b *ManagedBlock) edit(change func([]byte) ([]byte, error)) error {
-	unlock, err := b.cfg.FS.Lock(b.cfg.Path)
+	data, exists, unlock, err := b.lockAndRead()
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	data, exists, err := b.cfg.FS.ReadFile(b.cfg.Path)
-	if err != nil {
-		return fmt.Errorf("reading %s: %w", b.cfg.Path, err)
-	}
 	out, err := change(data)
 	if err != nil {
 		return fmt.Errorf("%s: %w", b.cfg.Path, err)
@@ -354,6 +346,20 @@ func (b *ManagedBlock) edit(change func([]byte) ([]byte, error)) error {
 		return err
 	}
 	return b.write(out)
+}
+
+// lockAndRead takes the file's lock and reads it; the caller unlocks.
+func (b *ManagedBlock) lockAndRead() (data []byte, exists bool, unlock func(), err error) {
+	unlock, err = b.cfg.FS.Lock(b.cfg.Path)
+	if err != nil {
+		return nil, false, nil, err
+	}
+	data, exists, err = b.cfg.FS.ReadFile(b.cfg.Path)
+	if err != nil {
+		unlock()
+		return nil, false, nil, fmt.Errorf("reading %s: %w", b.cfg.Path, err)
+	}
+	return data, exists, unlock, nil
 }
 
 // write replaces the file, keeping its mode (0600 for a new file).
