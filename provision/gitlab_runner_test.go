@@ -227,6 +227,9 @@ func TestGitLabRunnerTeardownRestoresFile(t *testing.T) {
 			if got := readFile(t, path); got != string(original) {
 				t.Errorf("teardown did not restore the file (-want +got):\n%s", cmp.Diff(string(original), got))
 			}
+			if _, err := os.Stat(path + ".awsboot-prior"); !os.IsNotExist(err) {
+				t.Errorf("the saved original is still there after teardown: %v", err)
+			}
 		})
 	}
 }
@@ -366,6 +369,16 @@ func TestForeignGitLabRunnerCacheNeedsAdopt(t *testing.T) {
 	got := runnerIn(t, decodeTOML(t, []byte(readFile(t, path))), "shell-runner")["cache"].(map[string]any)["s3"].(map[string]any)
 	if got["BucketName"] != gitlabBucket || got["AccessKey"] == "AKIATHEIRS" {
 		t.Errorf("--adopt did not take the cache over: %v", got["BucketName"])
+	}
+
+	// Teardown gives the adopted cache back: the file as it was, with
+	// their bucket and key, and the saved original is gone.
+	e.apply(s, engine.ModeDestroy, runOpts{})
+	if got := readFile(t, path); got != foreign {
+		t.Errorf("after teardown:\n%s\nwant the adopted cache back:\n%s", got, foreign)
+	}
+	if _, err := os.Stat(path + ".awsboot-prior"); !os.IsNotExist(err) {
+		t.Errorf("the saved original is still there: %v", err)
 	}
 }
 

@@ -1798,3 +1798,18 @@ func TestAgentSavedOriginalSurvivesAStopBeforeTheWrite(t *testing.T) {
 		t.Errorf("after teardown: %q, want %q", got.Deleted, original)
 	}
 }
+
+// TestBrokenSavedOriginalStopsThePlan: a <file>.awsboot-prior that is not
+// awsboot's stops Read, so the plan fails before any change, instead of
+// teardown stopping half-way with the other resources already gone.
+func TestBrokenSavedOriginalStopsThePlan(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "config.yaml")
+	writeTestFile(t, path, "env-vars: [SEMAPHORE_CACHE_BACKEND=local]\n", 0o600)
+	writeTestFile(t, path+priorSuffix, "garbage", 0o600)
+	target := Target{Spec: testSpec(filepath.Join(dir, "s.yaml")), Access: agentAccess("ci", "config.yaml"), FS: localfile.OS{}}
+	_, err := engine.Typed(NewSemaphoreAgentConfig(target)).Read(context.Background())
+	if err == nil || !strings.Contains(err.Error(), path+priorSuffix+": not awsboot's saved original") || !strings.Contains(err.Error(), "move it away") {
+		t.Errorf("Read = %v, want the saved original refused with what to do", err)
+	}
+}

@@ -1,6 +1,7 @@
 package consumers
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io/fs"
@@ -298,14 +299,17 @@ func (r *GitLabRunnerCache) Read(context.Context) (*engine.Observation, gitlabRu
 	}
 	cache, err := localfile.ReadTOMLTable(data, r.element(), gitlabCacheTable)
 	if err != nil {
-		return nil, st, fmt.Errorf("%s: %w", r.cfg.Path, err)
+		return nil, st, fmt.Errorf("%s: %w%s", r.cfg.Path, err, fixOrMoveAway)
+	}
+	if _, err := readPrior(r.cfg.FS, r.cfg.Path, r.cfg.Stack); err != nil {
+		return nil, st, err
 	}
 	if !cache.Found {
 		return &engine.Observation{Notes: []string{r.missingNote(fmt.Sprintf("%s has no [[runners]] entry with name = %q", r.cfg.Path, r.cfg.Runner))}}, st, nil
 	}
 	s3, err := localfile.ReadTOMLTable(data, r.element(), gitlabS3Table)
 	if err != nil {
-		return nil, st, fmt.Errorf("%s: %w", r.cfg.Path, err)
+		return nil, st, fmt.Errorf("%s: %w%s", r.cfg.Path, err, fixOrMoveAway)
 	}
 	st.found, st.cache, st.s3 = true, cache.Values, s3.Values
 	if v, ok := st.s3[gitlabSecretKey]; ok {
@@ -448,6 +452,14 @@ func (r *GitLabRunnerCache) write() error {
 		if key.ID == "" || key.Secret.IsZero() {
 			return nil, fmt.Errorf("profile %q of %s holds no access key to write into %s; run bootstrap again", r.cfg.Credentials.Profile(), r.cfg.Credentials.Path(), r.cfg.Path)
 		}
+		// Before the first write of this stack's settings (a register's
+		// empty tables, or another cache adopted with --adopt), the file
+		// as it was is saved for teardown to put back.
+		if !r.owned(s3.Values, key) {
+			if err := writePrior(r.cfg.FS, r.cfg.Path, r.cfg.Stack, data, true); err != nil {
+				return nil, err
+			}
+		}
 		edits := []localfile.TOMLEdit{{Table: gitlabCacheTable}, {Table: gitlabS3Table}}
 		found := []localfile.TOMLTable{cache, s3}
 		for _, s := range r.settings() {
@@ -470,10 +482,18 @@ func (r *GitLabRunnerCache) write() error {
 }
 
 // Delete implements engine.Kind: awsboot's keys go, and the tables awsboot
-// added. Settings that are no longer this stack's (changed since the
-// plan) are left alone.
+// added. When the rest of the file is what it was when awsboot first
+// wrote (the saved original, less the same keys), the saved original is
+// put back byte for byte: a cache adopted with --adopt comes back.
+// Settings that are no longer this stack's (changed since the plan) are
+// left alone.
 func (r *GitLabRunnerCache) Delete(context.Context, *engine.Observation, gitlabRunnerState) error {
-	return r.edit(func(data []byte, _, s3 localfile.TOMLTable) ([]byte, error) {
+	prior, err := readPrior(r.cfg.FS, r.cfg.Path, r.cfg.Stack)
+	if err != nil {
+		return err
+	}
+	removed := false
+	err = r.edit(func(data []byte, _, s3 localfile.TOMLTable) ([]byte, error) {
 		key, err := r.cfg.Credentials.Load()
 		if err != nil {
 			return nil, err
@@ -481,12 +501,30 @@ func (r *GitLabRunnerCache) Delete(context.Context, *engine.Observation, gitlabR
 		if !r.owned(s3.Values, key) {
 			return data, nil
 		}
-		edits := []localfile.TOMLEdit{
-			{Table: gitlabCacheTable, Unset: gitlabOwnedKeys["cache"]},
-			{Table: gitlabS3Table, Unset: gitlabOwnedKeys["s3"]},
+		removed = true
+		out, err := r.removeOwn(data)
+		if err != nil || prior == nil {
+			return out, err
 		}
-		return localfile.EditTOML(data, r.element(), edits, Marker(r.cfg.Stack))
+		if before, err := r.removeOwn(prior.Content); err == nil && bytes.Equal(before, out) {
+			return prior.Content, nil
+		}
+		return out, nil
 	}, false)
+	if err != nil || prior == nil || !removed {
+		return err
+	}
+	return r.cfg.FS.Remove(r.cfg.Path + priorSuffix)
+}
+
+// removeOwn takes awsboot's keys out of data, and the tables awsboot added
+// once empty.
+func (r *GitLabRunnerCache) removeOwn(data []byte) ([]byte, error) {
+	edits := []localfile.TOMLEdit{
+		{Table: gitlabCacheTable, Unset: gitlabOwnedKeys["cache"]},
+		{Table: gitlabS3Table, Unset: gitlabOwnedKeys["s3"]},
+	}
+	return localfile.EditTOML(data, r.element(), edits, Marker(r.cfg.Stack))
 }
 
 // edit runs change on the file under its lock and writes the result,
@@ -534,6 +572,10 @@ func (r *GitLabRunnerCache) edit(change func(data []byte, cache, s3 localfile.TO
 
 // DestroyDescription implements engine.KindDestroyDescriber.
 func (r *GitLabRunnerCache) DestroyDescription(*engine.Observation, gitlabRunnerState) string {
+	if prior, err := readPrior(r.cfg.FS, r.cfg.Path, r.cfg.Stack); err == nil && prior != nil {
+		return fmt.Sprintf("removes awsboot's cache settings of runner %q in %s and puts back any it replaced (saved in %s); every other line stays byte for byte",
+			r.cfg.Runner, r.cfg.Path, r.cfg.Path+priorSuffix)
+	}
 	return fmt.Sprintf("removes %s from [runners.cache] and %s from [runners.cache.s3] of runner %q in %s, and those tables when awsboot added them; every other line stays byte for byte",
 		strings.Join(gitlabOwnedKeys["cache"], ", "), strings.Join(gitlabOwnedKeys["s3"], ", "), r.cfg.Runner, r.cfg.Path)
 }

@@ -3,7 +3,6 @@ package consumers
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 
@@ -84,7 +83,12 @@ func (b *ManagedBlock) Read(context.Context) (*engine.Observation, blockState, e
 	}
 	values, present, err := b.cfg.format.read(data, b.cfg.Want)
 	if err != nil {
-		return nil, blockState{}, fmt.Errorf("%s: %w", b.cfg.Path, err)
+		return nil, blockState{}, fmt.Errorf("%s: %w%s", b.cfg.Path, err, fixOrMoveAway)
+	}
+	// A saved original that cannot be read stops the plan, before any
+	// change, rather than teardown half-way.
+	if _, err := b.readPrior(); err != nil {
+		return nil, blockState{}, err
 	}
 	// Entries set by hand (another bucket) exist, and are updated rather
 	// than duplicated, but are not this stack's to delete.
@@ -274,37 +278,11 @@ func (b *ManagedBlock) DestroyDescription(*engine.Observation, blockState) strin
 	return d + "; the values awsboot replaced (saved in " + b.priorPath() + ") are set again"
 }
 
-// priorSuffix names the file beside a tool config that holds the config
-// as it was before awsboot first wrote its block, for teardown.
-const priorSuffix = ".awsboot-prior"
-
-// priorFile is the saved original. It may hold the tool's tokens, so it is
-// written 0600 like the config.
-type priorFile struct {
-	// Stack is the stack whose block replaced the original.
-	Stack string `json:"stack"`
-	// Existed is false when awsboot created the file.
-	Existed bool `json:"existed"`
-	// Content is the original file, byte for byte.
-	Content []byte `json:"content"`
-}
-
 func (b *ManagedBlock) priorPath() string { return b.cfg.Path + priorSuffix }
 
 // readPrior returns the saved original for this stack, or nil.
 func (b *ManagedBlock) readPrior() (*priorFile, error) {
-	data, ok, err := b.cfg.FS.ReadFile(b.priorPath())
-	if err != nil || !ok {
-		return nil, err
-	}
-	var p priorFile
-	if err := json.Unmarshal(data, &p); err != nil {
-		return nil, fmt.Errorf("%s: not awsboot's saved original (%v); move it away to tear down without restoring", b.priorPath(), err)
-	}
-	if p.Stack != b.cfg.Stack {
-		return nil, nil
-	}
-	return &p, nil
+	return readPrior(b.cfg.FS, b.cfg.Path, b.cfg.Stack)
 }
 
 // savePrior records data (the file before this write) when awsboot's
@@ -319,11 +297,7 @@ func (b *ManagedBlock) savePrior(data []byte, existed bool) error {
 	if vals := values[b.cfg.OwnerKey]; len(vals) > 0 && vals[0] == b.cfg.OwnerValue {
 		return nil // already this stack's block: the original was saved then, or predates this
 	}
-	out, err := json.MarshalIndent(priorFile{Stack: b.cfg.Stack, Existed: existed, Content: data}, "", "  ")
-	if err != nil {
-		return err
-	}
-	return b.cfg.FS.WriteFile(b.priorPath(), append(out, '\n'), 0o600)
+	return writePrior(b.cfg.FS, b.cfg.Path, b.cfg.Stack, data, existed)
 }
 
 // edit applies change to the file under its lock and writes the result

@@ -35,7 +35,7 @@ var semaphoreAgentConsumer = Consumer{
 		// The endpoint may come from --endpoint-url or AWS_ENDPOINT_URL
 		// rather than the spec: checked again here, before any change.
 		if err := CacheCLIReaches(t.Endpoint, t.PathStyle); err != nil {
-			return nil, fmt.Errorf("access %q: write.%s: %w", t.Access.Name, KeySemaphoreAgent, err)
+			return nil, err // Build names the entry and the key
 		}
 		return []engine.Resource{engine.Typed(NewSemaphoreAgentConfig(t))}, nil
 	},

@@ -576,7 +576,7 @@ func (d *tomlDoc) checkTable(elem int, path []string) error {
 		for _, kv := range t.kvs {
 			if kv.key[0] == full[n] {
 				return fmt.Errorf("line %d: [%s] is set with a dotted key or an inline table (%s); awsboot edits it only when written as a table of its own: please write it as a [%s] header with its keys below",
-					kv.first+1, d.dotted(full[1:n+1]), strings.TrimSpace(d.lines[kv.first]), d.dotted(full[1:n+1]))
+					kv.first+1, d.dotted(full[1:n+1]), strings.Join(kv.key, ".")+" = …", d.dotted(full[1:n+1]))
 			}
 		}
 	}

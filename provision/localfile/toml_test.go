@@ -161,11 +161,15 @@ func TestEditTOMLRefuses(t *testing.T) {
 		},
 		"a dotted key": {
 			in:   "[[runners]]\n  name = \"docker\"\n  cache.Type = \"s3\"\n",
-			want: `line 3: [runners.cache] is set with a dotted key or an inline table (cache.Type = "s3"); awsboot edits it only when written as a table of its own: please write it as a [runners.cache] header with its keys below`,
+			want: `line 3: [runners.cache] is set with a dotted key or an inline table (cache.Type = …); awsboot edits it only when written as a table of its own: please write it as a [runners.cache] header with its keys below`,
+		},
+		"a dotted secret key: the value is never in the message": {
+			in:   "[[runners]]\n  name = \"docker\"\n  cache.s3.SecretKey = \"TOPSECRETVALUE\"\n",
+			want: `line 3: [runners.cache] is set with a dotted key or an inline table (cache.s3.SecretKey = …); awsboot edits`,
 		},
 		"an inline table": {
 			in:   "[[runners]]\n  name = \"docker\"\n  [runners.cache]\n    s3 = { BucketName = \"x\" }\n",
-			want: `line 4: [runners.cache.s3] is set with a dotted key or an inline table (s3 = { BucketName = "x" }); awsboot edits it only when written as a table of its own: please write it as a [runners.cache.s3] header with its keys below`,
+			want: `line 4: [runners.cache.s3] is set with a dotted key or an inline table (s3 = …); awsboot edits it only when written as a table of its own: please write it as a [runners.cache.s3] header with its keys below`,
 		},
 		"runners as an inline array": {
 			in:   "runners = [{ name = \"docker\" }]\n",

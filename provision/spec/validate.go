@@ -5,6 +5,7 @@ import (
 	"maps"
 	"net"
 	"net/url"
+	"os"
 	"regexp"
 	"slices"
 	"strconv"
@@ -117,6 +118,9 @@ func (v *Validator) Unique(kind, val string, i int, path []any) bool {
 		if name := awsSharedFile(val); name != "" {
 			v.Errorf(path, "%s is %s: awsboot writes its own profiles there, and another file written over it would break the profiles and keys it holds; choose another path",
 				strconv.Quote(clip(val, pathQuoteLimit)), name)
+		}
+		if fi, err := os.Stat(val); err == nil && fi.IsDir() {
+			v.Errorf(path, "%s is a directory: give the path of the file itself", strconv.Quote(clip(val, pathQuoteLimit)))
 		}
 	}
 	if v.seen[kind] == nil {
