@@ -1813,3 +1813,52 @@ func TestBrokenSavedOriginalStopsThePlan(t *testing.T) {
 		t.Errorf("Read = %v, want the saved original refused with what to do", err)
 	}
 }
+
+// TestTeardownStoppedBeforeDeletingTheCopyConverges: a teardown stopped
+// after putting the file back but before deleting <file>.awsboot-prior
+// leaves the copy; the next teardown still sees the stack's block
+// (its copy) and deletes the copy, leaving the file as it is; a
+// bootstrap instead saves the file again and writes the block.
+func TestTeardownStoppedBeforeDeletingTheCopyConverges(t *testing.T) {
+	for _, existed := range []bool{true, false} {
+		t.Run(fmt.Sprintf("existed=%v", existed), func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, "config.yaml")
+			const original = "env-vars: [SEMAPHORE_CACHE_BACKEND=local]\n"
+			if existed {
+				writeTestFile(t, path, original, 0o600)
+			}
+			target := Target{Spec: testSpec(filepath.Join(dir, "s.yaml")), Access: agentAccess("ci", "config.yaml"), FS: localfile.OS{}}
+			b := NewSemaphoreAgentConfig(target)
+			var content []byte
+			if existed {
+				content = []byte(original)
+			}
+			if err := writePrior(localfile.OS{}, path, testStack, content, existed); err != nil {
+				t.Fatal(err)
+			}
+			r := engine.Typed(b)
+			ctx := context.Background()
+			o, err := r.Read(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !o.Exists || o.Owner != testStack {
+				t.Fatalf("Read: exists %v owner %q, want the stack's (its saved copy)", o.Exists, o.Owner)
+			}
+			if err := r.Delete(ctx, o); err != nil {
+				t.Fatal(err)
+			}
+			got, ok := fileContent(t, path)
+			if ok != existed || (existed && got != original) {
+				t.Errorf("after teardown: %q (exists %v), want %q (exists %v)", got, ok, original, existed)
+			}
+			if _, err := os.Lstat(path + priorSuffix); !errors.Is(err, fs.ErrNotExist) {
+				t.Errorf("the saved copy is still there: %v", err)
+			}
+			if o, err = r.Read(ctx); err != nil || o.Owner == testStack {
+				t.Errorf("Read after: owner %q, %v; want nothing of the stack's", o.Owner, err)
+			}
+		})
+	}
+}

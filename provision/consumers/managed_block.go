@@ -77,7 +77,7 @@ type blockState struct {
 
 // Read implements engine.Kind.
 func (b *ManagedBlock) Read(context.Context) (*engine.Observation, blockState, error) {
-	data, _, err := b.cfg.FS.ReadFile(b.cfg.Path)
+	data, exists, err := b.cfg.FS.ReadFile(b.cfg.Path)
 	if err != nil {
 		return nil, blockState{}, fmt.Errorf("reading %s: %w", b.cfg.Path, err)
 	}
@@ -87,7 +87,8 @@ func (b *ManagedBlock) Read(context.Context) (*engine.Observation, blockState, e
 	}
 	// A saved original that cannot be read stops the plan, before any
 	// change, rather than teardown half-way.
-	if _, err := b.readPrior(); err != nil {
+	prior, err := b.readPrior()
+	if err != nil {
 		return nil, blockState{}, err
 	}
 	// Entries set by hand (another bucket) exist, and are updated rather
@@ -95,6 +96,13 @@ func (b *ManagedBlock) Read(context.Context) (*engine.Observation, blockState, e
 	o := &engine.Observation{Exists: present, DerivedOwnership: !b.cfg.Exclusive}
 	if vals := values[b.cfg.OwnerKey]; len(vals) > 0 && vals[0] == b.cfg.OwnerValue {
 		o.Owner = b.cfg.Stack
+	}
+	// A file that is exactly its saved original, with the copy still
+	// there, is what a teardown stopped between putting the file back and
+	// deleting the copy leaves: the stack's, so that teardown runs again
+	// and deletes the copy (and bootstrap saves the file again).
+	if prior != nil && o.Owner == "" && exists == prior.Existed && bytes.Equal(data, prior.Content) {
+		o.Exists, o.Owner = true, b.cfg.Stack
 	}
 	return o, blockState{values: values}, nil
 }
@@ -174,12 +182,15 @@ func (b *ManagedBlock) Delete(context.Context, *engine.Observation, blockState) 
 		return err
 	}
 	defer unlock()
-	if !exists {
-		return nil
-	}
 	prior, err := b.readPrior()
 	if err != nil {
 		return err
+	}
+	if !exists {
+		if prior != nil {
+			return b.cfg.FS.Remove(b.priorPath())
+		}
+		return nil
 	}
 	out, err := b.cfg.format.remove(data, b.owned())
 	if err != nil {
