@@ -382,3 +382,47 @@ func TestGitLabRunnerChecks(t *testing.T) {
 		})
 	}
 }
+
+// TestGitLabRunnerStoppedTeardownConverges: config.toml put back by a
+// teardown that stopped before deleting config.toml.awsboot-prior reads as
+// the stack's, and the next teardown deletes the copy and leaves the file.
+func TestGitLabRunnerStoppedTeardownConverges(t *testing.T) {
+	original, err := os.ReadFile(filepath.Join("testdata", "gitlab", "config.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "config.toml")
+	writeTestFile(t, path, string(original), 0o600)
+	saveKey(t, dir)
+	if err := writePrior(localfile.OS{}, path, testStack, original, true); err != nil {
+		t.Fatal(err)
+	}
+	a := gitlabAccess("ci-cache/")
+	a.Write[KeyGitLabRunnerName] = "docker-runner"
+	rc, err := NewGitLabRunnerCache(gitlabTarget(dir, a, "", localfile.OS{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := engine.Typed(rc)
+	ctx := context.Background()
+	o, err := r.Read(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !o.Exists || o.Owner != testStack {
+		t.Fatalf("Read: exists %v owner %q, want the stack's (its saved copy)", o.Exists, o.Owner)
+	}
+	if err := r.Delete(ctx, o); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := fileContent(t, path); got != string(original) {
+		t.Errorf("teardown changed the file:\n%s", cmp.Diff(string(original), got))
+	}
+	if _, err := os.Lstat(path + priorSuffix); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the saved copy is still there: %v", err)
+	}
+	if o, err = r.Read(ctx); err != nil || o.Owner == testStack {
+		t.Errorf("Read after: owner %q, %v; want nothing of the stack's", o.Owner, err)
+	}
+}
