@@ -273,6 +273,9 @@ type gitlabRunnerState struct {
 	// key is the entry's access key in the credentials file.
 	key  awskinds.StoredKey
 	perm fs.FileMode
+	// saved is whether config.toml.awsboot-prior holds this stack's
+	// copy of the file as it was before awsboot.
+	saved bool
 }
 
 func (st gitlabRunnerState) values(table []string) map[string]localfile.TOMLValue {
@@ -312,7 +315,7 @@ func (r *GitLabRunnerCache) Read(context.Context) (*engine.Observation, gitlabRu
 	if err != nil {
 		return nil, st, fmt.Errorf("%s: %w%s", r.cfg.Path, err, fixOrMoveAway)
 	}
-	st.found, st.cache, st.s3 = true, cache.Values, s3.Values
+	st.found, st.cache, st.s3, st.saved = true, cache.Values, s3.Values, prior != nil
 	if v, ok := st.s3[gitlabSecretKey]; ok {
 		st.secret, st.hasSecret = engine.NewSecret(v.String()), true
 		delete(st.s3, gitlabSecretKey)
@@ -495,12 +498,12 @@ func (r *GitLabRunnerCache) write() error {
 // Settings that are no longer this stack's (changed since the plan) are
 // left alone.
 func (r *GitLabRunnerCache) Delete(context.Context, *engine.Observation, gitlabRunnerState) error {
-	prior, err := readPrior(r.cfg.FS, r.cfg.Path, r.cfg.Stack)
-	if err != nil {
-		return err
-	}
-	removed := false
-	err = r.edit(func(data []byte, _, s3 localfile.TOMLTable) ([]byte, error) {
+	dropCopy := false
+	err := r.edit(func(data []byte, _, s3 localfile.TOMLTable) ([]byte, error) {
+		prior, err := readPrior(r.cfg.FS, r.cfg.Path, r.cfg.Stack)
+		if err != nil {
+			return nil, err
+		}
 		key, err := r.cfg.Credentials.Load()
 		if err != nil {
 			return nil, err
@@ -508,10 +511,10 @@ func (r *GitLabRunnerCache) Delete(context.Context, *engine.Observation, gitlabR
 		if !r.owned(s3.Values, key) {
 			// Put back already by a teardown that stopped before
 			// deleting the copy: only the copy is left to delete.
-			removed = prior != nil && bytes.Equal(data, prior.Content)
+			dropCopy = prior != nil && bytes.Equal(data, prior.Content)
 			return data, nil
 		}
-		removed = true
+		dropCopy = prior != nil
 		out, err := r.removeOwn(data)
 		if err != nil || prior == nil {
 			return out, err
@@ -521,7 +524,7 @@ func (r *GitLabRunnerCache) Delete(context.Context, *engine.Observation, gitlabR
 		}
 		return out, nil
 	}, false)
-	if err != nil || prior == nil || !removed {
+	if err != nil || !dropCopy {
 		return err
 	}
 	return r.cfg.FS.Remove(r.cfg.Path + priorSuffix)
@@ -581,8 +584,8 @@ func (r *GitLabRunnerCache) edit(change func(data []byte, cache, s3 localfile.TO
 }
 
 // DestroyDescription implements engine.KindDestroyDescriber.
-func (r *GitLabRunnerCache) DestroyDescription(*engine.Observation, gitlabRunnerState) string {
-	if prior, err := readPrior(r.cfg.FS, r.cfg.Path, r.cfg.Stack); err == nil && prior != nil {
+func (r *GitLabRunnerCache) DestroyDescription(_ *engine.Observation, st gitlabRunnerState) string {
+	if st.saved {
 		return fmt.Sprintf("removes awsboot's cache settings of runner %q in %s and puts back any it replaced (saved in %s); every other line stays byte for byte",
 			r.cfg.Runner, r.cfg.Path, r.cfg.Path+priorSuffix)
 	}

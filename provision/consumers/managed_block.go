@@ -73,6 +73,10 @@ func newManagedBlock(cfg ManagedBlockConfig) *ManagedBlock {
 // blockState is what Read found of the block.
 type blockState struct {
 	values map[string][]string
+	// data is the file as read, prior its saved original (nil when none):
+	// the teardown plan says from them what Delete will do.
+	data  []byte
+	prior *priorFile
 }
 
 // Read implements engine.Kind.
@@ -104,7 +108,7 @@ func (b *ManagedBlock) Read(context.Context) (*engine.Observation, blockState, e
 	if prior != nil && o.Owner == "" && exists == prior.Existed && bytes.Equal(data, prior.Content) {
 		o.Exists, o.Owner = true, b.cfg.Stack
 	}
-	return o, blockState{values: values}, nil
+	return o, blockState{values: values, data: data, prior: prior}, nil
 }
 
 // Diff implements engine.Kind: a key whose first value differs, or that
@@ -266,24 +270,20 @@ func (b *ManagedBlock) untouchedSince(rest []byte, prior *priorFile) bool {
 }
 
 // DestroyDescription implements engine.KindDestroyDescriber: what
-// teardown will do to the file, worked out as Delete does.
-func (b *ManagedBlock) DestroyDescription(*engine.Observation, blockState) string {
+// teardown will do to the file as Read found it, worked out as Delete
+// does.
+func (b *ManagedBlock) DestroyDescription(_ *engine.Observation, st blockState) string {
 	d := b.cfg.format.destroyDescription(b.cfg.Path, b.cfg.Want)
-	prior, err := b.readPrior()
-	if err != nil || prior == nil {
+	if st.prior == nil {
 		return d
 	}
-	data, _, err := b.cfg.FS.ReadFile(b.cfg.Path)
-	if err != nil {
-		return d
-	}
-	rest, err := b.cfg.format.remove(data, b.owned())
-	switch {
+	rest, err := b.cfg.format.remove(st.data, b.owned())
+	switch untouched := err == nil && b.untouchedSince(rest, st.prior); {
 	case err != nil:
 		return d
-	case b.untouchedSince(rest, prior) && !prior.Existed:
+	case untouched && !st.prior.Existed:
 		return "deletes " + b.cfg.Path + ", which awsboot created"
-	case b.untouchedSince(rest, prior):
+	case untouched:
 		return "puts " + b.cfg.Path + " back byte for byte as it was before awsboot (saved in " + b.priorPath() + ")"
 	}
 	return d + "; the values awsboot replaced (saved in " + b.priorPath() + ") are set again"
