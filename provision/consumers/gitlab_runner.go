@@ -330,10 +330,7 @@ func (r *GitLabRunnerCache) Read(context.Context) (*engine.Observation, gitlabRu
 	if r.owned(st.s3, st.key) {
 		o.Owner = r.cfg.Stack
 	}
-	// The file exactly as saved, with the copy still there: a teardown
-	// stopped before deleting the copy. The stack's, so that teardown runs
-	// again and deletes it.
-	if o.Owner == "" && prior != nil && bytes.Equal(data, prior.Content) {
+	if o.Owner == "" && prior.putBack(data, true) {
 		o.Exists, o.Owner = true, r.cfg.Stack
 	}
 	if o.Exists && looser(st.perm) && len(r.fieldDiffs(st)) == 0 {
@@ -511,7 +508,7 @@ func (r *GitLabRunnerCache) Delete(context.Context, *engine.Observation, gitlabR
 		if !r.owned(s3.Values, key) {
 			// Put back already by a teardown that stopped before
 			// deleting the copy: only the copy is left to delete.
-			dropCopy = prior != nil && bytes.Equal(data, prior.Content)
+			dropCopy = prior.putBack(data, true)
 			return data, nil
 		}
 		dropCopy = prior != nil

@@ -101,11 +101,9 @@ func (b *ManagedBlock) Read(context.Context) (*engine.Observation, blockState, e
 	if vals := values[b.cfg.OwnerKey]; len(vals) > 0 && vals[0] == b.cfg.OwnerValue {
 		o.Owner = b.cfg.Stack
 	}
-	// A file that is exactly its saved original, with the copy still
-	// there, is what a teardown stopped between putting the file back and
-	// deleting the copy leaves: the stack's, so that teardown runs again
-	// and deletes the copy (and bootstrap saves the file again).
-	if prior != nil && o.Owner == "" && exists == prior.Existed && bytes.Equal(data, prior.Content) {
+	// A file put back by a stopped teardown (see priorFile.putBack); a
+	// bootstrap saves it again.
+	if o.Owner == "" && prior.putBack(data, exists) {
 		o.Exists, o.Owner = true, b.cfg.Stack
 	}
 	return o, blockState{values: values, data: data, prior: prior}, nil

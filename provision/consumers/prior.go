@@ -1,6 +1,7 @@
 package consumers
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 
@@ -25,6 +26,14 @@ type priorFile struct {
 	Existed bool `json:"existed"`
 	// Content is the original file, byte for byte.
 	Content []byte `json:"content"`
+}
+
+// putBack reports whether the file (data; exists: whether it is there)
+// is exactly the saved original: what a teardown that stopped between
+// putting the file back and deleting the copy leaves. Such a file is the
+// stack's, so that the next teardown deletes the copy. p may be nil.
+func (p *priorFile) putBack(data []byte, exists bool) bool {
+	return p != nil && exists == p.Existed && bytes.Equal(data, p.Content)
 }
 
 // readPrior returns the original of path saved for stack, nil when there
