@@ -82,14 +82,7 @@ func TestGitLabExample(t *testing.T) {
 		t.Errorf("put with the role session: %v", err)
 	}
 
-	e.reconnect()
-	p := e.apply(s, engine.ModeApply, runOpts{})
-	if p.HasChanges() {
-		t.Errorf("second run has changes: %v", allDiffs(p))
-	}
-	if m := e.c.Calls.Mutating(); len(m) != 0 {
-		t.Errorf("second run made mutating calls: %v", m)
-	}
+	e.assertRerunIsNoOp(s)
 
 	e.apply(s, engine.ModeDestroy, runOpts{deleteData: true})
 	e.assertNothingOwned()

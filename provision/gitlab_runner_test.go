@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -181,25 +180,7 @@ func TestGitLabRunnerSecondBootstrapIsNoOp(t *testing.T) {
 	e := newTestEnv(t)
 	s, path, _ := gitlabSetup(t, e, "docker-runner", true, 0o600)
 	e.apply(s, engine.ModeApply, runOpts{})
-	files := []string{path, e.files.Config, e.files.Credentials}
-	before := mtimes(t, files)
-	time.Sleep(20 * time.Millisecond)
-
-	e.reconnect()
-	calls := e.c.Calls
-	p := e.apply(s, engine.ModeApply, runOpts{})
-	if p.HasChanges() {
-		t.Fatalf("second plan has changes: %v", allDiffs(p))
-	}
-	if m := calls.Mutating(); len(m) != 0 {
-		t.Errorf("second bootstrap made mutating calls: %v", m)
-	}
-	if len(calls.Counts()) == 0 {
-		t.Fatal("the call counter saw no calls at all")
-	}
-	if diff := cmp.Diff(before, mtimes(t, files)); diff != "" {
-		t.Errorf("files were rewritten (-before +after):\n%s", diff)
-	}
+	e.assertRerunIsNoOp(s, path, e.files.Config, e.files.Credentials)
 }
 
 // TestGitLabRunnerTeardownRestoresFile: teardown gives config.toml back

@@ -6,11 +6,13 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/awsboot/awsboot/provision/awsapi"
 	"github.com/awsboot/awsboot/provision/consumers"
@@ -185,4 +187,31 @@ func (e *testEnv) apply(s *spec.Spec, mode engine.Mode, o runOpts) *engine.Plan 
 		e.t.Fatalf("apply: %v", err)
 	}
 	return p
+}
+
+// assertRerunIsNoOp applies s again, as a second bootstrap, with a fresh
+// call counter: the plan has no change, no mutating AWS call is made
+// (and the counter saw calls, so it is installed), and none of files is
+// rewritten (their modification times stay).
+func (e *testEnv) assertRerunIsNoOp(s *spec.Spec, files ...string) {
+	e.t.Helper()
+	before := mtimes(e.t, files)
+	if len(files) > 0 {
+		time.Sleep(20 * time.Millisecond) // a rewrite gets a later mtime
+	}
+	e.reconnect()
+	calls := e.c.Calls
+	p := e.apply(s, engine.ModeApply, runOpts{})
+	if p.HasChanges() {
+		e.t.Fatalf("second plan has changes: %v", allDiffs(p))
+	}
+	if m := calls.Mutating(); len(m) != 0 {
+		e.t.Errorf("second bootstrap made mutating calls: %v", m)
+	}
+	if len(calls.Counts()) == 0 {
+		e.t.Fatal("the call counter saw no calls at all: it is not installed")
+	}
+	if diff := cmp.Diff(before, mtimes(e.t, files)); diff != "" {
+		e.t.Errorf("files were rewritten (-before +after):\n%s", diff)
+	}
 }
