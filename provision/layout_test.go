@@ -32,12 +32,13 @@ var importRules = map[string]struct {
 	"cmd/awsboot": {module: []string{"provision", "provision/engine", "provision/spec", "provision/awsapi",
 		"provision/consumers", "provision/localfile"}},
 	// The demo drives the built binary and checks results with the SDK.
-	"cmd/awsboot-demo":      {module: []string{"provision/mototest"}, sdk: true},
-	"policies/policytest":   {module: []string{"policies"}},
-	"provision/golden":      {},
-	"provision/faultproxy":  {},
-	"provision/mototest":    {},
-	"provision/versitytest": {},
+	"cmd/awsboot-demo":              {module: []string{"provision/mototest"}, sdk: true},
+	"policies/policytest":           {module: []string{"policies"}},
+	"provision/golden":              {},
+	"provision/localfile/cachetest": {},
+	"provision/faultproxy":          {},
+	"provision/mototest":            {},
+	"provision/versitytest":         {},
 }
 
 // modulePackages lists the module's packages (directories holding a
