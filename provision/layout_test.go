@@ -22,7 +22,7 @@ var importRules = map[string]struct {
 	"provision/localfile": {},
 	"policies":            {},
 	"templates":           {},
-	"provision/spec":      {module: []string{"provision/engine", "policies"}},
+	"provision/spec":      {module: []string{"provision/engine", "policies", "provision/localfile"}},
 	"provision/awsapi":    {module: []string{"provision/engine"}, sdk: true},
 	"provision/awskinds":  {module: []string{"provision/engine", "provision/awsapi", "policies"}, sdk: true},
 	"provision/consumers": {module: []string{"provision/engine", "provision/spec", "provision/localfile", "provision/awskinds", "templates"}},

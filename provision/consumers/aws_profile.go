@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/user"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -106,7 +105,7 @@ func DefaultAWSFiles() (AWSFiles, error) {
 	if f.Config != "" && f.Credentials != "" {
 		return f, nil
 	}
-	home := homeDir()
+	home := localfile.HomeDir()
 	if home == "" {
 		return AWSFiles{}, errors.New("no home directory (HOME is not set and the user has none): the AWS SDKs would not find ~/.aws; set HOME, or AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE")
 	}
@@ -117,17 +116,6 @@ func DefaultAWSFiles() (AWSFiles, error) {
 		f.Credentials = filepath.Join(home, ".aws", "credentials")
 	}
 	return f, nil
-}
-
-// homeDir is the SDK's home directory: $HOME, else the user database's.
-func homeDir() string {
-	if home, err := os.UserHomeDir(); err == nil && home != "" {
-		return home
-	}
-	if u, err := user.Current(); err == nil {
-		return u.HomeDir
-	}
-	return ""
 }
 
 // sectionOwner returns the stack named by the section's marker comment.

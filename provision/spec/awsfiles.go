@@ -4,6 +4,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/awsboot/awsboot/provision/localfile"
 )
 
 // awsSharedFile names the AWS SDK's shared file that path is ("the AWS
@@ -16,7 +18,7 @@ import (
 func awsSharedFile(path string) string {
 	type shared struct{ path, name string }
 	var files []shared
-	home, _ := os.UserHomeDir()
+	home := localfile.HomeDir()
 	for _, f := range []struct{ env, def, what string }{
 		{"AWS_CONFIG_FILE", "config", "the AWS shared config file"},
 		{"AWS_SHARED_CREDENTIALS_FILE", "credentials", "the AWS shared credentials file"},

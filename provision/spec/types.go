@@ -1,11 +1,11 @@
 package spec
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/awsboot/awsboot/policies"
+	"github.com/awsboot/awsboot/provision/localfile"
 )
 
 // Spec is the declarative description of one awsboot stack. Every field is
@@ -133,7 +133,7 @@ func (s *Spec) Path(p string) string {
 		return ""
 	}
 	if p == "~" || strings.HasPrefix(p, "~/") {
-		if home, err := os.UserHomeDir(); err == nil {
+		if home := localfile.HomeDir(); home != "" {
 			return filepath.Join(home, p[1:])
 		}
 	}
