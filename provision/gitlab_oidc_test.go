@@ -134,3 +134,40 @@ access:
 		t.Errorf("%d providers left", n)
 	}
 }
+
+// TestGitLabDeploymentTier: deployment_tier, GitLab's nearest thing to
+// an environment subject, ends the role's sub in :deployment_tier:<tier>
+// on moto, and the fragment says how a job meets it.
+func TestGitLabDeploymentTier(t *testing.T) {
+	e := newTestEnv(t)
+	writeFile(t, filepath.Join(e.dir, "tier.yaml"), `version: 1
+stack: gitlab-tier
+region: us-east-1
+bucket: {name: gitlab-tier-cache}
+access:
+  - name: deploys
+    grant: cache
+    role: gitlab-tier-role
+    oidc:
+      gitlab: {project: acme/web, branch: main, deployment_tier: production}
+    write: {gitlab_ci: ci/aws.yml}
+`)
+	s, err := LoadSpec(filepath.Join(e.dir, "tier.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.apply(s, engine.ModeApply, runOpts{})
+	const provider = "arn:aws:iam::123456789012:oidc-provider/gitlab.com"
+	e.assertProviderAndTrust(provider, "https://gitlab.com", "gitlab-tier-role", `{"Version":"2012-10-17","Statement":[{"Sid":"ExactSubjects","Effect":"Allow",
+		"Principal":{"Federated":"`+provider+`"},
+		"Action":"sts:AssumeRoleWithWebIdentity",
+		"Condition":{"StringEquals":{"gitlab.com:aud":"https://gitlab.com",
+			"gitlab.com:sub":"project_path:acme/web:ref_type:branch:ref:main:deployment_tier:production"}}}]}`)
+	fragment := filepath.Join(e.dir, "ci", "aws.yml")
+	if snippet := readFile(t, fragment); !strings.Contains(snippet, "deployment_tier: production}") {
+		t.Errorf("fragment:\n%s", snippet)
+	}
+	e.assertRerunIsNoOp(s, fragment)
+	e.apply(s, engine.ModeDestroy, runOpts{})
+	e.assertNothingOwned()
+}

@@ -27,6 +27,10 @@ func TestPresetTrustPolicies(t *testing.T) {
 		"gitlab-tag":          `{gitlab: {project: acme/platform/web, tag: "v*"}}`,
 		"gitlab-protected":    `{gitlab: {project: acme/platform/web, branch: "release/*", protected: true}}`,
 		"gitlab-self-managed": `{issuer: "https://gitlab.example.com/", gitlab: {project: acme/web, tag: v1.2.0, protected: true}}`,
+		// GitLab's closest thing to GitHub's environment subject: the
+		// environment's tier, which the project can put in sub.
+		"gitlab-environment-tier":           `{gitlab: {project: acme/platform/web, branch: main, deployment_tier: production}}`,
+		"gitlab-environment-tier-protected": `{gitlab: {project: acme/platform/web, branch: main, protected: true, deployment_tier: production}}`,
 	}
 	for name, oidc := range presets {
 		t.Run(name, func(t *testing.T) {

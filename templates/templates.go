@@ -20,6 +20,10 @@ type OIDCData struct {
 	Region         string
 	Audience       string
 	SessionSeconds int32
+	// DeploymentTier, when set, is the GitLab deployment tier the role
+	// requires in the token's sub; the fragment then says how a job
+	// meets it.
+	DeploymentTier string
 }
 
 // Render executes the named template (its file name without .tmpl).

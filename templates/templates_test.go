@@ -168,3 +168,29 @@ func TestRefusedExchangeFailsTheJob(t *testing.T) {
 		})
 	}
 }
+
+// TestGitLabTierFragment: with deployment_tier the fragment tells how a
+// job meets the role's tier, and is still the one hidden job.
+func TestGitLabTierFragment(t *testing.T) {
+	d := gitlabData
+	d.DeploymentTier = "production"
+	out, err := Render("gitlab-oidc.yml", d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "#   environment: {name: <its environment>, deployment_tier: production}\n") {
+		t.Errorf("the fragment does not say how a job meets the tier:\n%s", out)
+	}
+	plain, err := Render("gitlab-oidc.yml", gitlabData)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(plain, "deployment_tier") {
+		t.Errorf("the tier's note is in a fragment without a tier:\n%s", plain)
+	}
+	var doc map[string]any
+	if err := yaml.Unmarshal([]byte(out), &doc); err != nil || len(doc) != 1 {
+		t.Fatalf("not the one hidden job (%v): %v", err, doc)
+	}
+	golden.Assert(t, filepath.Join("testdata", "gitlab-oidc-tier.yml.golden"), out)
+}

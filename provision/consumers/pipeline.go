@@ -56,6 +56,9 @@ var gitlabCIConsumer = Consumer{
 // snippet renders an OIDC pipeline template into the file at write.<key>.
 func snippet(t Target, key, template string) []engine.Resource {
 	data := templates.OIDCData{RoleARN: t.RoleARN, Region: t.Region, Audience: t.Access.OIDC.Audience, SessionSeconds: t.Access.MaxSessionSeconds()}
+	if g := t.Access.OIDC.GitLab; g != nil {
+		data.DeploymentTier = g.DeploymentTier
+	}
 	return []engine.Resource{engine.Typed(NewLocalFile(LocalFileConfig{
 		Name: t.Access.Name + "/" + key, Path: t.Path(key), Stack: t.Spec.Stack,
 		Render: func(marker string) (string, error) {

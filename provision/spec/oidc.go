@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 )
@@ -73,16 +74,30 @@ type GitHubOIDC struct {
 // ci_id_token_sub_claim_components is project_path, ref_type, ref,
 // ref_protected (GitLab 18.7); without that, the role refuses every job.
 //
-// Environment is refused: GitLab never puts the environment in sub (it
-// is not a sub claim component) and IAM cannot check the environment
-// claim, so no trust policy can limit a role to an environment.
+// DeploymentTier accepts only jobs that deploy to an environment of that
+// tier (production, staging, testing, development or other: GitLab's
+// deployment tiers). GitLab puts the tier in sub as :deployment_tier:<tier>
+// once the project's ci_id_token_sub_claim_components ends in
+// deployment_tier (after ref_protected when Protected is set); a job
+// without an environment then has no such component, so the role refuses
+// it.
+//
+// Environment is refused: GitLab never puts the environment's name in sub
+// (it is not a sub claim component) and IAM cannot check the environment
+// claim, so no trust policy can limit a role to one named environment;
+// DeploymentTier is the closest GitLab offers.
 type GitLabOIDC struct {
-	Project     string `yaml:"project"`
-	Branch      string `yaml:"branch"`
-	Tag         string `yaml:"tag"`
-	Environment string `yaml:"environment"`
-	Protected   bool   `yaml:"protected"`
+	Project        string `yaml:"project"`
+	Branch         string `yaml:"branch"`
+	Tag            string `yaml:"tag"`
+	Environment    string `yaml:"environment"`
+	DeploymentTier string `yaml:"deployment_tier"`
+	Protected      bool   `yaml:"protected"`
 }
+
+// gitlabTiers are GitLab's deployment tiers (GitLab docs, "Environments":
+// "Deployment tier of environments").
+var gitlabTiers = []string{"production", "staging", "testing", "development", "other"}
 
 const (
 	githubIssuer   = "https://token.actions.githubusercontent.com"
@@ -142,6 +157,9 @@ func (o *OIDC) expandPresets() {
 		suffix := ""
 		if p.Protected {
 			suffix = gitlabProtected
+		}
+		if p.DeploymentTier != "" {
+			suffix += ":deployment_tier:" + p.DeploymentTier
 		}
 		switch {
 		case p.Environment != "":
@@ -314,9 +332,13 @@ func (v *Validator) validatePresets(o *OIDC, p func(...any) []any) {
 		if v.Required(p("oidc", "gitlab", "project"), g.Project) && !gitlabPath.MatchString(g.Project) {
 			v.Errorf(p("oidc", "gitlab", "project"), "%q: write the project's full path, group/project or group/subgroup/project, without wildcards", g.Project)
 		}
+		if g.DeploymentTier != "" && !slices.Contains(gitlabTiers, g.DeploymentTier) {
+			v.Errorf(p("oidc", "gitlab", "deployment_tier"), "%q is not a GitLab deployment tier: use one of %s", g.DeploymentTier, strings.Join(gitlabTiers, ", "))
+		}
 		if g.Environment != "" {
-			v.Errorf(p("oidc", "gitlab", "environment"), "%q: GitLab never puts the environment in the token's sub, and IAM cannot check its environment claim, "+
-				"so no trust policy can limit the role to an environment; use branch or tag (with protected: true to accept protected refs only)", g.Environment)
+			v.Errorf(p("oidc", "gitlab", "environment"), "%q: GitLab never puts the environment's name in the token's sub, and IAM cannot check its environment claim, "+
+				"so no trust policy can limit the role to one environment; use deployment_tier (the environment's tier, which GitLab can put in sub) with branch or tag, "+
+				"and protected: true to accept protected refs only", g.Environment)
 		} else if refs(g.Branch != "", g.Tag != "") != 1 {
 			v.Errorf(p("oidc", "gitlab"), "choose exactly one of branch or tag")
 		}
