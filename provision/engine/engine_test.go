@@ -190,3 +190,44 @@ func TestApplyStopsAfterFailure(t *testing.T) {
 		}
 	}
 }
+
+type reportingHook struct {
+	NopHook
+	mu    sync.Mutex
+	lines []string
+}
+
+func (h *reportingHook) Progress(a Address, msg string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.lines = append(h.lines, string(a)+": "+msg)
+}
+
+// reportingResource reports one line while it is created.
+type reportingResource struct{ fakeResource }
+
+func (r *reportingResource) Create(ctx context.Context, _ *Observation) error {
+	Report(ctx, "waiting for %s", "the key")
+	return nil
+}
+
+// TestReportReachesTheHook: a change's Report reaches a ProgressHook with
+// the change's address; outside an executor it does nothing.
+func TestReportReachesTheHook(t *testing.T) {
+	Report(context.Background(), "nobody hears %d", 1)
+	h := &reportingHook{}
+	g, err := NewGraph(&reportingResource{fakeResource{addr: "kind.a", log: &opLog{}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := MakePlan(context.Background(), g, ModeApply, "s", PlanOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := (Executor{Hook: h}).Apply(context.Background(), p); err != nil {
+		t.Fatal(err)
+	}
+	if len(h.lines) != 1 || h.lines[0] != "kind.a: waiting for the key" {
+		t.Errorf("lines = %q", h.lines)
+	}
+}

@@ -73,7 +73,11 @@ func (e Executor) Apply(ctx context.Context, p *Plan) error {
 				return
 			}
 			hook.PreApply(c)
-			err := applyOne(ctx, c)
+			cctx := ctx
+			if ph, ok := hook.(ProgressHook); ok {
+				cctx = withProgress(ctx, c.Addr, ph)
+			}
+			err := applyOne(cctx, c)
 			hook.PostApply(c, err)
 			if err != nil {
 				mu.Lock()
