@@ -85,7 +85,7 @@ func lockTimeoutFlag() cli.Flag {
 func specFlags() []cli.Flag {
 	return append([]cli.Flag{
 		&cli.StringFlag{Name: flagFile, Aliases: []string{"f"}, Value: "awsboot.yaml", Usage: "the spec file"},
-		&cli.IntFlag{Name: flagParallelism, Value: 4, Usage: "how many AWS operations may run at once"},
+		&cli.IntFlag{Name: flagParallelism, Value: defaultParallelism, Usage: "how many resources are read or changed at once (Terraform's default is also 10)"},
 		&cli.BoolFlag{Name: flagStats, Usage: "print the AWS API calls made, by operation, to stderr"},
 	}, awsFlags()...)
 }

@@ -28,3 +28,9 @@ const (
 	// exitInterrupted follows the shell's 128+SIGINT.
 	exitInterrupted = 130
 )
+
+// defaultParallelism is how many resources awsboot reads or changes at
+// once unless --parallelism says otherwise: 10, Terraform's default. The
+// SDK's adaptive retry mode (awsapi.DefaultRetryMode) slows requests down
+// when IAM throttles them.
+const defaultParallelism = 10

@@ -26,6 +26,12 @@ import (
 // SDK (awskinds' noRetry).
 const DefaultMaxAttempts = 5
 
+// DefaultRetryMode is the SDK retry mode awsboot uses unless
+// AWS_RETRY_MODE or the profile's retry_mode says otherwise: adaptive
+// ("Retry behavior", AWS SDKs and Tools Reference Guide), standard retries
+// plus client-side rate limiting after throttling errors.
+const DefaultRetryMode = aws.RetryModeAdaptive
+
 // ConnectOptions are the standard AWS settings a user may pass as flags;
 // empty values leave the SDK's own resolution (environment, shared files)
 // in charge.
@@ -83,6 +89,13 @@ func Connect(ctx context.Context, o ConnectOptions) (*Clients, error) {
 		// set: retry each idempotent call up to DefaultMaxAttempts times
 		// rather than the SDK's 3, so a run survives a throttled burst.
 		cfg.RetryMaxAttempts = DefaultMaxAttempts
+	}
+	if cfg.RetryMode == "" && cfg.Retryer == nil {
+		// Neither AWS_RETRY_MODE nor the profile's retry_mode is set:
+		// use the SDK's adaptive mode, whose client-side rate limiter
+		// slows every request of the run down once IAM throttles, so a
+		// high --parallelism waits instead of failing.
+		cfg.RetryMode = DefaultRetryMode
 	}
 	endpoint := ""
 	if cfg.BaseEndpoint != nil {

@@ -7,10 +7,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/awsboot/awsboot/provision/mototest"
 )
 
@@ -98,4 +101,49 @@ func TestConnectErrorsSayWhatToDo(t *testing.T) {
 			t.Errorf("err = %v", err)
 		}
 	})
+}
+
+// TestRetryModeDefaultsToAdaptive: without AWS_RETRY_MODE the clients use
+// the SDK's adaptive retryer (client-side rate limiting after throttling)
+// and DefaultMaxAttempts; AWS_RETRY_MODE and AWS_MAX_ATTEMPTS still win.
+func TestRetryModeDefaultsToAdaptive(t *testing.T) {
+	if os.Getenv("AWSBOOT_SKIP_MOTO") != "" {
+		t.Skip("needs moto")
+	}
+	srv, err := mototest.Start(mototest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Stop()
+	for _, tc := range []struct {
+		mode, attempts string
+		wantAdaptive   bool
+		wantAttempts   int
+	}{
+		{"", "", true, DefaultMaxAttempts},
+		{"standard", "", false, DefaultMaxAttempts},
+		{"adaptive", "7", true, 7},
+	} {
+		t.Run("AWS_RETRY_MODE="+tc.mode, func(t *testing.T) {
+			isolate(t, "AKIAEXAMPLE", "secret")
+			t.Setenv("AWS_RETRY_MODE", tc.mode)
+			t.Setenv("AWS_MAX_ATTEMPTS", tc.attempts)
+			c, err := Connect(context.Background(), ConnectOptions{Endpoint: srv.URL})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := c.IAM.(*iam.Client).Options().Retryer
+			// AWS_MAX_ATTEMPTS wraps the mode's retryer (retry.AddWithMaxAttempts).
+			inner := any(r)
+			if v := reflect.ValueOf(r); v.Kind() == reflect.Pointer && v.Elem().Kind() == reflect.Struct {
+				if f := v.Elem().FieldByName("RetryerV2"); f.IsValid() {
+					inner = f.Interface()
+				}
+			}
+			_, adaptive := inner.(*retry.AdaptiveMode)
+			if adaptive != tc.wantAdaptive || r.MaxAttempts() != tc.wantAttempts {
+				t.Errorf("IAM retryer %T with %d attempts; want adaptive %v, %d attempts", r, r.MaxAttempts(), tc.wantAdaptive, tc.wantAttempts)
+			}
+		})
+	}
 }
