@@ -78,14 +78,15 @@ func (e Executor) Apply(ctx context.Context, p *Plan) error {
 				cctx = withProgress(ctx, c.Addr, ph)
 			}
 			err := applyOne(cctx, c)
-			hook.PostApply(c, err)
 			if err != nil {
+				// Stop new work before anyone hears of the failure.
 				mu.Lock()
 				failed[c.Addr] = true
 				stop = true
 				errs = append(errs, fmt.Errorf("%s: %w", c.Addr, err))
 				mu.Unlock()
 			}
+			hook.PostApply(c, err)
 		}()
 	}
 	wg.Wait()
