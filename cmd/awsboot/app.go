@@ -26,8 +26,11 @@ type env struct {
 	stdout     io.Writer
 	stderr     io.Writer
 	isTerminal func() bool
-	connect    func(context.Context, awsapi.ConnectOptions) (*awsapi.Clients, error)
-	files      func() (consumers.AWSFiles, error)
+	// stdoutTerminal says whether stdout is a terminal, for the live
+	// status line and plan's Reading... line.
+	stdoutTerminal func() bool
+	connect        func(context.Context, awsapi.ConnectOptions) (*awsapi.Clients, error)
+	files          func() (consumers.AWSFiles, error)
 }
 
 func defaultEnv() env {
@@ -37,9 +40,10 @@ func defaultEnv() env {
 		stderr: os.Stderr,
 		// A real isatty check: /dev/null is a character device too, and a
 		// CI job reading it must not be taken for a person.
-		isTerminal: func() bool { return term.IsTerminal(int(os.Stdin.Fd())) },
-		connect:    awsapi.Connect,
-		files:      consumers.DefaultAWSFiles,
+		isTerminal:     func() bool { return term.IsTerminal(int(os.Stdin.Fd())) },
+		stdoutTerminal: func() bool { return term.IsTerminal(int(os.Stdout.Fd())) },
+		connect:        awsapi.Connect,
+		files:          consumers.DefaultAWSFiles,
 	}
 }
 
@@ -118,6 +122,7 @@ func newApp(e env) *cli.App {
 				Flags: append(specFlags(),
 					&cli.BoolFlag{Name: flagAutoApprove, Usage: "do not ask for confirmation"},
 					&cli.BoolFlag{Name: flagAdopt, Usage: "take over existing objects that awsboot did not create"},
+					&cli.BoolFlag{Name: flagJSON, Usage: "print the plan and progress as JSON lines (needs --auto-approve)"},
 					lockTimeoutFlag(),
 				),
 				Action: func(c *cli.Context) error { return applyCommand(c.Context, e, optionsFrom(c, engine.ModeApply)) },
@@ -129,6 +134,7 @@ func newApp(e env) *cli.App {
 				Flags: append(specFlags(),
 					&cli.BoolFlag{Name: flagAutoApprove, Usage: "do not ask for confirmation"},
 					&cli.BoolFlag{Name: flagDeleteData, Usage: "also delete every object and version in the bucket"},
+					&cli.BoolFlag{Name: flagJSON, Usage: "print the plan and progress as JSON lines (needs --auto-approve)"},
 					lockTimeoutFlag(),
 				),
 				Action: func(c *cli.Context) error { return applyCommand(c.Context, e, optionsFrom(c, engine.ModeDestroy)) },
@@ -177,3 +183,6 @@ func newApp(e env) *cli.App {
 		},
 	}
 }
+
+// outIsTerminal reports whether stdout is a terminal; false when unknown.
+func (e env) outIsTerminal() bool { return e.stdoutTerminal != nil && e.stdoutTerminal() }

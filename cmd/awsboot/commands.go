@@ -136,7 +136,15 @@ func connectAndPlan(ctx context.Context, e env, o options, s *spec.Spec) (*prepa
 		return nil, err
 	}
 	st.Connect(c)
-	p, err := st.Plan(ctx, o.mode, engine.PlanOptions{Adopt: o.adopt, Parallelism: o.parallelism})
+	po := engine.PlanOptions{Adopt: o.adopt, Parallelism: o.parallelism}
+	if e.outIsTerminal() && !o.json {
+		// A person watches: say that awsboot is reading, then clear the
+		// line. Logs and pipes get only the plan.
+		r := &readingLine{w: e.stdout}
+		po.Read = r.update
+		defer r.clear()
+	}
+	p, err := st.Plan(ctx, o.mode, po)
 	if err != nil {
 		return &prepared{stack: st, clients: c, unlock: func() {}}, err
 	}
@@ -179,9 +187,16 @@ func applyCommand(ctx context.Context, e env, o options) error {
 	if err != nil {
 		return err
 	}
-	RenderText(e.stdout, p.plan)
+	if o.json {
+		renderPlanEvents(e.stdout, p.plan)
+	} else {
+		RenderText(e.stdout, p.plan)
+	}
 	if !p.plan.HasChanges() {
 		return nil
+	}
+	if !o.autoApprove && o.json {
+		return cli.Exit("Error: --json needs --auto-approve: the confirmation is for people. Review the plan (awsboot plan --json) first.", exitError)
 	}
 	if !o.autoApprove {
 		if !e.isTerminal() {
@@ -191,12 +206,20 @@ func applyCommand(ctx context.Context, e env, o options) error {
 			return cli.Exit("Cancelled: nothing was changed.", exitError)
 		}
 	}
-	fmt.Fprintln(e.stdout)
-	ex := engine.Executor{Parallelism: o.parallelism, Hook: &progress{w: e.stdout}}
-	if err := p.stack.Apply(ctx, p.plan, ex); err != nil {
-		return fmt.Errorf("%w\n\nWhat succeeded stays in place. Fix the cause and run the same command again: it reads what exists and finishes the rest", err)
+	if !o.json {
+		fmt.Fprintln(e.stdout)
 	}
 	add, change, destroy := p.plan.Counts()
+	hook := newProgress(e.stdout, e.outIsTerminal(), o.json, add+change+destroy, nil, nil)
+	ex := engine.Executor{Parallelism: o.parallelism, Hook: hook}
+	err = p.stack.Apply(ctx, p.plan, ex)
+	hook.close()
+	if err != nil {
+		return fmt.Errorf("%w\n\nWhat succeeded stays in place. Fix the cause and run the same command again: it reads what exists and finishes the rest", err)
+	}
+	if o.json {
+		return writeEvent(e.stdout, map[string]any{"type": "apply_summary", "operation": o.mode.String(), "add": add, "change": change, "remove": destroy})
+	}
 	word := "Bootstrap"
 	if o.mode == engine.ModeDestroy {
 		word = "Teardown"
@@ -216,21 +239,6 @@ func confirm(in io.Reader, out io.Writer, mode engine.Mode) bool {
 		return false
 	}
 	return strings.TrimSpace(line) == "yes"
-}
-
-// progress prints one line before and after each change.
-type progress struct{ w io.Writer }
-
-func (p *progress) PreApply(c engine.Change) {
-	fmt.Fprintf(p.w, "%s: %s...\n", c.Addr, map[engine.Action]string{engine.Create: "Creating", engine.Update: "Modifying", engine.Delete: "Destroying"}[c.Action])
-}
-
-func (p *progress) PostApply(c engine.Change, err error) {
-	if err != nil {
-		fmt.Fprintf(p.w, "%s: failed\n", c.Addr)
-		return
-	}
-	fmt.Fprintf(p.w, "%s: %s complete\n", c.Addr, map[engine.Action]string{engine.Create: "Creation", engine.Update: "Modifications", engine.Delete: "Destruction"}[c.Action])
 }
 
 func printStats(w io.Writer, calls *awsapi.CallCounter) {

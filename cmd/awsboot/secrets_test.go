@@ -47,9 +47,10 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 			secrets[string(m[1])] = true
 		}
 	}
+	live := false // stdout a terminal: the live status and Reading... lines
 	awsboot := func(args ...string) {
 		e := env{stdin: strings.NewReader("no\n"), stdout: &out, stderr: &out, isTerminal: func() bool { return false },
-			connect: awsapi.Connect, files: consumers.DefaultAWSFiles}
+			stdoutTerminal: func() bool { return live }, connect: awsapi.Connect, files: consumers.DefaultAWSFiles}
 		run(append([]string{"awsboot"}, args...), e)
 		collect()
 	}
@@ -70,8 +71,10 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 		awsboot("explain", "-f", spec)
 		awsboot("plan", "-f", spec, "--json", "--stats")
 		awsboot("bootstrap", "-f", spec) // refused: no terminal
-		awsboot("bootstrap", "-f", spec, "--auto-approve", "--stats")
+		awsboot("bootstrap", "-f", spec, "--auto-approve", "--stats", "--json")
+		live = true
 		awsboot("plan", "-f", spec)
+		live = false
 		awsboot("plan", "-f", spec, "--json", "--detailed-exitcode")
 		awsboot("verify", "-f", spec)
 		awsboot("verify", "-f", spec, "--json")
@@ -84,7 +87,9 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 		awsboot("plan", "-f", other)
 		awsboot("bootstrap", "-f", other, "--auto-approve", "--adopt")
 		awsboot("plan", "-f", spec, "--region", "eu-west-1")
+		live = true
 		awsboot("teardown", "-f", spec, "--auto-approve", "--stats")
+		live = false
 		awsboot("teardown", "-f", other, "--auto-approve")
 	}
 	if len(secrets) == 0 {

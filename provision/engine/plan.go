@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 )
 
 // Mode is what a plan is for. It changes how the graph is read into
@@ -79,6 +80,10 @@ type PlanOptions struct {
 	Adopt bool
 	// Parallelism bounds concurrent reads; <1 means 1.
 	Parallelism int
+	// Read, when set, is called after each resource's read with how many
+	// of the total have been read; it may be called from several
+	// goroutines at once.
+	Read func(read, total int)
 }
 
 // MakePlan reads every resource (concurrently, never writing) and turns
@@ -89,8 +94,12 @@ func MakePlan(ctx context.Context, g *Graph, mode Mode, stack string, opts PlanO
 	ctx = WithReadCache(ctx)
 	obs := make([]*Observation, len(resources))
 	errs := make([]error, len(resources))
+	var read atomic.Int64
 	forEachBounded(len(resources), opts.Parallelism, func(i int) {
 		o, err := resources[i].Read(ctx)
+		if opts.Read != nil {
+			opts.Read(int(read.Add(1)), len(resources))
+		}
 		if err != nil {
 			errs[i] = fmt.Errorf("%s: reading: %w", resources[i].Addr(), err)
 			return
