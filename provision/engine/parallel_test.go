@@ -194,3 +194,46 @@ func TestFailureStopsNewWorkAndReportsEvery(t *testing.T) {
 		}
 	}
 }
+
+// TestDeferredCheckOffTheCriticalPath: a change's deferred check runs
+// while its dependent goes on; Apply waits for the check and returns its
+// error under the change's address.
+func TestDeferredCheckOffTheCriticalPath(t *testing.T) {
+	release := make(chan struct{})
+	dependentRan := make(chan struct{})
+	boom := errors.New("key refused")
+	key := &scripted{fakeResource: fakeResource{addr: "key", log: &opLog{}}, create: func(ctx context.Context) error {
+		if !Defer(ctx, func(context.Context) error {
+			<-release // ends only once the dependent has run
+			return boom
+		}) {
+			t.Error("Defer refused inside an executor")
+		}
+		return nil
+	}}
+	file := &scripted{fakeResource: fakeResource{addr: "file", deps: []Address{"key"}, log: &opLog{}}, create: func(context.Context) error {
+		close(dependentRan)
+		close(release)
+		return nil
+	}}
+	g, err := NewGraph(key, file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := MakePlan(context.Background(), g, ModeApply, "s", PlanOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = (Executor{Parallelism: 1}).Apply(context.Background(), p)
+	if !errors.Is(err, boom) || !strings.HasPrefix(err.Error(), "key: ") {
+		t.Errorf("err = %v, want the deferred check's error under key", err)
+	}
+	select {
+	case <-dependentRan:
+	default:
+		t.Error("the dependent did not run")
+	}
+	if Defer(context.Background(), func(context.Context) error { return nil }) {
+		t.Error("Defer accepted a check outside an executor")
+	}
+}
