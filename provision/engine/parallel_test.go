@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -235,5 +236,37 @@ func TestDeferredCheckOffTheCriticalPath(t *testing.T) {
 	}
 	if Defer(context.Background(), func(context.Context) error { return nil }) {
 		t.Error("Defer accepted a check outside an executor")
+	}
+}
+
+// modeReader records the plan mode its Read sees.
+type modeReader struct {
+	fakeResource
+	seen *[]string
+}
+
+func (m *modeReader) Read(ctx context.Context) (*Observation, error) {
+	mode, ok := PlanMode(ctx)
+	*m.seen = append(*m.seen, fmt.Sprint(mode, ok))
+	return &Observation{}, nil
+}
+
+// TestPlanModeReachesReads: a Read learns which plan it is part of.
+func TestPlanModeReachesReads(t *testing.T) {
+	var seen []string
+	g, err := NewGraph(&modeReader{fakeResource: fakeResource{addr: "a", log: &opLog{}}, seen: &seen})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []Mode{ModeApply, ModeDestroy} {
+		if _, err := MakePlan(context.Background(), g, m, "s", PlanOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, ok := PlanMode(context.Background()); ok {
+		t.Error("a mode outside a plan")
+	}
+	if want := []string{"apply true", "destroy true"}; !slices.Equal(seen, want) {
+		t.Errorf("reads saw %v, want %v", seen, want)
 	}
 }

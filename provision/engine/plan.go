@@ -91,7 +91,7 @@ type PlanOptions struct {
 // the first, so a user fixes them in one go.
 func MakePlan(ctx context.Context, g *Graph, mode Mode, stack string, opts PlanOptions) (*Plan, error) {
 	resources := g.Resources()
-	ctx = WithReadCache(ctx)
+	ctx = context.WithValue(WithReadCache(ctx), modeKey{}, mode)
 	obs := make([]*Observation, len(resources))
 	errs := make([]error, len(resources))
 	var read atomic.Int64
@@ -214,4 +214,15 @@ func forEachBounded(n, limit int, fn func(i int)) {
 		}(i)
 	}
 	wg.Wait()
+}
+
+type modeKey struct{}
+
+// PlanMode is the mode of the plan a Read is part of; ok is false outside
+// MakePlan. A read whose answer matters to one mode only (whether a
+// bucket holds data matters to teardown) can skip its request in the
+// other.
+func PlanMode(ctx context.Context) (m Mode, ok bool) {
+	m, ok = ctx.Value(modeKey{}).(Mode)
+	return m, ok
 }
