@@ -42,8 +42,9 @@ demo: build check-moto ## bootstrap examples/semaphore-cache.yaml end to end aga
 	$(GO) run ./cmd/awsboot-demo -awsboot $(BIN)
 
 .PHONY: bench
-bench: check-moto ## run the benchmarks (planning speed, AWS calls per run)
+bench: check-moto ## run the benchmarks: Go benchmarks, then round trips and wall time per command (BENCH_REPS=1 for a quick run)
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+	$(GO) run ./bench/roundtrips $(BENCH_FLAGS)
 
 .PHONY: fuzz
 fuzz: ## fuzz the spec loader and the file editors for a short while each

@@ -39,6 +39,8 @@ var importRules = map[string]struct {
 	"provision/faultproxy":          {},
 	"provision/mototest":            {},
 	"provision/versitytest":         {},
+	// make bench's round-trip driver starts moto through mototest.
+	"bench/roundtrips": {module: []string{"provision/mototest"}},
 }
 
 // modulePackages lists the module's packages (directories holding a
