@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // scripted is a resource whose Create runs a test's function; like
@@ -268,5 +269,46 @@ func TestPlanModeReachesReads(t *testing.T) {
 	}
 	if want := []string{"apply true", "destroy true"}; !slices.Equal(seen, want) {
 		t.Errorf("reads saw %v, want %v", seen, want)
+	}
+}
+
+// cachedReader reads one shared key through Cached, running before first.
+type cachedReader struct {
+	fakeResource
+	key    string
+	before func()
+}
+
+func (c *cachedReader) Read(ctx context.Context) (*Observation, error) {
+	_, err := Cached(ctx, c.key, func() (int, error) {
+		c.before()
+		return 1, nil
+	})
+	return &Observation{}, err
+}
+
+// TestCacheWaitGivesUpItsSlot: two resources read one key while a third
+// needs a slot. The second reader waits for the first without holding
+// its slot, so the third runs; holding it, the plan would deadlock (the
+// first read here waits for the third).
+func TestCacheWaitGivesUpItsSlot(t *testing.T) {
+	thirdRan := make(chan struct{})
+	wait := func() {
+		select {
+		case <-thirdRan:
+		case <-time.After(time.Minute):
+			t.Error("the third read never got a slot")
+		}
+	}
+	g, err := NewGraph(
+		&cachedReader{fakeResource: fakeResource{addr: "a", log: &opLog{}}, key: "user", before: wait},
+		&cachedReader{fakeResource: fakeResource{addr: "b", log: &opLog{}}, key: "user", before: wait},
+		&cachedReader{fakeResource: fakeResource{addr: "c", log: &opLog{}}, key: "other", before: func() { close(thirdRan) }},
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := MakePlan(context.Background(), g, ModeApply, "s", PlanOptions{Parallelism: 2}); err != nil {
+		t.Fatal(err)
 	}
 }

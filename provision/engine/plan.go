@@ -95,8 +95,8 @@ func MakePlan(ctx context.Context, g *Graph, mode Mode, stack string, opts PlanO
 	obs := make([]*Observation, len(resources))
 	errs := make([]error, len(resources))
 	var read atomic.Int64
-	forEachBounded(len(resources), opts.Parallelism, func(i int) {
-		o, err := resources[i].Read(ctx)
+	forEachBounded(len(resources), opts.Parallelism, func(i int, s *slot) {
+		o, err := resources[i].Read(context.WithValue(ctx, slotKey{}, s))
 		if opts.Read != nil {
 			opts.Read(int(read.Add(1)), len(resources))
 		}
@@ -198,19 +198,20 @@ func describe(r Resource) string {
 	return string(r.Addr())
 }
 
-// forEachBounded runs fn(0..n-1) with at most limit running at once.
-func forEachBounded(n, limit int, fn func(i int)) {
+// forEachBounded runs fn(0..n-1) with at most limit running at once;
+// fn gets its slot, which a Cached wait gives up while it waits.
+func forEachBounded(n, limit int, fn func(i int, s *slot)) {
 	if limit < 1 {
 		limit = 1
 	}
-	sem := make(chan struct{}, limit)
+	s := &slot{sem: make(chan struct{}, limit)}
 	var wg sync.WaitGroup
 	for i := 0; i < n; i++ {
 		wg.Add(1)
-		sem <- struct{}{}
+		s.acquire()
 		go func(i int) {
-			defer func() { <-sem; wg.Done() }()
-			fn(i)
+			defer func() { s.release(); wg.Done() }()
+			fn(i, s)
 		}(i)
 	}
 	wg.Wait()

@@ -14,7 +14,7 @@ type readCache struct {
 }
 
 type cacheEntry struct {
-	once sync.Once
+	done chan struct{} // closed once val and err are set
 	val  any
 	err  error
 }
@@ -37,11 +37,38 @@ func Cached[T any](ctx context.Context, key string, read func() (T, error)) (T, 
 	rc.mu.Lock()
 	e, ok := rc.entries[key]
 	if !ok {
-		e = &cacheEntry{}
+		e = &cacheEntry{done: make(chan struct{})}
 		rc.entries[key] = e
 	}
 	rc.mu.Unlock()
-	e.once.Do(func() { e.val, e.err = read() })
+	if !ok {
+		e.val, e.err = read()
+		close(e.done)
+	} else {
+		// Another resource is reading this key: wait without holding a
+		// read slot, so the plan's parallelism goes to requests.
+		s, _ := ctx.Value(slotKey{}).(*slot)
+		s.release()
+		<-e.done
+		s.acquire()
+	}
 	v, _ := e.val.(T)
 	return v, e.err
+}
+
+type slotKey struct{}
+
+// slot is one of MakePlan's read slots, held by a resource's Read.
+type slot struct{ sem chan struct{} }
+
+func (s *slot) release() {
+	if s != nil {
+		<-s.sem
+	}
+}
+
+func (s *slot) acquire() {
+	if s != nil {
+		s.sem <- struct{}{}
+	}
 }
