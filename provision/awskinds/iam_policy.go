@@ -79,9 +79,13 @@ const (
 	pathDocument engine.Path = "document"
 )
 
-// Read implements engine.Kind.
+// Read implements engine.Kind. GetPolicy answers the default version's
+// id and the tags; the document needs that id, so a read is two round
+// trips: GetPolicy, then GetPolicyVersion (with ListPolicyTags beside it
+// when GetPolicy showed no tags).
 func (p *IAMPolicy) Read(ctx context.Context) (*engine.Observation, policyState, error) {
-	out, err := p.api.GetPolicy(ctx, &iam.GetPolicyInput{PolicyArn: aws.String(p.ARN())})
+	arn := aws.String(p.ARN())
+	out, err := p.api.GetPolicy(ctx, &iam.GetPolicyInput{PolicyArn: arn})
 	if awsapi.IsNotFound(err) {
 		return &engine.Observation{}, policyState{}, nil
 	}
@@ -89,16 +93,38 @@ func (p *IAMPolicy) Read(ctx context.Context) (*engine.Observation, policyState,
 		return nil, policyState{}, fmt.Errorf("reading policy %s: %w", p.ARN(), err)
 	}
 	st := policyState{defaultVersion: aws.ToString(out.Policy.DefaultVersionId), tags: map[string]string{}}
-	tags, err := p.api.ListPolicyTags(ctx, &iam.ListPolicyTagsInput{PolicyArn: aws.String(p.ARN())})
-	if err != nil {
-		return nil, policyState{}, fmt.Errorf("reading tags of policy %s: %w", p.ARN(), err)
+	addTags := func(tags []iamtypes.Tag) {
+		for _, t := range tags {
+			st.tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
+		}
 	}
-	for _, t := range tags.Tags {
-		st.tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
+	// GetPolicy answers with the policy's tags (the Tags of IAM's Policy
+	// type, https://docs.aws.amazon.com/IAM/latest/APIReference/API_Policy.html;
+	// Terraform's aws_iam_policy reads them there), the whole list (no
+	// marker; at most 50 tags per policy,
+	// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html).
+	// ListPolicyTags is asked only when it showed none, for services that
+	// leave them out.
+	addTags(out.Policy.Tags)
+	var v *iam.GetPolicyVersionOutput
+	var tagsErr, docErr error
+	fns := []func(){func() {
+		v, docErr = p.api.GetPolicyVersion(ctx, &iam.GetPolicyVersionInput{PolicyArn: arn, VersionId: out.Policy.DefaultVersionId})
+	}}
+	if len(out.Policy.Tags) == 0 {
+		fns = append(fns, func() {
+			var tags *iam.ListPolicyTagsOutput
+			if tags, tagsErr = p.api.ListPolicyTags(ctx, &iam.ListPolicyTagsInput{PolicyArn: arn}); tagsErr == nil {
+				addTags(tags.Tags)
+			}
+		})
 	}
-	v, err := p.api.GetPolicyVersion(ctx, &iam.GetPolicyVersionInput{PolicyArn: aws.String(p.ARN()), VersionId: out.Policy.DefaultVersionId})
-	if err != nil {
-		return nil, policyState{}, fmt.Errorf("reading document of policy %s: %w", p.ARN(), err)
+	concurrently(fns...)
+	if tagsErr != nil {
+		return nil, policyState{}, fmt.Errorf("reading tags of policy %s: %w", p.ARN(), tagsErr)
+	}
+	if docErr != nil {
+		return nil, policyState{}, fmt.Errorf("reading document of policy %s: %w", p.ARN(), docErr)
 	}
 	st.doc, err = policies.Parse(aws.ToString(v.PolicyVersion.Document))
 	if err != nil {

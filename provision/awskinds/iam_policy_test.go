@@ -39,16 +39,26 @@ type fakePolicyAPI struct {
 	// What ListPolicyVersions and ListEntitiesForPolicy answer.
 	versions []iamtypes.PolicyVersion
 	entities *iam.ListEntitiesForPolicyOutput
+	// getOmitsTags makes GetPolicy answer without tags (see
+	// fakeUserReads).
+	getOmitsTags bool
 }
 
 func (f *fakePolicyAPI) GetPolicy(_ context.Context, in *iam.GetPolicyInput, _ ...func(*iam.Options)) (*iam.GetPolicyOutput, error) {
 	if f.missing {
 		return nil, noSuchEntity()
 	}
-	return &iam.GetPolicyOutput{Policy: &iamtypes.Policy{Arn: in.PolicyArn, DefaultVersionId: aws.String(f.defaultVersion)}}, nil
+	p := &iamtypes.Policy{Arn: in.PolicyArn, DefaultVersionId: aws.String(f.defaultVersion)}
+	if !f.getOmitsTags {
+		p.Tags = iamTags(f.tags)
+	}
+	return &iam.GetPolicyOutput{Policy: p}, nil
 }
 
 func (f *fakePolicyAPI) ListPolicyTags(context.Context, *iam.ListPolicyTagsInput, ...func(*iam.Options)) (*iam.ListPolicyTagsOutput, error) {
+	if len(f.tags) > 0 && !f.getOmitsTags {
+		return nil, errUnneededTagListing
+	}
 	return &iam.ListPolicyTagsOutput{Tags: iamTags(f.tags)}, nil
 }
 
@@ -191,6 +201,10 @@ func TestIAMPolicyRead(t *testing.T) {
 		},
 		"URL-encoded, reordered document of the default version": {
 			fake:   fakePolicyAPI{defaultVersion: "v3", tags: map[string]string{engine.StackTag: "demo"}, document: url.QueryEscape(iamGrantReordered)},
+			exists: true, wantOwner: "demo",
+		},
+		"a service that leaves the tags out of GetPolicy: listed": {
+			fake:   fakePolicyAPI{defaultVersion: "v1", tags: map[string]string{engine.StackTag: "demo"}, document: url.QueryEscape(iamGrantDoc().JSON()), getOmitsTags: true},
 			exists: true, wantOwner: "demo",
 		},
 		"changed document": {

@@ -39,24 +39,42 @@ type fakeRoleReads struct {
 	tags       map[string]string
 	attached   []string
 	inline     []string
+	// getOmitsTags makes GetRole answer without tags (see fakeUserReads).
+	getOmitsTags bool
 }
 
 func (f *fakeRoleReads) GetRole(_ context.Context, in *iam.GetRoleInput, _ ...func(*iam.Options)) (*iam.GetRoleOutput, error) {
 	if f.missing {
 		return nil, noSuchEntity()
 	}
-	return &iam.GetRoleOutput{Role: &iamtypes.Role{RoleName: in.RoleName, AssumeRolePolicyDocument: aws.String(f.trust), MaxSessionDuration: aws.Int32(f.maxSession)}}, nil
+	r := &iamtypes.Role{RoleName: in.RoleName, AssumeRolePolicyDocument: aws.String(f.trust), MaxSessionDuration: aws.Int32(f.maxSession)}
+	if !f.getOmitsTags {
+		r.Tags = iamTags(f.tags)
+	}
+	return &iam.GetRoleOutput{Role: r}, nil
 }
 
 func (f *fakeRoleReads) ListRoleTags(context.Context, *iam.ListRoleTagsInput, ...func(*iam.Options)) (*iam.ListRoleTagsOutput, error) {
+	if f.missing {
+		return nil, noSuchEntity()
+	}
+	if len(f.tags) > 0 && !f.getOmitsTags {
+		return nil, errUnneededTagListing
+	}
 	return &iam.ListRoleTagsOutput{Tags: iamTags(f.tags)}, nil
 }
 
 func (f *fakeRoleReads) ListAttachedRolePolicies(context.Context, *iam.ListAttachedRolePoliciesInput, ...func(*iam.Options)) (*iam.ListAttachedRolePoliciesOutput, error) {
+	if f.missing {
+		return nil, noSuchEntity()
+	}
 	return &iam.ListAttachedRolePoliciesOutput{AttachedPolicies: attachedPolicies(f.attached)}, nil
 }
 
 func (f *fakeRoleReads) ListRolePolicies(context.Context, *iam.ListRolePoliciesInput, ...func(*iam.Options)) (*iam.ListRolePoliciesOutput, error) {
+	if f.missing {
+		return nil, noSuchEntity()
+	}
 	return &iam.ListRolePoliciesOutput{PolicyNames: f.inline}, nil
 }
 

@@ -11,9 +11,11 @@ package awskinds
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -26,12 +28,24 @@ import (
 )
 
 // iamCallLog records the calls a fake receives that change something, each
-// as the operation's name followed by the arguments that matter.
+// as the operation's name followed by the arguments that matter. Kinds
+// send independent calls at once, so adding is safe from several
+// goroutines (callLogMu: a mutex in the log would make the fakes, which
+// tests copy, uncopyable).
 type iamCallLog struct{ calls []string }
 
+var callLogMu sync.Mutex
+
 func (l *iamCallLog) add(format string, args ...any) {
+	callLogMu.Lock()
+	defer callLogMu.Unlock()
 	l.calls = append(l.calls, fmt.Sprintf(format, args...))
 }
+
+// errUnneededTagListing is what the fakes' tag listings answer when the
+// Get call already answered the tags, as IAM's does: a kind that asks
+// anyway fails its test.
+var errUnneededTagListing = errors.New("fake: tags listed although the Get call answered them")
 
 // fakeUserReads answers the reads of one user (userReadAPI).
 type fakeUserReads struct {
@@ -40,24 +54,43 @@ type fakeUserReads struct {
 	tags     map[string]string
 	attached []string // managed policy ARNs
 	inline   []string
+	// getOmitsTags makes GetUser answer without tags, as some
+	// S3-compatible services' IAM may: only ListUserTags has them.
+	getOmitsTags bool
 }
 
 func (f *fakeUserReads) GetUser(_ context.Context, in *iam.GetUserInput, _ ...func(*iam.Options)) (*iam.GetUserOutput, error) {
 	if f.missing {
 		return nil, noSuchEntity()
 	}
-	return &iam.GetUserOutput{User: &iamtypes.User{UserName: in.UserName, Arn: aws.String(f.arn)}}, nil
+	u := &iamtypes.User{UserName: in.UserName, Arn: aws.String(f.arn)}
+	if !f.getOmitsTags {
+		u.Tags = iamTags(f.tags)
+	}
+	return &iam.GetUserOutput{User: u}, nil
 }
 
 func (f *fakeUserReads) ListUserTags(context.Context, *iam.ListUserTagsInput, ...func(*iam.Options)) (*iam.ListUserTagsOutput, error) {
+	if f.missing {
+		return nil, noSuchEntity()
+	}
+	if len(f.tags) > 0 && !f.getOmitsTags {
+		return nil, errUnneededTagListing
+	}
 	return &iam.ListUserTagsOutput{Tags: iamTags(f.tags)}, nil
 }
 
 func (f *fakeUserReads) ListAttachedUserPolicies(context.Context, *iam.ListAttachedUserPoliciesInput, ...func(*iam.Options)) (*iam.ListAttachedUserPoliciesOutput, error) {
+	if f.missing {
+		return nil, noSuchEntity()
+	}
 	return &iam.ListAttachedUserPoliciesOutput{AttachedPolicies: attachedPolicies(f.attached)}, nil
 }
 
 func (f *fakeUserReads) ListUserPolicies(context.Context, *iam.ListUserPoliciesInput, ...func(*iam.Options)) (*iam.ListUserPoliciesOutput, error) {
+	if f.missing {
+		return nil, noSuchEntity()
+	}
 	return &iam.ListUserPoliciesOutput{PolicyNames: f.inline}, nil
 }
 
