@@ -2,6 +2,7 @@ package awskinds
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"sync"
@@ -90,4 +91,44 @@ func concurrently(fns ...func()) {
 		}()
 	}
 	wg.Wait()
+}
+
+// allOf runs every fn at once and joins their errors in fns' order, so a
+// message does not depend on which request answered first. A failure
+// cancels nothing: as in the executor, running work finishes.
+func allOf(fns ...func() error) error {
+	errs := make([]error, len(fns))
+	wrapped := make([]func(), len(fns))
+	for i, fn := range fns {
+		wrapped[i] = func() { errs[i] = fn() }
+	}
+	concurrently(wrapped...)
+	return errors.Join(errs...)
+}
+
+// maxInFlight bounds the requests forEach has in flight: the CLI's
+// default --parallelism, so a user with many policies to detach does not
+// send IAM a burst it throttles.
+const maxInFlight = 4
+
+// forEach calls fn for every item, at most maxInFlight at a time, and
+// joins the errors in items' order. It is for writes to distinct objects
+// (detaching policies, deleting keys or versions), never two changes of
+// one object's attributes: IAM may refuse those with
+// ConcurrentModification.
+func forEach[T any](items []T, fn func(T) error) error {
+	errs := make([]error, len(items))
+	sem := make(chan struct{}, maxInFlight)
+	var wg sync.WaitGroup
+	for i, it := range items {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			errs[i] = fn(it)
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
