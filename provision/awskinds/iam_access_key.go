@@ -78,10 +78,11 @@ type IAMAccessKeyConfig struct {
 	After  []engine.Address
 	Custom bool
 	// KeyWait bounds how long Create waits for IAM to accept a new key
-	// (default 2 minutes).
+	// (default DefaultKeyWait).
 	KeyWait time.Duration
-	// Now is the clock (default time.Now).
-	Now func() time.Time
+	// Clock is the time the pending tag records and the key wait runs
+	// on (default: the wall clock).
+	Clock Clock
 }
 
 // IAMAccessKey is the user's access key together with the profile in the
@@ -93,17 +94,20 @@ type IAMAccessKey struct {
 	api iamAccessKeyAPI
 	// callerWithKey asks STS whose key it is (Clients.CallerWithKey).
 	callerWithKey func(ctx context.Context, id string, secret engine.Secret) (string, error)
+	// report tells the user what a running change waits for
+	// (engine.Report).
+	report func(ctx context.Context, format string, args ...any)
 }
 
 // NewIAMAccessKey returns the key resource.
 func NewIAMAccessKey(cfg IAMAccessKeyConfig) *IAMAccessKey {
 	if cfg.KeyWait == 0 {
-		cfg.KeyWait = 2 * time.Minute
+		cfg.KeyWait = DefaultKeyWait
 	}
-	if cfg.Now == nil {
-		cfg.Now = time.Now
+	if cfg.Clock == nil {
+		cfg.Clock = realClock{}
 	}
-	return &IAMAccessKey{cfg: cfg, Meta: engine.Meta{
+	return &IAMAccessKey{cfg: cfg, report: engine.Report, Meta: engine.Meta{
 		Address: engine.Addr("iam_access_key", cfg.User),
 		After:   cfg.After,
 		What:    fmt.Sprintf("access key of IAM user %q (profile %q in %s)", cfg.User, cfg.Store.Profile(), cfg.Store.Path()),
@@ -357,7 +361,7 @@ func (k *IAMAccessKey) converge(ctx context.Context, st keyState) error {
 func (k *IAMAccessKey) markPending(ctx context.Context) func() error {
 	return func() error {
 		_, err := k.api.TagUser(ctx, &iam.TagUserInput{UserName: aws.String(k.cfg.User), Tags: []iamtypes.Tag{
-			tag(PendingKeyTag, k.cfg.Now().UTC().Format(time.RFC3339)),
+			tag(PendingKeyTag, k.cfg.Clock.Now().UTC().Format(time.RFC3339)),
 		}})
 		if err != nil {
 			return fmt.Errorf("marking user %q before creating a key: %w", k.cfg.User, err)
@@ -442,32 +446,88 @@ func (k *IAMAccessKey) keyIDs(ctx context.Context) ([]string, error) {
 	return ids, nil
 }
 
-// waitUsable polls sts:GetCallerIdentity with the new key until it works
-// or KeyWait passes: IAM is eventually consistent and a new key can be
-// refused for a few seconds. Polling proves readiness; a fixed sleep
-// would only guess. userARN, when known, is the ARN STS must answer; else
-// any ARN of the user (the key was created for it).
+// DefaultKeyWait is how long Create waits, by default, for IAM to accept
+// a new access key. AWS promises no bound on IAM's eventual consistency;
+// a new key usually works within seconds, so a wait this long means
+// something else is wrong, and the error shows STS's last answer.
+const DefaultKeyWait = 2 * time.Minute
+
+// The pace of the key wait.
+const (
+	// keyPollFirst is the delay after the first refused check.
+	keyPollFirst = 100 * time.Millisecond
+	// keyPollMax caps the delay between checks, doubling from
+	// keyPollFirst: a key that starts working is noticed at most this
+	// long (plus one request) later, while a long wait costs two
+	// requests a second. (Capping at 4 s, as awsboot once did, noticed a
+	// key that worked at 5 s only at 7.8 s.)
+	keyPollMax = 500 * time.Millisecond
+	// keyReportEvery is how often the wait tells the user it still
+	// waits (engine.Report asks for a line at least every 5 s).
+	keyReportEvery = 5 * time.Second
+)
+
+// waitUsable polls sts:GetCallerIdentity with the new key until STS
+// accepts it, for at most KeyWait: IAM is eventually consistent and a new
+// key can be refused for a few seconds. Polling proves readiness; a fixed
+// sleep would only guess, so the wait never sleeps without polling
+// again. It tells the user what it waits for at once and then every
+// keyReportEvery, and stops as soon as ctx is cancelled (Ctrl-C), with
+// ctx's error: the key is in the file by then and the user keeps the
+// pending tag, so the next run finds the key, proves it and clears the
+// tag. userARN, when known, is the ARN STS must answer; else any ARN of
+// the user (the key was created for it).
 func (k *IAMAccessKey) waitUsable(ctx context.Context, id string, secret engine.Secret, userARN string) error {
-	ctx, cancel := context.WithTimeout(ctx, k.cfg.KeyWait)
+	clock := k.cfg.Clock
+	start := clock.Now()
+	deadline := start.Add(k.cfg.KeyWait)
+	// The clock decides the deadline; this bounds a request that hangs
+	// past it. (A simulated clock's wait ends long before.)
+	wctx, cancel := context.WithTimeout(ctx, k.cfg.KeyWait)
 	defer cancel()
-	delay := 250 * time.Millisecond
+	nextReport, reported := start, false
+	delay := keyPollFirst
+	var last error
 	for {
-		arn, err := k.callerWithKey(ctx, id, secret)
+		arn, err := k.callerWithKey(wctx, id, secret)
 		if err == nil && k.isUsers(arn, userARN) {
 			return nil
 		}
-		select {
-		case <-ctx.Done():
-			if err == nil || keyRefused(err) {
-				err = ctx.Err()
+		last = err
+		if err == nil {
+			last = fmt.Errorf("STS names %s, not user %q", arn, k.cfg.User)
+		}
+		if ctx.Err() != nil {
+			return k.interrupted(id, ctx.Err())
+		}
+		now := clock.Now()
+		if !now.Before(deadline) || wctx.Err() != nil {
+			return fmt.Errorf("the new access key %s of user %q was not accepted by STS within %s (it is saved in profile %q; run bootstrap again later): %w", id, k.cfg.User, k.cfg.KeyWait, k.cfg.Store.Profile(), last)
+		}
+		if !now.Before(nextReport) {
+			if !reported {
+				reported = true
+				k.report(ctx, "waiting for access key %s of user %q to become usable (IAM is eventually consistent; giving up after %s)", id, k.cfg.User, k.cfg.KeyWait)
+			} else {
+				k.report(ctx, "waiting for access key %s of user %q to become usable: %s elapsed", id, k.cfg.User, now.Sub(start).Round(time.Second))
 			}
-			return fmt.Errorf("the new access key %s of user %q was not accepted by STS within %s (it is saved in profile %q; run bootstrap again later): %w", id, k.cfg.User, k.cfg.KeyWait, k.cfg.Store.Profile(), err)
-		case <-time.After(delay):
+			for !nextReport.After(now) {
+				nextReport = nextReport.Add(keyReportEvery)
+			}
 		}
-		if delay < 4*time.Second {
-			delay *= 2
+		// Wake for the next report and the deadline too, so a line is
+		// never late by more than one check.
+		sleep := min(delay, nextReport.Sub(now), deadline.Sub(now))
+		if err := clock.Sleep(ctx, sleep); err != nil {
+			return k.interrupted(id, err)
 		}
+		delay = min(2*delay, keyPollMax)
 	}
+}
+
+// interrupted is the error of a key wait cancelled by the user.
+func (k *IAMAccessKey) interrupted(id string, err error) error {
+	return fmt.Errorf("stopped waiting for the new access key %s of user %q (it is saved in profile %q; run bootstrap again to finish): %w", id, k.cfg.User, k.cfg.Store.Profile(), err)
 }
 
 // isUsers reports whether arn, which STS answered for a key created for

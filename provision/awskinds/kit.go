@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -131,4 +132,31 @@ func forEach[T any](items []T, fn func(T) error) error {
 	}
 	wg.Wait()
 	return errors.Join(errs...)
+}
+
+// Clock is what a wait reads the time from and sleeps on: the real clock
+// in awsboot, a simulated one in tests, so that a test can wait 30 s of
+// simulated time in no time.
+type Clock interface {
+	// Now is the current time.
+	Now() time.Time
+	// Sleep returns after d, or at once with ctx's error when ctx is
+	// done first.
+	Sleep(ctx context.Context, d time.Duration) error
+}
+
+// realClock is the wall clock.
+type realClock struct{}
+
+func (realClock) Now() time.Time { return time.Now() }
+
+func (realClock) Sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }

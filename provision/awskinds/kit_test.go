@@ -3,7 +3,9 @@ package awskinds
 import (
 	"context"
 	"slices"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -26,6 +28,29 @@ func assertRepairCalls[S any](t *testing.T, k engine.Kind[S], st S, calls *[]str
 		t.Fatal(err)
 	}
 	assertCallBatches(t, want, *calls)
+}
+
+// fakeClock is a Clock whose time moves only when something sleeps on it:
+// a wait of minutes runs in no wall time, and exactly.
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+	return nil
 }
 
 // inOrder is a sequence of call batches: the calls of one batch may come
