@@ -138,14 +138,14 @@ func roleListings(c roleReadAPI, name string) principalListings {
 // readPrincipal reads a user or role: get (GetUser or GetRole, which
 // also answers its tags) and its policy listings, all at once. The
 // listings need only the name, not get's answer, so a read costs one
-// round trip instead of four; for a principal that does not exist they
-// are wasted (and cancelled), which costs requests but no time. Each
-// listing still pages in order. found is false when get says NoSuchEntity,
-// whatever the listings answered. Every attached managed policy is in
-// extra; forPolicy then tells the stack's apart.
+// round trip instead of four; each listing still pages in order. For a
+// principal that does not exist the listings are wasted, which costs
+// requests but no time. (They are not cancelled: they answer
+// NoSuchEntity as fast, and the SDK logs a warning for each response it
+// cannot drain from a cancelled request.) found is false when get says
+// NoSuchEntity, whatever the listings answered. Every attached managed
+// policy is in extra; forPolicy then tells the stack's apart.
 func readPrincipal(ctx context.Context, custom bool, l principalListings, get func(context.Context) ([]iamtypes.Tag, error)) (found bool, p permissions, err error) {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	p = permissions{tags: map[string]string{}}
 	addTags := func(tags []iamtypes.Tag) {
 		for _, t := range tags {
@@ -160,7 +160,6 @@ func readPrincipal(ctx context.Context, custom bool, l principalListings, get fu
 			switch {
 			case awsapi.IsNotFound(err):
 				missing = true
-				cancel() // the listings can only fail now
 			case err != nil:
 				getErr = fmt.Errorf("reading %s: %w", l.what, err)
 			case len(tags) > 0:
