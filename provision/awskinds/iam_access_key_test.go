@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -153,7 +154,7 @@ func newTestKey(store *fakeKeyStore, adopt bool) *IAMAccessKey {
 	}
 	return NewIAMAccessKey(IAMAccessKeyConfig{
 		Stack: "demo", User: userTestName, Store: store, Adopt: adopt,
-		After: []engine.Address{"iam_user.semaphore"}, Now: func() time.Time { return keyTestNow },
+		After: []engine.Address{"iam_user.semaphore"}, Clock: &fakeClock{now: keyTestNow},
 	})
 }
 
@@ -327,11 +328,13 @@ func TestIAMAccessKeyRead(t *testing.T) {
 			wantNote: true, wantUnknown: []string{"AKIA1"}, wantCalls: []string{"GetCallerIdentity AKIA1"},
 			want: keyCreateDiffs("AKIA1"),
 		},
-		"inactive key: not even checked": {
+		// STS is asked at once, beside the listing, and its answer
+		// counts only for an active key of the user.
+		"inactive key: STS's answer ignored": {
 			store: storedKey("demo", "AKIA1"), user: owned, sts: sts(userTestARN),
 			keys:     []iamtypes.AccessKeyMetadata{keyMeta("AKIA1", created, iamtypes.StatusTypeInactive)},
 			wantObs:  engine.Observation{Exists: true, Owner: "demo", DerivedOwnership: true},
-			wantNote: true, wantUnknown: []string{"AKIA1"},
+			wantNote: true, wantUnknown: []string{"AKIA1"}, wantCalls: []string{"GetCallerIdentity AKIA1"},
 			want: keyCreateDiffs("AKIA1"),
 		},
 		"STS fails otherwise: an error": {
@@ -379,8 +382,9 @@ func TestIAMAccessKeyRead(t *testing.T) {
 		},
 		"no user yet, profile written by this stack": {
 			store: storedKey("demo", "AKIA1"), user: fakeUserReads{missing: true},
-			wantObs: engine.Observation{Exists: true, Owner: "demo", DerivedOwnership: true},
-			want:    keyCreateDiffs("AKIA1"),
+			wantObs:   engine.Observation{Exists: true, Owner: "demo", DerivedOwnership: true},
+			wantCalls: []string{"GetCallerIdentity AKIA1"},
+			want:      keyCreateDiffs("AKIA1"),
 		},
 		"nothing yet": {
 			user:    fakeUserReads{missing: true},
@@ -442,18 +446,18 @@ func TestIAMAccessKeyRead(t *testing.T) {
 func TestIAMAccessKeyCalls(t *testing.T) {
 	// The calls of a key created from scratch: the user is marked, the key
 	// made and saved, STS proves it works, the mark is cleared.
-	createCalls := []string{
+	createCalls := seq(
 		"TagUser semaphore awsboot:pending-access-key=2025-03-04T05:06:07Z",
 		"CreateAccessKey semaphore",
 		"GetCallerIdentity AKIANEW",
 		"UntagUser semaphore awsboot:pending-access-key",
-	}
+	)
 	tests := map[string]struct {
 		op        string // "create", "update" or "delete"
 		adopt     bool
 		st        keyState
 		saveErr   error
-		want      []string
+		want      inOrder
 		wantSaved []string
 		wantErr   string
 	}{
@@ -466,11 +470,11 @@ func TestIAMAccessKeyCalls(t *testing.T) {
 		},
 		"orphans deleted, pending tag cleared, valid key kept": {
 			op: "update", st: keyState{file: storedKey("demo", "AKIA1"), valid: true, pending: keyTestPending, orphans: []string{"AKIA2", "AKIA3"}},
-			want: []string{"DeleteAccessKey semaphore AKIA2", "DeleteAccessKey semaphore AKIA3", "UntagUser semaphore awsboot:pending-access-key"},
+			want: inOrder{{"DeleteAccessKey semaphore AKIA2", "DeleteAccessKey semaphore AKIA3"}}.then([]string{"UntagUser semaphore awsboot:pending-access-key"}),
 		},
 		"valid key and a key nobody holds: that one deleted": {
 			op: "update", st: keyState{file: storedKey("demo", "AKIA1"), valid: true, unknown: []string{"AKIA0"}},
-			want: []string{"DeleteAccessKey semaphore AKIA0"},
+			want: seq("DeleteAccessKey semaphore AKIA0"),
 		},
 		"one unknown key and none valid: kept, a second created": {
 			op: "create", st: keyState{userExists: true, userARN: userTestARN, unknown: []string{"AKIA0"}},
@@ -478,11 +482,13 @@ func TestIAMAccessKeyCalls(t *testing.T) {
 		},
 		"pending tag left over: cleared": {
 			op: "update", st: keyState{file: storedKey("demo", "AKIA1"), valid: true, pending: keyTestPending},
-			want: []string{"UntagUser semaphore awsboot:pending-access-key"},
+			want: seq("UntagUser semaphore awsboot:pending-access-key"),
 		},
 		"orphan deleted and a new key created": {
 			op: "update", st: keyState{file: storedKey("demo", "AKIAOLD"), pending: keyTestPending, orphans: []string{"AKIA2"}},
-			want:      append([]string{"DeleteAccessKey semaphore AKIA2"}, createCalls...),
+			// The orphan goes before the pending tag is rewritten: a
+			// run stopped in between still sees it as an orphan.
+			want:      append(seq("DeleteAccessKey semaphore AKIA2"), createCalls...),
 			wantSaved: []string{"AKIANEW " + keyTestNewSecret},
 		},
 		"adopted profile with a valid key: only the marker is written": {
@@ -491,11 +497,11 @@ func TestIAMAccessKeyCalls(t *testing.T) {
 		},
 		"the store refuses the secret: the new key is deleted": {
 			op: "create", st: keyState{userExists: true, userARN: userTestARN}, saveErr: errors.New("read-only file system"),
-			want: []string{
+			want: seq(
 				"TagUser semaphore awsboot:pending-access-key=2025-03-04T05:06:07Z",
 				"CreateAccessKey semaphore",
 				"DeleteAccessKey semaphore AKIANEW",
-			},
+			),
 			wantErr: "read-only file system",
 		},
 		"delete: every key, then the profile": {
@@ -503,7 +509,7 @@ func TestIAMAccessKeyCalls(t *testing.T) {
 			st: keyState{file: storedKey("demo", "AKIA1"), keys: []iamtypes.AccessKeyMetadata{
 				keyMeta("AKIA1", keyTestNow, iamtypes.StatusTypeActive), keyMeta("AKIA2", keyTestNow, iamtypes.StatusTypeInactive),
 			}},
-			want: []string{"DeleteAccessKey semaphore AKIA1", "DeleteAccessKey semaphore AKIA2"},
+			want: inOrder{{"DeleteAccessKey semaphore AKIA1", "DeleteAccessKey semaphore AKIA2"}},
 		},
 	}
 	for name, tc := range tests {
@@ -534,9 +540,7 @@ func TestIAMAccessKeyCalls(t *testing.T) {
 			} else if err != nil {
 				t.Fatal(err)
 			}
-			if d := cmp.Diff(tc.want, fake.calls); d != "" {
-				t.Errorf("calls (-want +got):\n%s", d)
-			}
+			assertCallBatches(t, tc.want, fake.calls)
 			if d := cmp.Diff(tc.wantSaved, store.saved); d != "" {
 				t.Errorf("saved (-want +got):\n%s", d)
 			}
@@ -580,5 +584,193 @@ func TestIAMAccessKeySecretNeverFormatted(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// progressLine is one line a running change reported, at a fake time.
+type progressLine struct {
+	at  time.Time
+	msg string
+}
+
+// progressRecorder is an engine.ProgressHook that stamps each line with
+// the fake clock's time.
+type progressRecorder struct {
+	engine.NopHook
+	clock *fakeClock
+	mu    sync.Mutex
+	lines []progressLine
+}
+
+func (r *progressRecorder) Progress(_ engine.Address, msg string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.lines = append(r.lines, progressLine{at: r.clock.Now(), msg: msg})
+}
+
+// slowKeyCaller is an STS that refuses the new key until the fake clock
+// reaches worksAt, then names the user; it records when it was asked,
+// and calls onCall (if set) first.
+type slowKeyCaller struct {
+	clock   *fakeClock
+	worksAt time.Time
+	onCall  func(now time.Time)
+	mu      sync.Mutex
+	asked   []time.Time
+}
+
+func (s *slowKeyCaller) call(_ context.Context, id string, secret engine.Secret) (string, error) {
+	now := s.clock.Now()
+	s.mu.Lock()
+	s.asked = append(s.asked, now)
+	s.mu.Unlock()
+	if s.onCall != nil {
+		s.onCall(now)
+	}
+	if id != "AKIANEW" || secret.Reveal() != keyTestNewSecret || now.Before(s.worksAt) {
+		return "", &smithy.GenericAPIError{Code: "InvalidClientTokenId", Message: "The security token included in the request is invalid."}
+	}
+	return userTestARN, nil
+}
+
+// TestIAMAccessKeyWaitsWithoutOvershoot bootstraps a key through the
+// engine that STS refuses for about 30 s of simulated time: the wait
+// reports progress at least every 5 s, says what it waits for (the key's
+// id, never its secret), and notices the key within 0.5 s of its working,
+// at a modest request rate. The key starts working at 30 s and at times
+// off the wait's 5 s rhythm.
+func TestIAMAccessKeyWaitsWithoutOvershoot(t *testing.T) {
+	for _, worksAfter := range []time.Duration{30 * time.Second, 30*time.Second + 300*time.Millisecond, 32*time.Second + 900*time.Millisecond} {
+		t.Run(worksAfter.String(), func(t *testing.T) {
+			clock := &fakeClock{now: keyTestNow}
+			store := &fakeKeyStore{stack: "demo"}
+			k := newTestKey(store, false)
+			k.cfg.Clock, k.After = clock, nil // the key alone in the graph
+			fake := &fakeKeyAPI{user: fakeUserReads{arn: userTestARN, tags: userOwned}}
+			k.api = fake
+			sts := &slowKeyCaller{clock: clock, worksAt: keyTestNow.Add(worksAfter)}
+			k.callerWithKey = sts.call
+			g, err := engine.NewGraph(engine.Typed[keyState](k))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			p, err := engine.MakePlan(ctx, g, engine.ModeApply, "demo", engine.PlanOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			hook := &progressRecorder{clock: clock}
+			if err := (engine.Executor{Hook: hook}).Apply(ctx, p); err != nil {
+				t.Fatal(err)
+			}
+
+			accepted := sts.asked[len(sts.asked)-1]
+			if late := accepted.Sub(sts.worksAt); late < 0 || late > 500*time.Millisecond {
+				t.Errorf("the key was found working %s after it started to work, want at most 500ms", late)
+			}
+			// Two checks a second at most, after the first quick ones.
+			if n, most := len(sts.asked), 2*int(worksAfter/time.Second)+5; n > most {
+				t.Errorf("STS was asked %d times, want at most %d", n, most)
+			}
+			if len(hook.lines) == 0 {
+				t.Fatal("no progress reported")
+			}
+			last := keyTestNow
+			for i, l := range append(hook.lines, progressLine{at: accepted, msg: "(the key works)"}) {
+				if gap := l.at.Sub(last); gap > 5*time.Second {
+					t.Errorf("%s without progress before %q", gap, l.msg)
+				}
+				last = l.at
+				if i == len(hook.lines) {
+					break
+				}
+				if !strings.Contains(l.msg, "waiting for access key AKIANEW of user \"semaphore\" to become usable") || strings.Contains(l.msg, keyTestNewSecret) {
+					t.Errorf("progress line %q", l.msg)
+				}
+				if elapsed := l.at.Sub(keyTestNow).Round(time.Second); i > 0 && !strings.HasSuffix(l.msg, ": "+elapsed.String()+" elapsed") {
+					t.Errorf("progress line %q at %s", l.msg, elapsed)
+				}
+			}
+			if d := cmp.Diff([]string{"AKIANEW " + keyTestNewSecret}, store.saved); d != "" {
+				t.Errorf("saved (-want +got):\n%s", d)
+			}
+			if got := fake.calls[len(fake.calls)-1]; got != "UntagUser semaphore awsboot:pending-access-key" {
+				t.Errorf("last call %q, want the pending tag cleared", got)
+			}
+		})
+	}
+}
+
+// TestIAMAccessKeyWaitCancelled interrupts the wait (Ctrl-C) 7 s into it:
+// Create returns at once with ctx's error, the key's secret is in the
+// store and the user keeps the pending tag, and the next run proves the
+// saved key and only clears the tag: no key is lost or made twice.
+func TestIAMAccessKeyWaitCancelled(t *testing.T) {
+	clock := &fakeClock{now: keyTestNow}
+	store := &fakeKeyStore{stack: "demo"}
+	k := newTestKey(store, false)
+	k.cfg.Clock = clock
+	fake := &fakeKeyAPI{user: fakeUserReads{arn: userTestARN, tags: userOwned}}
+	k.api = fake
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var cancelledAt time.Time
+	sts := &slowKeyCaller{clock: clock, worksAt: keyTestNow.Add(time.Hour), onCall: func(now time.Time) {
+		if cancelledAt.IsZero() && !now.Before(keyTestNow.Add(7*time.Second)) {
+			cancelledAt = now
+			cancel()
+		}
+	}}
+	k.callerWithKey = sts.call
+
+	err := k.Create(ctx, &engine.Observation{DerivedOwnership: true}, keyState{userExists: true, userARN: userTestARN})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Create() = %v, want context.Canceled", err)
+	}
+	assertNoSecret(t, nil, err)
+	if !strings.Contains(err.Error(), "AKIANEW") || !strings.Contains(err.Error(), keyTestProfile) {
+		t.Errorf("error %q should name the key and the profile it is saved in", err)
+	}
+	if last := sts.asked[len(sts.asked)-1]; !last.Equal(cancelledAt) || !clock.Now().Equal(cancelledAt) {
+		t.Errorf("the wait went on after the cancel at %s: last check %s, clock %s", cancelledAt, last, clock.Now())
+	}
+	assertCallBatches(t, seq("TagUser semaphore awsboot:pending-access-key=2025-03-04T05:06:07Z", "CreateAccessKey semaphore"), fake.calls)
+	if store.key.ID != "AKIANEW" || store.key.Secret.Reveal() != keyTestNewSecret || store.key.Owner != "demo" {
+		t.Fatalf("store holds %+v, want the new key", store.key)
+	}
+
+	// The next run: IAM now has the key, the user still carries the
+	// pending tag, and STS accepts the saved key.
+	rerun := newTestKey(store, false)
+	rerunAPI := &fakeKeyAPI{
+		user: fakeUserReads{arn: userTestARN, tags: map[string]string{engine.StackTag: "demo", PendingKeyTag: keyTestNow.Format(time.RFC3339)}},
+		keys: []iamtypes.AccessKeyMetadata{keyMeta("AKIANEW", keyTestNow, iamtypes.StatusTypeActive)},
+	}
+	rerun.api = rerunAPI
+	rerun.callerWithKey = fakeCaller(&rerunAPI.iamCallLog, map[string]stsKey{"AKIANEW": {secret: keyTestNewSecret, arn: userTestARN}})
+	o, st, err := rerun.Read(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	diffs, err := rerun.Diff(o, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff([]engine.FieldDiff{{Path: pathPendingTag, Before: keyTestNow.Format(time.RFC3339)}}, diffs); d != "" {
+		t.Fatalf("rerun diff (-want +got):\n%s", d)
+	}
+	if err := rerun.Update(context.Background(), o, st, diffs); err != nil {
+		t.Fatal(err)
+	}
+	assertCallBatches(t, seq("GetCallerIdentity AKIANEW", "UntagUser semaphore awsboot:pending-access-key"), rerunAPI.calls)
+}
+
+// TestRealClockSleepStopsOnCancel: a cancelled sleep returns at once with
+// ctx's error (were it to wait the hour, the test would time out).
+func TestRealClockSleepStopsOnCancel(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := (realClock{}).Sleep(ctx, time.Hour); !errors.Is(err, context.Canceled) {
+		t.Errorf("Sleep() = %v, want context.Canceled", err)
 	}
 }

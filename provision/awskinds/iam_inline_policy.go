@@ -61,38 +61,56 @@ func (p *IAMInlinePolicy) Connect(c *awsapi.Clients) { p.api = c.IAM }
 // Document is the policy document awsboot wants.
 func (p *IAMInlinePolicy) Document() policies.Document { return p.cfg.Document }
 
-// Read implements engine.Kind.
+// Read implements engine.Kind. The principal and its inline policy are
+// read at once: GetUserPolicy needs only the names, and its answer is
+// used only when the principal exists.
 func (p *IAMInlinePolicy) Read(ctx context.Context) (*engine.Observation, policies.Document, error) {
 	o := &engine.Observation{DerivedOwnership: true}
 	if p.cfg.Note != "" {
 		o.Notes = []string{p.cfg.Note}
 	}
 	var (
-		doc  string
-		tags map[string]string
-		err  error
+		found        bool
+		tags         map[string]string
+		doc          string
+		readErr, err error
 	)
-	name := aws.String(p.cfg.Name)
+	principal, name := aws.String(p.cfg.Principal), aws.String(p.cfg.Name)
 	if p.cfg.Kind == User {
-		var st *userState
-		if st, err = readUser(ctx, p.api, p.cfg.Custom, p.cfg.Principal, ""); err != nil || st == nil {
-			return o, policies.Document{}, err
-		}
-		tags = st.tags
-		var out *iam.GetUserPolicyOutput
-		if out, err = p.api.GetUserPolicy(ctx, &iam.GetUserPolicyInput{UserName: aws.String(p.cfg.Principal), PolicyName: name}); err == nil {
-			doc = aws.ToString(out.PolicyDocument)
-		}
+		concurrently(
+			func() {
+				var st *userState
+				st, readErr = readUser(ctx, p.api, p.cfg.Custom, p.cfg.Principal, "")
+				if st != nil {
+					found, tags = true, st.tags
+				}
+			},
+			func() {
+				var out *iam.GetUserPolicyOutput
+				if out, err = p.api.GetUserPolicy(ctx, &iam.GetUserPolicyInput{UserName: principal, PolicyName: name}); err == nil {
+					doc = aws.ToString(out.PolicyDocument)
+				}
+			},
+		)
 	} else {
-		var st *roleState
-		if st, err = readRole(ctx, p.api, p.cfg.Custom, p.cfg.Principal, ""); err != nil || st == nil {
-			return o, policies.Document{}, err
-		}
-		tags = st.tags
-		var out *iam.GetRolePolicyOutput
-		if out, err = p.api.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String(p.cfg.Principal), PolicyName: name}); err == nil {
-			doc = aws.ToString(out.PolicyDocument)
-		}
+		concurrently(
+			func() {
+				var st *roleState
+				st, readErr = readRole(ctx, p.api, p.cfg.Custom, p.cfg.Principal, "")
+				if st != nil {
+					found, tags = true, st.tags
+				}
+			},
+			func() {
+				var out *iam.GetRolePolicyOutput
+				if out, err = p.api.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: principal, PolicyName: name}); err == nil {
+					doc = aws.ToString(out.PolicyDocument)
+				}
+			},
+		)
+	}
+	if readErr != nil || !found {
+		return o, policies.Document{}, readErr
 	}
 	if awsapi.IsNotFound(err) {
 		return o, policies.Document{}, nil

@@ -79,9 +79,13 @@ const (
 	pathDocument engine.Path = "document"
 )
 
-// Read implements engine.Kind.
+// Read implements engine.Kind. GetPolicy answers the default version's
+// id and the tags; the document needs that id, so a read is two round
+// trips: GetPolicy, then GetPolicyVersion (with ListPolicyTags beside it
+// when GetPolicy showed no tags).
 func (p *IAMPolicy) Read(ctx context.Context) (*engine.Observation, policyState, error) {
-	out, err := p.api.GetPolicy(ctx, &iam.GetPolicyInput{PolicyArn: aws.String(p.ARN())})
+	arn := aws.String(p.ARN())
+	out, err := p.api.GetPolicy(ctx, &iam.GetPolicyInput{PolicyArn: arn})
 	if awsapi.IsNotFound(err) {
 		return &engine.Observation{}, policyState{}, nil
 	}
@@ -89,16 +93,38 @@ func (p *IAMPolicy) Read(ctx context.Context) (*engine.Observation, policyState,
 		return nil, policyState{}, fmt.Errorf("reading policy %s: %w", p.ARN(), err)
 	}
 	st := policyState{defaultVersion: aws.ToString(out.Policy.DefaultVersionId), tags: map[string]string{}}
-	tags, err := p.api.ListPolicyTags(ctx, &iam.ListPolicyTagsInput{PolicyArn: aws.String(p.ARN())})
-	if err != nil {
-		return nil, policyState{}, fmt.Errorf("reading tags of policy %s: %w", p.ARN(), err)
+	addTags := func(tags []iamtypes.Tag) {
+		for _, t := range tags {
+			st.tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
+		}
 	}
-	for _, t := range tags.Tags {
-		st.tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
+	// GetPolicy answers with the policy's tags (the Tags of IAM's Policy
+	// type, https://docs.aws.amazon.com/IAM/latest/APIReference/API_Policy.html;
+	// Terraform's aws_iam_policy reads them there), the whole list (no
+	// marker; at most 50 tags per policy,
+	// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html).
+	// ListPolicyTags is asked only when it showed none, for services that
+	// leave them out.
+	addTags(out.Policy.Tags)
+	var v *iam.GetPolicyVersionOutput
+	var tagsErr, docErr error
+	fns := []func(){func() {
+		v, docErr = p.api.GetPolicyVersion(ctx, &iam.GetPolicyVersionInput{PolicyArn: arn, VersionId: out.Policy.DefaultVersionId})
+	}}
+	if len(out.Policy.Tags) == 0 {
+		fns = append(fns, func() {
+			var tags *iam.ListPolicyTagsOutput
+			if tags, tagsErr = p.api.ListPolicyTags(ctx, &iam.ListPolicyTagsInput{PolicyArn: arn}); tagsErr == nil {
+				addTags(tags.Tags)
+			}
+		})
 	}
-	v, err := p.api.GetPolicyVersion(ctx, &iam.GetPolicyVersionInput{PolicyArn: aws.String(p.ARN()), VersionId: out.Policy.DefaultVersionId})
-	if err != nil {
-		return nil, policyState{}, fmt.Errorf("reading document of policy %s: %w", p.ARN(), err)
+	concurrently(fns...)
+	if tagsErr != nil {
+		return nil, policyState{}, fmt.Errorf("reading tags of policy %s: %w", p.ARN(), tagsErr)
+	}
+	if docErr != nil {
+		return nil, policyState{}, fmt.Errorf("reading document of policy %s: %w", p.ARN(), docErr)
 	}
 	st.doc, err = policies.Parse(aws.ToString(v.PolicyVersion.Document))
 	if err != nil {
@@ -137,19 +163,29 @@ func (p *IAMPolicy) Create(ctx context.Context, _ *engine.Observation, _ policyS
 
 // Update implements engine.Kind: a changed document becomes a new default
 // version (IAM keeps at most five, so the oldest non-default one goes
-// first when needed).
+// first when needed). The tag and the version listing go together; the
+// new version waits for the listing, not for the tag.
 func (p *IAMPolicy) Update(ctx context.Context, _ *engine.Observation, _ policyState, diffs []engine.FieldDiff) error {
-	if engine.Changed(diffs, pathStackTag) {
-		_, err := p.api.TagPolicy(ctx, &iam.TagPolicyInput{PolicyArn: aws.String(p.ARN()), Tags: []iamtypes.Tag{tag(engine.StackTag, p.cfg.Stack)}})
-		if err != nil {
-			return fmt.Errorf("tagging policy %s: %w", p.ARN(), err)
-		}
-	}
-	if !engine.Changed(diffs, pathDocument) {
-		return nil
-	}
-	versions, err := p.nonDefaultVersions(ctx)
-	if err != nil {
+	var versions []iamtypes.PolicyVersion
+	err := allOf(
+		func() error {
+			if !engine.Changed(diffs, pathStackTag) {
+				return nil
+			}
+			_, err := p.api.TagPolicy(ctx, &iam.TagPolicyInput{PolicyArn: aws.String(p.ARN()), Tags: []iamtypes.Tag{tag(engine.StackTag, p.cfg.Stack)}})
+			if err != nil {
+				return fmt.Errorf("tagging policy %s: %w", p.ARN(), err)
+			}
+			return nil
+		},
+		func() (err error) {
+			if !engine.Changed(diffs, pathDocument) {
+				return nil
+			}
+			versions, err = p.nonDefaultVersions(ctx)
+			return err
+		})
+	if err != nil || !engine.Changed(diffs, pathDocument) {
 		return err
 	}
 	if len(versions) >= 4 {
@@ -196,42 +232,68 @@ func (p *IAMPolicy) deleteVersion(ctx context.Context, v iamtypes.PolicyVersion)
 // Delete implements engine.Kind. IAM refuses to delete a policy that is
 // attached or has other versions, so it is detached from every entity
 // (it is this stack's policy: anything attached to it relies on awsboot's
-// grant) and its non-default versions are deleted first.
+// grant) and its non-default versions are deleted first. The two
+// listings go together, then the detaches and deletes, then the policy.
 func (p *IAMPolicy) Delete(ctx context.Context, _ *engine.Observation, _ policyState) error {
 	arn := aws.String(p.ARN())
-	pg := iam.NewListEntitiesForPolicyPaginator(p.api, &iam.ListEntitiesForPolicyInput{PolicyArn: arn})
-	for pg.HasMorePages() {
-		ents, err := pg.NextPage(ctx)
-		if awsapi.IsNotFound(err) {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("listing entities of policy %s: %w", p.ARN(), err)
-		}
-		for _, u := range ents.PolicyUsers {
-			if _, err := p.api.DetachUserPolicy(ctx, &iam.DetachUserPolicyInput{PolicyArn: arn, UserName: u.UserName}); err != nil && !awsapi.IsNotFound(err) {
-				return fmt.Errorf("detaching policy %s from user %s: %w", p.ARN(), aws.ToString(u.UserName), err)
+	// Either listing may be the one to find the policy gone.
+	var noEntities, noVersions bool
+	err := allOf(
+		func() error {
+			pg := iam.NewListEntitiesForPolicyPaginator(p.api, &iam.ListEntitiesForPolicyInput{PolicyArn: arn})
+			var detaches []func() error
+			for pg.HasMorePages() {
+				ents, err := pg.NextPage(ctx)
+				if awsapi.IsNotFound(err) {
+					noEntities = true
+					return nil
+				}
+				if err != nil {
+					return fmt.Errorf("listing entities of policy %s: %w", p.ARN(), err)
+				}
+				for _, u := range ents.PolicyUsers {
+					detaches = append(detaches, func() error {
+						if _, err := p.api.DetachUserPolicy(ctx, &iam.DetachUserPolicyInput{PolicyArn: arn, UserName: u.UserName}); err != nil && !awsapi.IsNotFound(err) {
+							return fmt.Errorf("detaching policy %s from user %s: %w", p.ARN(), aws.ToString(u.UserName), err)
+						}
+						return nil
+					})
+				}
+				for _, r := range ents.PolicyRoles {
+					detaches = append(detaches, func() error {
+						if _, err := p.api.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{PolicyArn: arn, RoleName: r.RoleName}); err != nil && !awsapi.IsNotFound(err) {
+							return fmt.Errorf("detaching policy %s from role %s: %w", p.ARN(), aws.ToString(r.RoleName), err)
+						}
+						return nil
+					})
+				}
+				for _, g := range ents.PolicyGroups {
+					detaches = append(detaches, func() error {
+						if _, err := p.api.DetachGroupPolicy(ctx, &iam.DetachGroupPolicyInput{PolicyArn: arn, GroupName: g.GroupName}); err != nil && !awsapi.IsNotFound(err) {
+							return fmt.Errorf("detaching policy %s from group %s: %w", p.ARN(), aws.ToString(g.GroupName), err)
+						}
+						return nil
+					})
+				}
 			}
-		}
-		for _, r := range ents.PolicyRoles {
-			if _, err := p.api.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{PolicyArn: arn, RoleName: r.RoleName}); err != nil && !awsapi.IsNotFound(err) {
-				return fmt.Errorf("detaching policy %s from role %s: %w", p.ARN(), aws.ToString(r.RoleName), err)
+			return forEach(detaches, func(detach func() error) error { return detach() })
+		},
+		func() error {
+			versions, err := p.nonDefaultVersions(ctx)
+			if awsapi.IsNotFound(err) {
+				noVersions = true
+				return nil
 			}
-		}
-		for _, g := range ents.PolicyGroups {
-			if _, err := p.api.DetachGroupPolicy(ctx, &iam.DetachGroupPolicyInput{PolicyArn: arn, GroupName: g.GroupName}); err != nil && !awsapi.IsNotFound(err) {
-				return fmt.Errorf("detaching policy %s from group %s: %w", p.ARN(), aws.ToString(g.GroupName), err)
+			if err != nil {
+				return err
 			}
-		}
+			return forEach(versions, func(v iamtypes.PolicyVersion) error { return p.deleteVersion(ctx, v) })
+		})
+	if noEntities || noVersions {
+		return nil
 	}
-	versions, err := p.nonDefaultVersions(ctx)
 	if err != nil {
 		return err
-	}
-	for _, v := range versions {
-		if err := p.deleteVersion(ctx, v); err != nil {
-			return err
-		}
 	}
 	if _, err := p.api.DeletePolicy(ctx, &iam.DeletePolicyInput{PolicyArn: arn}); err != nil && !awsapi.IsNotFound(err) {
 		return fmt.Errorf("deleting policy %s: %w", p.ARN(), err)

@@ -3,6 +3,7 @@ package awskinds
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -130,7 +131,10 @@ func (r *IAMRole) Create(ctx context.Context, _ *engine.Observation, _ roleState
 	return nil
 }
 
-// Update implements engine.Kind: it repairs what drifted.
+// Update implements engine.Kind: it repairs what drifted. The tag goes
+// first and alone (IAM may refuse a tag change that meets another change
+// of the role with ConcurrentModification); the trust policy, the session
+// limit and the policies go together after it.
 func (r *IAMRole) Update(ctx context.Context, _ *engine.Observation, st roleState, diffs []engine.FieldDiff) error {
 	name := aws.String(r.cfg.Name)
 	if engine.Changed(diffs, pathStackTag) {
@@ -138,32 +142,49 @@ func (r *IAMRole) Update(ctx context.Context, _ *engine.Observation, st roleStat
 			return fmt.Errorf("tagging role %q: %w", r.cfg.Name, err)
 		}
 	}
-	if engine.Changed(diffs, pathTrustPolicy) {
-		if _, err := r.api.UpdateAssumeRolePolicy(ctx, &iam.UpdateAssumeRolePolicyInput{RoleName: name, PolicyDocument: aws.String(r.cfg.Trust.JSON())}); err != nil {
-			return fmt.Errorf("updating trust policy of role %q: %w", r.cfg.Name, err)
-		}
-	}
-	if engine.Changed(diffs, pathMaxSession) {
-		if _, err := r.api.UpdateRole(ctx, &iam.UpdateRoleInput{RoleName: name, MaxSessionDuration: aws.Int32(r.cfg.MaxSession)}); err != nil {
-			return fmt.Errorf("updating maximum session of role %q: %w", r.cfg.Name, err)
-		}
-	}
-	return r.strip(ctx, st.extra, st.foreignInline(r.cfg.InlinePolicy))
+	return allOf(
+		func() error {
+			if !engine.Changed(diffs, pathTrustPolicy) {
+				return nil
+			}
+			if _, err := r.api.UpdateAssumeRolePolicy(ctx, &iam.UpdateAssumeRolePolicyInput{RoleName: name, PolicyDocument: aws.String(r.cfg.Trust.JSON())}); err != nil {
+				return fmt.Errorf("updating trust policy of role %q: %w", r.cfg.Name, err)
+			}
+			return nil
+		},
+		func() error {
+			if !engine.Changed(diffs, pathMaxSession) {
+				return nil
+			}
+			if _, err := r.api.UpdateRole(ctx, &iam.UpdateRoleInput{RoleName: name, MaxSessionDuration: aws.Int32(r.cfg.MaxSession)}); err != nil {
+				return fmt.Errorf("updating maximum session of role %q: %w", r.cfg.Name, err)
+			}
+			return nil
+		},
+		func() error { return r.strip(ctx, st.extra, st.foreignInline(r.cfg.InlinePolicy)) },
+	)
 }
 
-// strip detaches managed policies and deletes inline ones.
+// strip detaches managed policies and deletes inline ones, all at once.
 func (r *IAMRole) strip(ctx context.Context, managed, inline []string) error {
-	for _, arn := range managed {
-		if _, err := r.api.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{RoleName: aws.String(r.cfg.Name), PolicyArn: aws.String(arn)}); err != nil && !awsapi.IsNotFound(err) {
-			return fmt.Errorf("detaching %s from role %q: %w", arn, r.cfg.Name, err)
-		}
-	}
-	for _, n := range inline {
-		if _, err := r.api.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: aws.String(r.cfg.Name), PolicyName: aws.String(n)}); err != nil && !awsapi.IsNotFound(err) {
-			return fmt.Errorf("deleting inline policy %q of role %q: %w", n, r.cfg.Name, err)
-		}
-	}
-	return nil
+	return allOf(
+		func() error {
+			return forEach(managed, func(arn string) error {
+				if _, err := r.api.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{RoleName: aws.String(r.cfg.Name), PolicyArn: aws.String(arn)}); err != nil && !awsapi.IsNotFound(err) {
+					return fmt.Errorf("detaching %s from role %q: %w", arn, r.cfg.Name, err)
+				}
+				return nil
+			})
+		},
+		func() error {
+			return forEach(inline, func(n string) error {
+				if _, err := r.api.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: aws.String(r.cfg.Name), PolicyName: aws.String(n)}); err != nil && !awsapi.IsNotFound(err) {
+					return fmt.Errorf("deleting inline policy %q of role %q: %w", n, r.cfg.Name, err)
+				}
+				return nil
+			})
+		},
+	)
 }
 
 // DestroyDescription implements engine.KindDestroyDescriber.
@@ -171,21 +192,41 @@ func (r *IAMRole) DestroyDescription(*engine.Observation, roleState) string {
 	return "detaches its policies first; sessions already issued stay valid until they expire"
 }
 
-// Delete implements engine.Kind.
-func (r *IAMRole) Delete(ctx context.Context, _ *engine.Observation, _ roleState) error {
-	st, err := readRole(ctx, r.api, r.cfg.Custom, r.cfg.Name, r.cfg.PolicyARN)
-	if err != nil || st == nil {
+// Delete implements engine.Kind. Teardown deletes the role's attachment
+// and inline grant before the role (they depend on it), so what is left
+// is what the plan read besides them: other managed and inline policies,
+// removed here without reading the role again. If IAM still refuses
+// (DeleteConflict: something was added since the plan), the role is
+// read afresh, stripped of every policy, and deleted once more.
+func (r *IAMRole) Delete(ctx context.Context, _ *engine.Observation, st roleState) error {
+	if err := r.strip(ctx, st.extra, st.foreignInline(r.cfg.InlinePolicy)); err != nil {
 		return err
 	}
-	managed := st.extra
-	if st.attached {
-		managed = append(managed, r.cfg.PolicyARN)
+	err := r.deleteRole(ctx)
+	if awsapi.IsDeleteConflict(err) {
+		fresh, rerr := readRole(ctx, r.api, r.cfg.Custom, r.cfg.Name, r.cfg.PolicyARN)
+		if rerr != nil || fresh == nil {
+			return rerr
+		}
+		managed := fresh.extra
+		if fresh.attached {
+			managed = append(slices.Clone(managed), r.cfg.PolicyARN)
+		}
+		if err := r.strip(ctx, managed, fresh.inline); err != nil {
+			return err
+		}
+		err = r.deleteRole(ctx)
 	}
-	if err := r.strip(ctx, managed, st.inline); err != nil {
-		return err
-	}
-	if _, err := r.api.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String(r.cfg.Name)}); err != nil && !awsapi.IsNotFound(err) {
+	if err != nil {
 		return fmt.Errorf("deleting role %q: %w", r.cfg.Name, err)
 	}
 	return nil
+}
+
+func (r *IAMRole) deleteRole(ctx context.Context) error {
+	_, err := r.api.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String(r.cfg.Name)})
+	if awsapi.IsNotFound(err) {
+		return nil
+	}
+	return err
 }

@@ -39,24 +39,42 @@ type fakeRoleReads struct {
 	tags       map[string]string
 	attached   []string
 	inline     []string
+	// getOmitsTags makes GetRole answer without tags (see fakeUserReads).
+	getOmitsTags bool
 }
 
 func (f *fakeRoleReads) GetRole(_ context.Context, in *iam.GetRoleInput, _ ...func(*iam.Options)) (*iam.GetRoleOutput, error) {
 	if f.missing {
 		return nil, noSuchEntity()
 	}
-	return &iam.GetRoleOutput{Role: &iamtypes.Role{RoleName: in.RoleName, AssumeRolePolicyDocument: aws.String(f.trust), MaxSessionDuration: aws.Int32(f.maxSession)}}, nil
+	r := &iamtypes.Role{RoleName: in.RoleName, AssumeRolePolicyDocument: aws.String(f.trust), MaxSessionDuration: aws.Int32(f.maxSession)}
+	if !f.getOmitsTags {
+		r.Tags = iamTags(f.tags)
+	}
+	return &iam.GetRoleOutput{Role: r}, nil
 }
 
 func (f *fakeRoleReads) ListRoleTags(context.Context, *iam.ListRoleTagsInput, ...func(*iam.Options)) (*iam.ListRoleTagsOutput, error) {
+	if f.missing {
+		return nil, noSuchEntity()
+	}
+	if len(f.tags) > 0 && !f.getOmitsTags {
+		return nil, errUnneededTagListing
+	}
 	return &iam.ListRoleTagsOutput{Tags: iamTags(f.tags)}, nil
 }
 
 func (f *fakeRoleReads) ListAttachedRolePolicies(context.Context, *iam.ListAttachedRolePoliciesInput, ...func(*iam.Options)) (*iam.ListAttachedRolePoliciesOutput, error) {
+	if f.missing {
+		return nil, noSuchEntity()
+	}
 	return &iam.ListAttachedRolePoliciesOutput{AttachedPolicies: attachedPolicies(f.attached)}, nil
 }
 
 func (f *fakeRoleReads) ListRolePolicies(context.Context, *iam.ListRolePoliciesInput, ...func(*iam.Options)) (*iam.ListRolePoliciesOutput, error) {
+	if f.missing {
+		return nil, noSuchEntity()
+	}
 	return &iam.ListRolePoliciesOutput{PolicyNames: f.inline}, nil
 }
 
@@ -75,15 +93,19 @@ func roleTrustWidened() policies.Document {
 	return iamTrustDoc(policies.WebIdentity{SubjectPatterns: []string{"org:acme:*"}})
 }
 
-// fakeRoleAPI is a fake of iamRoleAPI.
+// fakeRoleAPI is a fake of iamRoleAPI. Besides the changing calls it logs
+// GetRole, to show when Delete reads the role again.
 type fakeRoleAPI struct {
 	//lint:ignore U1000 embedded so that a call the test does not expect panics
 	iamRoleAPI
 	iamCallLog
 	reads fakeRoleReads
+	// conflicts is how many DeleteRole calls answer DeleteConflict.
+	conflicts int
 }
 
 func (f *fakeRoleAPI) GetRole(ctx context.Context, in *iam.GetRoleInput, o ...func(*iam.Options)) (*iam.GetRoleOutput, error) {
+	f.add("GetRole %s", aws.ToString(in.RoleName))
 	return f.reads.GetRole(ctx, in, o...)
 }
 
@@ -132,6 +154,13 @@ func (f *fakeRoleAPI) DeleteRolePolicy(_ context.Context, in *iam.DeleteRolePoli
 
 func (f *fakeRoleAPI) DeleteRole(_ context.Context, in *iam.DeleteRoleInput, _ ...func(*iam.Options)) (*iam.DeleteRoleOutput, error) {
 	f.add("DeleteRole %s", aws.ToString(in.RoleName))
+	switch {
+	case f.reads.missing:
+		return nil, noSuchEntity()
+	case f.conflicts > 0:
+		f.conflicts--
+		return nil, &iamtypes.DeleteConflictException{Message: aws.String("Cannot delete entity, must detach all policies first. (fake)")}
+	}
 	return &iam.DeleteRoleOutput{}, nil
 }
 
@@ -250,35 +279,34 @@ func TestIAMRoleUpdateCalls(t *testing.T) {
 	tests := map[string]struct {
 		inline string
 		st     roleState
-		want   []string
+		want   inOrder
 	}{
 		"up to date: no call": {st: roleSt(roleTrust(), 3600, roleOwned, nil, nil)},
 		"trust policy widened": {
 			st:   roleSt(roleTrustWidened(), 3600, roleOwned, nil, nil),
-			want: []string{"UpdateAssumeRolePolicy demo-deploy trust=true"},
+			want: seq("UpdateAssumeRolePolicy demo-deploy trust=true"),
 		},
 		"max session changed": {
 			st:   roleSt(roleTrust(), 43200, roleOwned, nil, nil),
-			want: []string{"UpdateRole demo-deploy max=3600"},
+			want: seq("UpdateRole demo-deploy max=3600"),
 		},
 		"stack tag missing": {
 			st:   roleSt(roleTrust(), 3600, nil, nil, nil),
-			want: []string{"TagRole demo-deploy awsboot:stack=demo"},
+			want: seq("TagRole demo-deploy awsboot:stack=demo"),
 		},
 		"extra policies": {
 			inline: "demo-grant",
 			st:     roleSt(roleTrust(), 3600, roleOwned, []string{admin}, []string{"demo-grant", "hand-made"}),
-			want:   []string{"DetachRolePolicy demo-deploy " + admin, "DeleteRolePolicy demo-deploy hand-made"},
+			want:   inOrder{{"DetachRolePolicy demo-deploy " + admin, "DeleteRolePolicy demo-deploy hand-made"}},
 		},
-		"every drift at once": {
+		"every drift at once: the tag alone, then the rest together": {
 			st: roleSt(roleTrustWidened(), 7200, map[string]string{engine.StackTag: "other"}, []string{admin}, []string{"hand-made"}),
-			want: []string{
-				"TagRole demo-deploy awsboot:stack=demo",
+			want: seq("TagRole demo-deploy awsboot:stack=demo").then([]string{
 				"UpdateAssumeRolePolicy demo-deploy trust=true",
 				"UpdateRole demo-deploy max=3600",
 				"DetachRolePolicy demo-deploy " + admin,
 				"DeleteRolePolicy demo-deploy hand-made",
-			},
+			}),
 		},
 	}
 	for name, tc := range tests {
@@ -292,47 +320,59 @@ func TestIAMRoleUpdateCalls(t *testing.T) {
 }
 
 func TestIAMRoleCreateDeleteCalls(t *testing.T) {
+	const readOnly = "arn:aws:iam::aws:policy/ReadOnlyAccess"
 	tests := map[string]struct {
-		op    string // "create" or "delete"
-		reads fakeRoleReads
-		want  []string
+		op        string // "create" or "delete"
+		reads     fakeRoleReads
+		conflicts int
+		st        roleState // what the plan read
+		want      inOrder
 	}{
 		"create sets trust, session and tag in one call": {
 			op:   "create",
-			want: []string{`CreateRole demo-deploy awsboot:stack=demo max=3600 trust=true desc="awsboot demo: assumed by CI pipelines with OIDC tokens"`},
+			want: seq(`CreateRole demo-deploy awsboot:stack=demo max=3600 trust=true desc="awsboot demo: assumed by CI pipelines with OIDC tokens"`),
 		},
-		"delete detaches and deletes every policy first": {
+		// The attachment and the inline grant are deleted before the
+		// role by their own resources.
+		"delete removes what the plan saw besides the grant, without reading again": {
+			op:   "delete",
+			st:   roleSt(roleTrust(), 3600, roleOwned, []string{readOnly}, []string{"hand-made"}),
+			want: inOrder{{"DetachRolePolicy demo-deploy " + readOnly, "DeleteRolePolicy demo-deploy hand-made"}}.then([]string{"DeleteRole demo-deploy"}),
+		},
+		"delete meets something added since the plan: reads afresh and removes it all": {
 			op: "delete",
 			reads: fakeRoleReads{
 				trust: url.QueryEscape(roleTrust().JSON()), maxSession: 3600, tags: roleOwned,
-				attached: []string{roleTestPolicy, "arn:aws:iam::aws:policy/ReadOnlyAccess"}, inline: []string{"demo-grant"},
+				attached: []string{roleTestPolicy, readOnly}, inline: []string{"demo-grant"},
 			},
-			want: []string{
-				"DetachRolePolicy demo-deploy arn:aws:iam::aws:policy/ReadOnlyAccess",
-				"DetachRolePolicy demo-deploy " + roleTestPolicy,
-				"DeleteRolePolicy demo-deploy demo-grant",
-				"DeleteRole demo-deploy",
-			},
+			conflicts: 1,
+			st:        roleSt(roleTrust(), 3600, roleOwned, nil, nil),
+			want: seq("DeleteRole demo-deploy", "GetRole demo-deploy").then(
+				[]string{
+					"DetachRolePolicy demo-deploy " + readOnly,
+					"DetachRolePolicy demo-deploy " + roleTestPolicy,
+					"DeleteRolePolicy demo-deploy demo-grant",
+				},
+				[]string{"DeleteRole demo-deploy"},
+			),
 		},
-		"delete of a role already gone": {op: "delete", reads: fakeRoleReads{missing: true}},
+		"delete of a role already gone": {op: "delete", reads: fakeRoleReads{missing: true}, want: seq("DeleteRole demo-deploy")},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			r := newTestRole("")
-			fake := &fakeRoleAPI{reads: tc.reads}
+			fake := &fakeRoleAPI{reads: tc.reads, conflicts: tc.conflicts}
 			r.api = fake
 			var err error
 			if tc.op == "create" {
 				err = r.Create(context.Background(), &engine.Observation{}, roleState{})
 			} else {
-				err = r.Delete(context.Background(), &engine.Observation{Exists: true}, roleState{})
+				err = r.Delete(context.Background(), &engine.Observation{Exists: true}, tc.st)
 			}
 			if err != nil {
 				t.Fatal(err)
 			}
-			if d := cmp.Diff(tc.want, fake.calls); d != "" {
-				t.Errorf("calls (-want +got):\n%s", d)
-			}
+			assertCallBatches(t, tc.want, fake.calls)
 		})
 	}
 }

@@ -3,6 +3,7 @@ package awskinds
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -96,7 +97,9 @@ func (u *IAMUser) Create(ctx context.Context, _ *engine.Observation, _ userState
 	return nil
 }
 
-// Update implements engine.Kind.
+// Update implements engine.Kind. The tag goes first and alone (IAM may
+// refuse a tag change that meets another change of the user with
+// ConcurrentModification); the policies go together after it.
 func (u *IAMUser) Update(ctx context.Context, _ *engine.Observation, st userState, diffs []engine.FieldDiff) error {
 	if engine.Changed(diffs, pathStackTag) {
 		_, err := u.api.TagUser(ctx, &iam.TagUserInput{UserName: aws.String(u.cfg.Name), Tags: []iamtypes.Tag{tag(engine.StackTag, u.cfg.Stack)}})
@@ -104,69 +107,109 @@ func (u *IAMUser) Update(ctx context.Context, _ *engine.Observation, st userStat
 			return fmt.Errorf("tagging user %q: %w", u.cfg.Name, err)
 		}
 	}
-	if err := u.detach(ctx, st.extra); err != nil {
-		return err
-	}
-	return u.deleteInline(ctx, st.foreignInline(u.cfg.InlinePolicy))
+	return u.strip(ctx, st.extra, st.foreignInline(u.cfg.InlinePolicy))
 }
 
-func (u *IAMUser) detach(ctx context.Context, arns []string) error {
-	for _, arn := range arns {
-		_, err := u.api.DetachUserPolicy(ctx, &iam.DetachUserPolicyInput{UserName: aws.String(u.cfg.Name), PolicyArn: aws.String(arn)})
-		if err != nil && !awsapi.IsNotFound(err) {
-			return fmt.Errorf("detaching %s from user %q: %w", arn, u.cfg.Name, err)
-		}
+// strip detaches managed policies and deletes inline ones, all at once.
+func (u *IAMUser) strip(ctx context.Context, managed, inline []string) error {
+	return allOf(
+		func() error { return forEach(managed, func(arn string) error { return u.detach(ctx, arn) }) },
+		func() error { return forEach(inline, func(n string) error { return u.deleteInline(ctx, n) }) },
+	)
+}
+
+func (u *IAMUser) detach(ctx context.Context, arn string) error {
+	_, err := u.api.DetachUserPolicy(ctx, &iam.DetachUserPolicyInput{UserName: aws.String(u.cfg.Name), PolicyArn: aws.String(arn)})
+	if err != nil && !awsapi.IsNotFound(err) {
+		return fmt.Errorf("detaching %s from user %q: %w", arn, u.cfg.Name, err)
 	}
 	return nil
 }
 
-func (u *IAMUser) deleteInline(ctx context.Context, names []string) error {
-	for _, n := range names {
-		_, err := u.api.DeleteUserPolicy(ctx, &iam.DeleteUserPolicyInput{UserName: aws.String(u.cfg.Name), PolicyName: aws.String(n)})
-		if err != nil && !awsapi.IsNotFound(err) {
-			return fmt.Errorf("deleting inline policy %q of user %q: %w", n, u.cfg.Name, err)
-		}
+func (u *IAMUser) deleteInline(ctx context.Context, name string) error {
+	_, err := u.api.DeleteUserPolicy(ctx, &iam.DeleteUserPolicyInput{UserName: aws.String(u.cfg.Name), PolicyName: aws.String(name)})
+	if err != nil && !awsapi.IsNotFound(err) {
+		return fmt.Errorf("deleting inline policy %q of user %q: %w", name, u.cfg.Name, err)
 	}
 	return nil
 }
 
 // Delete implements engine.Kind. IAM refuses to delete a user that still
-// has keys or policies, so those go first (cloud-nuke's deleteIAMUser
-// order).
-func (u *IAMUser) Delete(ctx context.Context, _ *engine.Observation, _ userState) error {
-	st, err := readUser(ctx, u.api, u.cfg.Custom, u.cfg.Name, u.cfg.PolicyARN)
-	if err != nil || st == nil {
+// has keys or policies (cloud-nuke's deleteIAMUser order: those go
+// first). Teardown deletes the user's key, attachment and inline grant
+// before the user (they depend on it), so what is left is what the plan
+// read besides them: other managed and inline policies, removed here
+// without reading the user again. If IAM still refuses (something was
+// added since the plan), the user is read afresh, stripped of every key
+// and policy, and deleted once more.
+func (u *IAMUser) Delete(ctx context.Context, _ *engine.Observation, st userState) error {
+	if err := u.strip(ctx, st.extra, st.foreignInline(u.cfg.InlinePolicy)); err != nil {
 		return err
 	}
-	keys, err := u.api.ListAccessKeys(ctx, &iam.ListAccessKeysInput{UserName: aws.String(u.cfg.Name)})
-	if err != nil && !awsapi.IsNotFound(err) {
-		return fmt.Errorf("listing access keys of user %q: %w", u.cfg.Name, err)
+	err := u.deleteUser(ctx)
+	if !awsapi.IsDeleteConflict(err) {
+		return u.deleteError(err)
 	}
+	if err := u.stripAfresh(ctx); err != nil {
+		return err
+	}
+	return u.deleteError(u.deleteUser(ctx))
+}
+
+// stripAfresh reads the user's keys and policies now and removes them all.
+func (u *IAMUser) stripAfresh(ctx context.Context) error {
+	var (
+		fresh            *userState
+		keys             *iam.ListAccessKeysOutput
+		readErr, keysErr error
+	)
+	concurrently(
+		func() { fresh, readErr = readUser(ctx, u.api, u.cfg.Custom, u.cfg.Name, u.cfg.PolicyARN) },
+		func() {
+			keys, keysErr = u.api.ListAccessKeys(ctx, &iam.ListAccessKeysInput{UserName: aws.String(u.cfg.Name)})
+		},
+	)
+	if readErr != nil || fresh == nil {
+		return readErr
+	}
+	if keysErr != nil && !awsapi.IsNotFound(keysErr) {
+		return fmt.Errorf("listing access keys of user %q: %w", u.cfg.Name, keysErr)
+	}
+	managed := fresh.extra
+	if fresh.attached {
+		managed = append(slices.Clone(managed), u.cfg.PolicyARN)
+	}
+	var keyIDs []string
 	if keys != nil {
 		for _, k := range keys.AccessKeyMetadata {
-			if err := deleteAccessKey(ctx, u.api, u.cfg.Name, aws.ToString(k.AccessKeyId)); err != nil {
-				return err
-			}
+			keyIDs = append(keyIDs, aws.ToString(k.AccessKeyId))
 		}
 	}
-	extra := st.extra
-	if st.attached {
-		extra = append(extra, u.cfg.PolicyARN)
+	return allOf(
+		func() error {
+			return forEach(keyIDs, func(id string) error { return deleteAccessKey(ctx, u.api, u.cfg.Name, id) })
+		},
+		func() error { return u.strip(ctx, managed, fresh.inline) },
+	)
+}
+
+func (u *IAMUser) deleteUser(ctx context.Context) error {
+	_, err := u.api.DeleteUser(ctx, &iam.DeleteUserInput{UserName: aws.String(u.cfg.Name)})
+	if awsapi.IsNotFound(err) {
+		return nil
 	}
-	if err := u.detach(ctx, extra); err != nil {
-		return err
+	return err
+}
+
+// deleteError explains DeleteUser's failure.
+func (u *IAMUser) deleteError(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case awsapi.IsDeleteConflict(err):
+		return fmt.Errorf("deleting user %q: it still has something awsboot does not remove (a console password, MFA device, signing certificate or SSH key); remove it by hand and run teardown again: %w", u.cfg.Name, err)
 	}
-	if err := u.deleteInline(ctx, st.inline); err != nil {
-		return err
-	}
-	_, err = u.api.DeleteUser(ctx, &iam.DeleteUserInput{UserName: aws.String(u.cfg.Name)})
-	if err != nil && !awsapi.IsNotFound(err) {
-		if awsapi.IsDeleteConflict(err) {
-			return fmt.Errorf("deleting user %q: it still has something awsboot does not remove (a console password, MFA device, signing certificate or SSH key); remove it by hand and run teardown again: %w", u.cfg.Name, err)
-		}
-		return fmt.Errorf("deleting user %q: %w", u.cfg.Name, err)
-	}
-	return nil
+	return fmt.Errorf("deleting user %q: %w", u.cfg.Name, err)
 }
 
 // deleteAccessKey deletes one key; a key already gone counts as deleted.

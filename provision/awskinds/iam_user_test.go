@@ -11,9 +11,11 @@ package awskinds
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -26,12 +28,24 @@ import (
 )
 
 // iamCallLog records the calls a fake receives that change something, each
-// as the operation's name followed by the arguments that matter.
+// as the operation's name followed by the arguments that matter. Kinds
+// send independent calls at once, so adding is safe from several
+// goroutines (callLogMu: a mutex in the log would make the fakes, which
+// tests copy, uncopyable).
 type iamCallLog struct{ calls []string }
 
+var callLogMu sync.Mutex
+
 func (l *iamCallLog) add(format string, args ...any) {
+	callLogMu.Lock()
+	defer callLogMu.Unlock()
 	l.calls = append(l.calls, fmt.Sprintf(format, args...))
 }
+
+// errUnneededTagListing is what the fakes' tag listings answer when the
+// Get call already answered the tags, as IAM's does: a kind that asks
+// anyway fails its test.
+var errUnneededTagListing = errors.New("fake: tags listed although the Get call answered them")
 
 // fakeUserReads answers the reads of one user (userReadAPI).
 type fakeUserReads struct {
@@ -40,24 +54,43 @@ type fakeUserReads struct {
 	tags     map[string]string
 	attached []string // managed policy ARNs
 	inline   []string
+	// getOmitsTags makes GetUser answer without tags, as some
+	// S3-compatible services' IAM may: only ListUserTags has them.
+	getOmitsTags bool
 }
 
 func (f *fakeUserReads) GetUser(_ context.Context, in *iam.GetUserInput, _ ...func(*iam.Options)) (*iam.GetUserOutput, error) {
 	if f.missing {
 		return nil, noSuchEntity()
 	}
-	return &iam.GetUserOutput{User: &iamtypes.User{UserName: in.UserName, Arn: aws.String(f.arn)}}, nil
+	u := &iamtypes.User{UserName: in.UserName, Arn: aws.String(f.arn)}
+	if !f.getOmitsTags {
+		u.Tags = iamTags(f.tags)
+	}
+	return &iam.GetUserOutput{User: u}, nil
 }
 
 func (f *fakeUserReads) ListUserTags(context.Context, *iam.ListUserTagsInput, ...func(*iam.Options)) (*iam.ListUserTagsOutput, error) {
+	if f.missing {
+		return nil, noSuchEntity()
+	}
+	if len(f.tags) > 0 && !f.getOmitsTags {
+		return nil, errUnneededTagListing
+	}
 	return &iam.ListUserTagsOutput{Tags: iamTags(f.tags)}, nil
 }
 
 func (f *fakeUserReads) ListAttachedUserPolicies(context.Context, *iam.ListAttachedUserPoliciesInput, ...func(*iam.Options)) (*iam.ListAttachedUserPoliciesOutput, error) {
+	if f.missing {
+		return nil, noSuchEntity()
+	}
 	return &iam.ListAttachedUserPoliciesOutput{AttachedPolicies: attachedPolicies(f.attached)}, nil
 }
 
 func (f *fakeUserReads) ListUserPolicies(context.Context, *iam.ListUserPoliciesInput, ...func(*iam.Options)) (*iam.ListUserPoliciesOutput, error) {
+	if f.missing {
+		return nil, noSuchEntity()
+	}
 	return &iam.ListUserPoliciesOutput{PolicyNames: f.inline}, nil
 }
 
@@ -135,16 +168,20 @@ const (
 	userTestAdmin  = "arn:aws:iam::aws:policy/AdministratorAccess"
 )
 
-// fakeUserAPI is a fake of iamUserAPI.
+// fakeUserAPI is a fake of iamUserAPI. Besides the changing calls it logs
+// GetUser and ListAccessKeys, to show when Delete reads the user again.
 type fakeUserAPI struct {
 	//lint:ignore U1000 embedded so that a call the test does not expect panics
 	iamUserAPI
 	iamCallLog
 	reads fakeUserReads
 	keys  []string
+	// conflicts is how many DeleteUser calls answer DeleteConflict.
+	conflicts int
 }
 
 func (f *fakeUserAPI) GetUser(ctx context.Context, in *iam.GetUserInput, o ...func(*iam.Options)) (*iam.GetUserOutput, error) {
+	f.add("GetUser %s", aws.ToString(in.UserName))
 	return f.reads.GetUser(ctx, in, o...)
 }
 
@@ -160,7 +197,8 @@ func (f *fakeUserAPI) ListUserPolicies(ctx context.Context, in *iam.ListUserPoli
 	return f.reads.ListUserPolicies(ctx, in, o...)
 }
 
-func (f *fakeUserAPI) ListAccessKeys(context.Context, *iam.ListAccessKeysInput, ...func(*iam.Options)) (*iam.ListAccessKeysOutput, error) {
+func (f *fakeUserAPI) ListAccessKeys(_ context.Context, in *iam.ListAccessKeysInput, _ ...func(*iam.Options)) (*iam.ListAccessKeysOutput, error) {
+	f.add("ListAccessKeys %s", aws.ToString(in.UserName))
 	out := &iam.ListAccessKeysOutput{}
 	for _, id := range f.keys {
 		out.AccessKeyMetadata = append(out.AccessKeyMetadata, iamtypes.AccessKeyMetadata{AccessKeyId: aws.String(id)})
@@ -195,6 +233,13 @@ func (f *fakeUserAPI) DeleteAccessKey(_ context.Context, in *iam.DeleteAccessKey
 
 func (f *fakeUserAPI) DeleteUser(_ context.Context, in *iam.DeleteUserInput, _ ...func(*iam.Options)) (*iam.DeleteUserOutput, error) {
 	f.add("DeleteUser %s", aws.ToString(in.UserName))
+	switch {
+	case f.reads.missing:
+		return nil, noSuchEntity()
+	case f.conflicts > 0:
+		f.conflicts--
+		return nil, &iamtypes.DeleteConflictException{Message: aws.String("Cannot delete entity, must delete policies first. (fake)")}
+	}
 	return &iam.DeleteUserOutput{}, nil
 }
 
@@ -318,28 +363,26 @@ func TestIAMUserUpdateCalls(t *testing.T) {
 	tests := map[string]struct {
 		inline string
 		st     userState
-		want   []string
+		want   inOrder
 	}{
 		"up to date: no call": {st: userSt(userOwned, nil, nil)},
 		"stack tag missing": {
 			st:   userSt(map[string]string{}, nil, nil),
-			want: []string{"TagUser semaphore awsboot:stack=demo"},
+			want: seq("TagUser semaphore awsboot:stack=demo"),
 		},
 		"extra managed policy": {
 			st:   userSt(userOwned, []string{userTestAdmin}, nil),
-			want: []string{"DetachUserPolicy semaphore " + userTestAdmin},
+			want: seq("DetachUserPolicy semaphore " + userTestAdmin),
 		},
 		"foreign inline policy deleted, the stack's own kept": {
 			inline: "demo-grant", st: userSt(userOwned, nil, []string{"demo-grant", "hand-made"}),
-			want: []string{"DeleteUserPolicy semaphore hand-made"},
+			want: seq("DeleteUserPolicy semaphore hand-made"),
 		},
-		"every drift at once": {
+		"every drift at once: the tag alone, then the policies together": {
 			st: userSt(map[string]string{engine.StackTag: "other"}, []string{userTestAdmin}, []string{"hand-made"}),
-			want: []string{
-				"TagUser semaphore awsboot:stack=demo",
-				"DetachUserPolicy semaphore " + userTestAdmin,
-				"DeleteUserPolicy semaphore hand-made",
-			},
+			want: seq("TagUser semaphore awsboot:stack=demo").then(
+				[]string{"DetachUserPolicy semaphore " + userTestAdmin, "DeleteUserPolicy semaphore hand-made"},
+			),
 		},
 	}
 	for name, tc := range tests {
@@ -354,32 +397,57 @@ func TestIAMUserUpdateCalls(t *testing.T) {
 
 func TestIAMUserCreateDeleteCalls(t *testing.T) {
 	tests := map[string]struct {
-		op   string // "create" or "delete"
-		fake fakeUserAPI
-		want []string
+		op      string // "create" or "delete"
+		fake    fakeUserAPI
+		st      userState // what the plan read
+		want    inOrder
+		wantErr string
 	}{
 		"create tags the user in the same call": {
 			op:   "create",
-			want: []string{"CreateUser semaphore awsboot:stack=demo"},
+			want: seq("CreateUser semaphore awsboot:stack=demo"),
 		},
-		"delete removes keys and policies first": {
+		// The key, the attachment and the inline grant are deleted
+		// before the user by their own resources.
+		"delete removes what the plan saw besides the grant, without reading again": {
+			op:   "delete",
+			fake: fakeUserAPI{reads: fakeUserReads{arn: userTestARN, tags: userOwned}},
+			st:   userSt(userOwned, []string{userTestAdmin}, []string{"hand-made"}),
+			want: inOrder{{"DetachUserPolicy semaphore " + userTestAdmin, "DeleteUserPolicy semaphore hand-made"}}.then(
+				[]string{"DeleteUser semaphore"},
+			),
+		},
+		"delete meets something added since the plan: reads afresh and removes it all": {
 			op: "delete",
 			fake: fakeUserAPI{
-				reads: fakeUserReads{arn: userTestARN, tags: userOwned, attached: []string{userTestAdmin, userTestPolicy}, inline: []string{"hand-made"}},
-				keys:  []string{"AKIA1", "AKIA2"},
+				reads:     fakeUserReads{arn: userTestARN, tags: userOwned, attached: []string{userTestAdmin, userTestPolicy}, inline: []string{"hand-made"}},
+				keys:      []string{"AKIA1", "AKIA2"},
+				conflicts: 1,
 			},
-			want: []string{
-				"DeleteAccessKey semaphore AKIA1",
-				"DeleteAccessKey semaphore AKIA2",
-				"DetachUserPolicy semaphore " + userTestAdmin,
-				"DetachUserPolicy semaphore " + userTestPolicy,
-				"DeleteUserPolicy semaphore hand-made",
-				"DeleteUser semaphore",
-			},
+			st: userSt(userOwned, nil, nil),
+			want: seq("DeleteUser semaphore").then(
+				[]string{"GetUser semaphore", "ListAccessKeys semaphore"},
+				[]string{
+					"DeleteAccessKey semaphore AKIA1",
+					"DeleteAccessKey semaphore AKIA2",
+					"DetachUserPolicy semaphore " + userTestAdmin,
+					"DetachUserPolicy semaphore " + userTestPolicy,
+					"DeleteUserPolicy semaphore hand-made",
+				},
+				[]string{"DeleteUser semaphore"},
+			),
+		},
+		"delete refused twice: what awsboot does not remove is named": {
+			op:      "delete",
+			fake:    fakeUserAPI{reads: fakeUserReads{arn: userTestARN, tags: userOwned}, conflicts: 2},
+			st:      userSt(userOwned, nil, nil),
+			want:    seq("DeleteUser semaphore").then([]string{"GetUser semaphore", "ListAccessKeys semaphore"}, []string{"DeleteUser semaphore"}),
+			wantErr: "a console password, MFA device",
 		},
 		"delete of a user already gone": {
 			op:   "delete",
 			fake: fakeUserAPI{reads: fakeUserReads{missing: true}},
+			want: seq("DeleteUser semaphore"),
 		},
 	}
 	for name, tc := range tests {
@@ -391,14 +459,15 @@ func TestIAMUserCreateDeleteCalls(t *testing.T) {
 			if tc.op == "create" {
 				err = u.Create(context.Background(), &engine.Observation{}, userState{})
 			} else {
-				err = u.Delete(context.Background(), &engine.Observation{Exists: true}, userState{})
+				err = u.Delete(context.Background(), &engine.Observation{Exists: true}, tc.st)
 			}
-			if err != nil {
+			if tc.wantErr == "" && err != nil {
 				t.Fatal(err)
 			}
-			if d := cmp.Diff(tc.want, fake.calls); d != "" {
-				t.Errorf("calls (-want +got):\n%s", d)
+			if tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)) {
+				t.Errorf("error = %v, want one containing %q", err, tc.wantErr)
 			}
+			assertCallBatches(t, tc.want, fake.calls)
 		})
 	}
 }

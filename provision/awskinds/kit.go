@@ -2,8 +2,11 @@ package awskinds
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -69,3 +72,91 @@ func (u *IAMUser) ownedNow(ctx context.Context) bool      { return ownedBy(ctx, 
 func (r *IAMRole) ownedNow(ctx context.Context) bool      { return ownedBy(ctx, r, r.cfg.Stack) }
 func (p *IAMPolicy) ownedNow(ctx context.Context) bool    { return ownedBy(ctx, p, p.cfg.Stack) }
 func (p *OIDCProvider) ownedNow(ctx context.Context) bool { return ownedBy(ctx, p, p.cfg.Stack) }
+
+// concurrently runs every fn at once and returns when all have returned.
+// Against AWS a request costs a round trip (about 100 ms), so requests
+// that do not wait for each other's answers (a user and its listings, a
+// policy's tags and document) are sent together: the read costs one
+// round trip instead of one per request.
+func concurrently(fns ...func()) {
+	if len(fns) == 1 {
+		fns[0]()
+		return
+	}
+	var wg sync.WaitGroup
+	for _, fn := range fns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fn()
+		}()
+	}
+	wg.Wait()
+}
+
+// allOf runs every fn at once and joins their errors in fns' order, so a
+// message does not depend on which request answered first. A failure
+// cancels nothing: as in the executor, running work finishes.
+func allOf(fns ...func() error) error {
+	errs := make([]error, len(fns))
+	wrapped := make([]func(), len(fns))
+	for i, fn := range fns {
+		wrapped[i] = func() { errs[i] = fn() }
+	}
+	concurrently(wrapped...)
+	return errors.Join(errs...)
+}
+
+// maxInFlight bounds the requests forEach has in flight: the CLI's
+// default --parallelism, so a user with many policies to detach does not
+// send IAM a burst it throttles.
+const maxInFlight = 4
+
+// forEach calls fn for every item, at most maxInFlight at a time, and
+// joins the errors in items' order. It is for writes to distinct objects
+// (detaching policies, deleting keys or versions), never two changes of
+// one object's attributes: IAM may refuse those with
+// ConcurrentModification.
+func forEach[T any](items []T, fn func(T) error) error {
+	errs := make([]error, len(items))
+	sem := make(chan struct{}, maxInFlight)
+	var wg sync.WaitGroup
+	for i, it := range items {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			errs[i] = fn(it)
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// Clock is what a wait reads the time from and sleeps on: the real clock
+// in awsboot, a simulated one in tests, so that a test can wait 30 s of
+// simulated time in no time.
+type Clock interface {
+	// Now is the current time.
+	Now() time.Time
+	// Sleep returns after d, or at once with ctx's error when ctx is
+	// done first.
+	Sleep(ctx context.Context, d time.Duration) error
+}
+
+// realClock is the wall clock.
+type realClock struct{}
+
+func (realClock) Now() time.Time { return time.Now() }
+
+func (realClock) Sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}

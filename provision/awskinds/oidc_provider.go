@@ -104,11 +104,22 @@ func (p *OIDCProvider) Read(ctx context.Context) (*engine.Observation, providerS
 		return nil, providerState{}, fmt.Errorf("reading OIDC provider %s: %w", p.ARN(), err)
 	}
 	st := providerState{clientIDs: sortedUnique(out.ClientIDList), thumbprints: NormThumbprints(out.ThumbprintList), tags: map[string]string{}}
-	tags, err := p.api.ListOpenIDConnectProviderTags(ctx, &iam.ListOpenIDConnectProviderTagsInput{OpenIDConnectProviderArn: aws.String(p.ARN())})
-	if err != nil {
-		return nil, providerState{}, fmt.Errorf("reading tags of OIDC provider %s: %w", p.ARN(), err)
+	// GetOpenIDConnectProvider answers with the provider's tags
+	// (https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetOpenIDConnectProvider.html;
+	// Terraform's aws_iam_openid_connect_provider reads them there), the
+	// whole list (no marker; at most 50 tags,
+	// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html).
+	// The listing is asked only when it showed none, for services that
+	// leave them out.
+	tags := out.Tags
+	if len(tags) == 0 {
+		listed, err := p.api.ListOpenIDConnectProviderTags(ctx, &iam.ListOpenIDConnectProviderTagsInput{OpenIDConnectProviderArn: aws.String(p.ARN())})
+		if err != nil {
+			return nil, providerState{}, fmt.Errorf("reading tags of OIDC provider %s: %w", p.ARN(), err)
+		}
+		tags = listed.Tags
 	}
-	for _, t := range tags.Tags {
+	for _, t := range tags {
 		st.tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
 	}
 	o := &engine.Observation{Exists: true, DerivedOwnership: true}

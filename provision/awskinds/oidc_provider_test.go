@@ -41,16 +41,26 @@ type fakeOIDCAPI struct {
 	tags        map[string]string
 	roles       []iamtypes.Role // what ListRoles answers
 	untagErr    error
+	// getOmitsTags makes GetOpenIDConnectProvider answer without tags
+	// (see fakeUserReads).
+	getOmitsTags bool
 }
 
 func (f *fakeOIDCAPI) GetOpenIDConnectProvider(context.Context, *iam.GetOpenIDConnectProviderInput, ...func(*iam.Options)) (*iam.GetOpenIDConnectProviderOutput, error) {
 	if f.missing {
 		return nil, noSuchEntity()
 	}
-	return &iam.GetOpenIDConnectProviderOutput{Url: aws.String("acme.semaphoreci.com"), ClientIDList: f.clientIDs, ThumbprintList: f.thumbprints}, nil
+	out := &iam.GetOpenIDConnectProviderOutput{Url: aws.String("acme.semaphoreci.com"), ClientIDList: f.clientIDs, ThumbprintList: f.thumbprints}
+	if !f.getOmitsTags {
+		out.Tags = iamTags(f.tags)
+	}
+	return out, nil
 }
 
 func (f *fakeOIDCAPI) ListOpenIDConnectProviderTags(context.Context, *iam.ListOpenIDConnectProviderTagsInput, ...func(*iam.Options)) (*iam.ListOpenIDConnectProviderTagsOutput, error) {
+	if len(f.tags) > 0 && !f.getOmitsTags {
+		return nil, errUnneededTagListing
+	}
 	return &iam.ListOpenIDConnectProviderTagsOutput{Tags: iamTags(f.tags)}, nil
 }
 
@@ -136,6 +146,10 @@ func TestOIDCProviderDiff(t *testing.T) {
 		},
 		"up to date": {
 			fake:      fakeOIDCAPI{clientIDs: []string{oidcTestIssuer}, tags: oidcOwnedTags},
+			wantOwner: "demo",
+		},
+		"up to date, on a service that leaves the tags out of the Get call: listed": {
+			fake:      fakeOIDCAPI{clientIDs: []string{oidcTestIssuer}, tags: oidcOwnedTags, getOmitsTags: true},
 			wantOwner: "demo",
 		},
 		"audiences and thumbprints differing only in order and case: none": {

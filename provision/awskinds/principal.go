@@ -2,6 +2,7 @@ package awskinds
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 
@@ -134,34 +135,84 @@ func roleListings(c roleReadAPI, name string) principalListings {
 	}
 }
 
-// readPermissions reads a principal's tags and policies, every attached
-// managed policy in extra; forPolicy then tells the stack's apart.
-func readPermissions(ctx context.Context, custom bool, l principalListings) (permissions, error) {
-	p := permissions{tags: map[string]string{}}
-	err := eachPage(ctx, l.tags, func(tags []iamtypes.Tag) {
+// readPrincipal reads a user or role: get (GetUser or GetRole, which
+// also answers its tags) and its policy listings, all at once. The
+// listings need only the name, not get's answer, so a read costs one
+// round trip instead of four; each listing still pages in order. For a
+// principal that does not exist the listings are wasted, which costs
+// requests but no time. (They are not cancelled: they answer
+// NoSuchEntity as fast, and the SDK logs a warning for each response it
+// cannot drain from a cancelled request.) found is false when get says
+// NoSuchEntity, whatever the listings answered. Every attached managed
+// policy is in extra; forPolicy then tells the stack's apart.
+func readPrincipal(ctx context.Context, custom bool, l principalListings, get func(context.Context) ([]iamtypes.Tag, error)) (found bool, p permissions, err error) {
+	p = permissions{tags: map[string]string{}}
+	addTags := func(tags []iamtypes.Tag) {
 		for _, t := range tags {
 			p.tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
 		}
-	})
-	if err != nil {
-		return p, fmt.Errorf("reading tags of %s: %w", l.what, err)
 	}
-	err = eachPage(ctx, l.attached, func(attached []iamtypes.AttachedPolicy) {
-		for _, a := range attached {
-			p.extra = append(p.extra, aws.ToString(a.PolicyArn))
-		}
-	})
-	// A service without managed policies (Versity's gateway) has none
-	// attached.
-	if err != nil && !(custom && awsapi.NotImplemented(err)) {
-		return p, fmt.Errorf("reading policies of %s: %w", l.what, err)
+	var missing bool
+	var getErr, tagsErr, attachedErr, inlineErr error
+	concurrently(
+		func() {
+			tags, err := get(ctx)
+			switch {
+			case awsapi.IsNotFound(err):
+				missing = true
+			case err != nil:
+				getErr = fmt.Errorf("reading %s: %w", l.what, err)
+			case len(tags) > 0:
+				// GetUser and GetRole answer with the principal's
+				// tags (the Tags of IAM's User and Role types:
+				// https://docs.aws.amazon.com/IAM/latest/APIReference/API_User.html,
+				// .../API_Role.html; Terraform's aws_iam_user and
+				// aws_iam_role read them there), and without a marker:
+				// the whole list, which IAM bounds at 50 tags per user
+				// or role (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html).
+				// So ListUserTags/ListRoleTags answer nothing more.
+				addTags(tags)
+			default:
+				// No tags at all: either there are none, or the
+				// service leaves them out of GetUser (an S3-compatible
+				// service's IAM may). The listing tells, at the cost of
+				// a round trip only for an untagged principal.
+				if err := eachPage(ctx, l.tags, addTags); err != nil {
+					tagsErr = fmt.Errorf("reading tags of %s: %w", l.what, err)
+				}
+			}
+		},
+		func() {
+			err := eachPage(ctx, l.attached, func(attached []iamtypes.AttachedPolicy) {
+				for _, a := range attached {
+					p.extra = append(p.extra, aws.ToString(a.PolicyArn))
+				}
+			})
+			// A service without managed policies (Versity's gateway)
+			// has none attached.
+			if err != nil && !(custom && awsapi.NotImplemented(err)) {
+				attachedErr = fmt.Errorf("reading policies of %s: %w", l.what, err)
+			}
+		},
+		func() {
+			if err := eachPage(ctx, l.inline, func(names []string) { p.inline = append(p.inline, names...) }); err != nil {
+				inlineErr = fmt.Errorf("reading inline policies of %s: %w", l.what, err)
+			}
+		},
+	)
+	if missing {
+		return false, permissions{}, nil
 	}
-	if err := eachPage(ctx, l.inline, func(names []string) { p.inline = append(p.inline, names...) }); err != nil {
-		return p, fmt.Errorf("reading inline policies of %s: %w", l.what, err)
+	// get's failure comes alone, as when the listings waited for it.
+	if getErr != nil {
+		return false, permissions{}, getErr
+	}
+	if err := errors.Join(tagsErr, attachedErr, inlineErr); err != nil {
+		return false, permissions{}, err
 	}
 	sort.Strings(p.extra)
 	sort.Strings(p.inline)
-	return p, nil
+	return true, p, nil
 }
 
 // foreignInline lists the inline policies other than own (the stack's
@@ -206,18 +257,19 @@ type userState struct {
 // once per plan.
 func readUser(ctx context.Context, api userReadAPI, custom bool, name, policyARN string) (*userState, error) {
 	st, err := engine.Cached(ctx, "user/"+name, func() (*userState, error) {
-		out, err := api.GetUser(ctx, &iam.GetUserInput{UserName: aws.String(name)})
-		if awsapi.IsNotFound(err) {
-			return nil, nil
-		}
-		if err != nil {
-			return nil, fmt.Errorf("reading user %q: %w", name, err)
-		}
-		perms, err := readPermissions(ctx, custom, userListings(api, name))
-		if err != nil {
+		var arn string
+		found, perms, err := readPrincipal(ctx, custom, userListings(api, name), func(ctx context.Context) ([]iamtypes.Tag, error) {
+			out, err := api.GetUser(ctx, &iam.GetUserInput{UserName: aws.String(name)})
+			if err != nil {
+				return nil, err
+			}
+			arn = aws.ToString(out.User.Arn)
+			return out.User.Tags, nil
+		})
+		if err != nil || !found {
 			return nil, err
 		}
-		return &userState{arn: aws.ToString(out.User.Arn), permissions: perms}, nil
+		return &userState{arn: arn, permissions: perms}, nil
 	})
 	if err != nil || st == nil {
 		return nil, err
@@ -235,19 +287,20 @@ type roleState struct {
 // readRole reads a role's state; nil when the role does not exist.
 func readRole(ctx context.Context, api roleReadAPI, custom bool, name, policyARN string) (*roleState, error) {
 	st, err := engine.Cached(ctx, "role/"+name, func() (*roleState, error) {
-		out, err := api.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(name)})
-		if awsapi.IsNotFound(err) {
-			return nil, nil
-		}
-		if err != nil {
-			return nil, fmt.Errorf("reading role %q: %w", name, err)
-		}
-		perms, err := readPermissions(ctx, custom, roleListings(api, name))
-		if err != nil {
+		var role *iamtypes.Role
+		found, perms, err := readPrincipal(ctx, custom, roleListings(api, name), func(ctx context.Context) ([]iamtypes.Tag, error) {
+			out, err := api.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(name)})
+			if err != nil {
+				return nil, err
+			}
+			role = out.Role
+			return out.Role.Tags, nil
+		})
+		if err != nil || !found {
 			return nil, err
 		}
-		st := &roleState{maxSession: aws.ToInt32(out.Role.MaxSessionDuration), permissions: perms}
-		if st.trust, err = policies.Parse(aws.ToString(out.Role.AssumeRolePolicyDocument)); err != nil {
+		st := &roleState{maxSession: aws.ToInt32(role.MaxSessionDuration), permissions: perms}
+		if st.trust, err = policies.Parse(aws.ToString(role.AssumeRolePolicyDocument)); err != nil {
 			return nil, fmt.Errorf("role %q trust policy: %w", name, err)
 		}
 		return st, nil
