@@ -351,10 +351,7 @@ func (k *IAMAccessKey) converge(ctx context.Context, st keyState) error {
 	if err != nil {
 		return err
 	}
-	if err := k.createKey(ctx, before, st.userARN); err != nil {
-		return err
-	}
-	return k.clearPending(ctx)
+	return k.createKey(ctx, before, st.userARN)
 }
 
 // markPending returns the write of the pending tag, with the time now.
@@ -381,7 +378,9 @@ func (k *IAMAccessKey) clearPending(ctx context.Context) error {
 
 // createKey creates the key (the user carries the pending tag by now;
 // before are the key ids it had), stores the secret in the credentials
-// file at once, and waits until IAM accepts the key. userARN is the
+// file at once, then waits until IAM accepts the key and clears the
+// pending tag: deferred (engine.Defer) under an executor, inline
+// otherwise. userARN is the
 // user's ARN as the plan read it, "" for a user created in this run.
 func (k *IAMAccessKey) createKey(ctx context.Context, before []string, userARN string) error {
 	out, err := k.createReconciled(ctx, before)
@@ -397,7 +396,21 @@ func (k *IAMAccessKey) createKey(ctx context.Context, before []string, userARN s
 		}
 		return err
 	}
-	return k.waitUsable(ctx, id, secret, userARN)
+	// The proof that STS accepts the key, and only then the clearing of
+	// the pending tag, run off the critical path: the files and other
+	// entries need the secret, which is saved, not the proof. The
+	// executor still waits for it before the run ends, and an unproven
+	// key keeps the tag, so a rerun knows it as this stack's orphan.
+	prove := func(ctx context.Context) error {
+		if err := k.waitUsable(ctx, id, secret, userARN); err != nil {
+			return err
+		}
+		return k.clearPending(ctx)
+	}
+	if engine.Defer(ctx, prove) {
+		return nil
+	}
+	return prove(ctx)
 }
 
 // createKeyAttempts bounds the creates of one run.
