@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -159,7 +160,13 @@ func (b *S3Bucket) desiredTags() map[string]string {
 	return t
 }
 
-// Read implements engine.Kind.
+// Read implements engine.Kind. HeadBucket comes first, alone: when the
+// bucket is absent, or another account's, or in another region, nothing
+// else is worth asking. The other reads answer independent questions, so
+// they run at the same time: a plan waits two round trips for the bucket,
+// not nine. When several fail, the error returned is the one the first
+// failing read in the order below gives, as when they ran one after
+// another.
 func (b *S3Bucket) Read(ctx context.Context) (*engine.Observation, bucketState, error) {
 	_, err := b.api.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(b.cfg.Name)})
 	if err != nil {
@@ -177,80 +184,107 @@ func (b *S3Bucket) Read(ctx context.Context) (*engine.Observation, bucketState, 
 		}
 		return nil, bucketState{}, fmt.Errorf("checking bucket %q: %w", b.cfg.Name, err)
 	}
-	st := bucketState{unsupported: map[string]bool{}}
-	loc, err := b.api.GetBucketLocation(ctx, &s3.GetBucketLocationInput{Bucket: aws.String(b.cfg.Name)})
+	st := bucketState{unsupported: map[string]bool{}, rules: map[string]string{}}
+	// Each read writes only its own variables; the unsupported flags are
+	// gathered after the wait, so no two goroutines share a map.
+	var noPAB, noSSE, noVersioning, noOwnership, noLifecycle bool
+	err = firstError(concurrently(
+		func() error {
+			loc, err := b.api.GetBucketLocation(ctx, &s3.GetBucketLocationInput{Bucket: aws.String(b.cfg.Name)})
+			if err != nil {
+				return fmt.Errorf("reading location of bucket %q: %w", b.cfg.Name, err)
+			}
+			st.region = normalizeLocation(string(loc.LocationConstraint))
+			return nil
+		},
+		func() (err error) {
+			st.tags, err = bucketTags(ctx, b.api, b.cfg.Name)
+			return err
+		},
+		func() error {
+			pab, err := b.api.GetPublicAccessBlock(ctx, &s3.GetPublicAccessBlockInput{Bucket: aws.String(b.cfg.Name)})
+			switch {
+			case err == nil && pab.PublicAccessBlockConfiguration != nil:
+				st.pab = *pab.PublicAccessBlockConfiguration
+			case b.skippable(err):
+				noPAB = true
+			case err != nil && awsapi.ErrorCode(err) != "NoSuchPublicAccessBlockConfiguration":
+				return fmt.Errorf("reading public access block of bucket %q: %w", b.cfg.Name, err)
+			}
+			return nil
+		},
+		func() error {
+			enc, err := b.api.GetBucketEncryption(ctx, &s3.GetBucketEncryptionInput{Bucket: aws.String(b.cfg.Name)})
+			switch {
+			case err == nil && enc.ServerSideEncryptionConfiguration != nil:
+				for _, r := range enc.ServerSideEncryptionConfiguration.Rules {
+					if r.ApplyServerSideEncryptionByDefault != nil {
+						st.sse = string(r.ApplyServerSideEncryptionByDefault.SSEAlgorithm)
+					}
+				}
+			case b.skippable(err):
+				noSSE = true
+			case err != nil && awsapi.ErrorCode(err) != "ServerSideEncryptionConfigurationNotFoundError":
+				return fmt.Errorf("reading encryption of bucket %q: %w", b.cfg.Name, err)
+			}
+			return nil
+		},
+		func() error {
+			ver, err := b.api.GetBucketVersioning(ctx, &s3.GetBucketVersioningInput{Bucket: aws.String(b.cfg.Name)})
+			switch {
+			case err == nil:
+				st.versioning = string(ver.Status)
+			case b.skippable(err):
+				noVersioning = true
+			default:
+				return fmt.Errorf("reading versioning of bucket %q: %w", b.cfg.Name, err)
+			}
+			return nil
+		},
+		func() error {
+			own, err := b.api.GetBucketOwnershipControls(ctx, &s3.GetBucketOwnershipControlsInput{Bucket: aws.String(b.cfg.Name)})
+			switch {
+			case err == nil && own.OwnershipControls != nil && len(own.OwnershipControls.Rules) > 0:
+				st.ownership = string(own.OwnershipControls.Rules[0].ObjectOwnership)
+			case err == nil, awsapi.ErrorCode(err) == "OwnershipControlsNotFoundError":
+			case b.skippable(err):
+				noOwnership = true
+			default:
+				return fmt.Errorf("reading object ownership of bucket %q: %w", b.cfg.Name, err)
+			}
+			return nil
+		},
+		func() error {
+			lc, err := b.api.GetBucketLifecycleConfiguration(ctx, &s3.GetBucketLifecycleConfigurationInput{Bucket: aws.String(b.cfg.Name)})
+			switch {
+			case err == nil:
+				for _, r := range lc.Rules {
+					st.rules[aws.ToString(r.ID)] = ObservedRule(r).String()
+				}
+			case b.skippable(err):
+				noLifecycle = true
+			case awsapi.ErrorCode(err) != "NoSuchLifecycleConfiguration":
+				return fmt.Errorf("reading lifecycle of bucket %q: %w", b.cfg.Name, err)
+			}
+			return nil
+		},
+		func() error {
+			vers, err := b.api.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: aws.String(b.cfg.Name), MaxKeys: aws.Int32(1)})
+			if err != nil {
+				return fmt.Errorf("checking whether bucket %q holds objects: %w", b.cfg.Name, err)
+			}
+			st.hasData = len(vers.Versions) > 0 || len(vers.DeleteMarkers) > 0
+			return nil
+		},
+	))
 	if err != nil {
-		return nil, bucketState{}, fmt.Errorf("reading location of bucket %q: %w", b.cfg.Name, err)
-	}
-	st.region = normalizeLocation(string(loc.LocationConstraint))
-
-	if st.tags, err = bucketTags(ctx, b.api, b.cfg.Name); err != nil {
 		return nil, bucketState{}, err
 	}
-
-	pab, err := b.api.GetPublicAccessBlock(ctx, &s3.GetPublicAccessBlockInput{Bucket: aws.String(b.cfg.Name)})
-	switch {
-	case err == nil && pab.PublicAccessBlockConfiguration != nil:
-		st.pab = *pab.PublicAccessBlockConfiguration
-	case b.skippable(err):
-		st.unsupported[settingPAB] = true
-	case err != nil && awsapi.ErrorCode(err) != "NoSuchPublicAccessBlockConfiguration":
-		return nil, bucketState{}, fmt.Errorf("reading public access block of bucket %q: %w", b.cfg.Name, err)
-	}
-
-	enc, err := b.api.GetBucketEncryption(ctx, &s3.GetBucketEncryptionInput{Bucket: aws.String(b.cfg.Name)})
-	switch {
-	case err == nil && enc.ServerSideEncryptionConfiguration != nil:
-		for _, r := range enc.ServerSideEncryptionConfiguration.Rules {
-			if r.ApplyServerSideEncryptionByDefault != nil {
-				st.sse = string(r.ApplyServerSideEncryptionByDefault.SSEAlgorithm)
-			}
+	for name, no := range map[string]bool{settingPAB: noPAB, settingEncryption: noSSE, settingVersioning: noVersioning, settingOwnership: noOwnership, settingLifecycle: noLifecycle} {
+		if no {
+			st.unsupported[name] = true
 		}
-	case b.skippable(err):
-		st.unsupported[settingEncryption] = true
-	case err != nil && awsapi.ErrorCode(err) != "ServerSideEncryptionConfigurationNotFoundError":
-		return nil, bucketState{}, fmt.Errorf("reading encryption of bucket %q: %w", b.cfg.Name, err)
 	}
-
-	ver, err := b.api.GetBucketVersioning(ctx, &s3.GetBucketVersioningInput{Bucket: aws.String(b.cfg.Name)})
-	switch {
-	case err == nil:
-		st.versioning = string(ver.Status)
-	case b.skippable(err):
-		st.unsupported[settingVersioning] = true
-	default:
-		return nil, bucketState{}, fmt.Errorf("reading versioning of bucket %q: %w", b.cfg.Name, err)
-	}
-
-	own, err := b.api.GetBucketOwnershipControls(ctx, &s3.GetBucketOwnershipControlsInput{Bucket: aws.String(b.cfg.Name)})
-	switch {
-	case err == nil && own.OwnershipControls != nil && len(own.OwnershipControls.Rules) > 0:
-		st.ownership = string(own.OwnershipControls.Rules[0].ObjectOwnership)
-	case err == nil, awsapi.ErrorCode(err) == "OwnershipControlsNotFoundError":
-	case b.skippable(err):
-		st.unsupported[settingOwnership] = true
-	default:
-		return nil, bucketState{}, fmt.Errorf("reading object ownership of bucket %q: %w", b.cfg.Name, err)
-	}
-
-	st.rules = map[string]string{}
-	lc, err := b.api.GetBucketLifecycleConfiguration(ctx, &s3.GetBucketLifecycleConfigurationInput{Bucket: aws.String(b.cfg.Name)})
-	switch {
-	case err == nil:
-		for _, r := range lc.Rules {
-			st.rules[aws.ToString(r.ID)] = ObservedRule(r).String()
-		}
-	case b.skippable(err):
-		st.unsupported[settingLifecycle] = true
-	case awsapi.ErrorCode(err) != "NoSuchLifecycleConfiguration":
-		return nil, bucketState{}, fmt.Errorf("reading lifecycle of bucket %q: %w", b.cfg.Name, err)
-	}
-
-	vers, err := b.api.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: aws.String(b.cfg.Name), MaxKeys: aws.Int32(1)})
-	if err != nil {
-		return nil, bucketState{}, fmt.Errorf("checking whether bucket %q holds objects: %w", b.cfg.Name, err)
-	}
-	st.hasData = len(vers.Versions) > 0 || len(vers.DeleteMarkers) > 0
 
 	o := &engine.Observation{Exists: true, Owner: st.tags[engine.StackTag]}
 	if o.Owner == "" && b.cfg.Intents != nil {
@@ -702,4 +736,33 @@ func (b *S3Bucket) DestroyDescription(_ *engine.Observation, st bucketState) str
 		return "deletes every object and object version first (--delete-data), then the bucket"
 	}
 	return "the bucket is empty"
+}
+
+// concurrently runs the functions at the same time and returns their
+// errors, in the order of the functions (nil where one succeeded). The
+// callers' work is a handful of independent calls, so no bound is needed;
+// golang.org/x/sync's errgroup is not a dependency of the module, and its
+// first-error-only result would lose the order the callers rely on.
+func concurrently(fns ...func() error) []error {
+	errs := make([]error, len(fns))
+	var wg sync.WaitGroup
+	for i, fn := range fns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = fn()
+		}()
+	}
+	wg.Wait()
+	return errs
+}
+
+// firstError returns the first non-nil error, in order.
+func firstError(errs []error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -12,8 +12,10 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
@@ -761,6 +763,16 @@ func TestS3BucketRead(t *testing.T) {
 				unsupported: allUnsupported(),
 			},
 		},
+		"several reads fail: the first in read order is the error": {
+			fake: func() *readS3Bucket {
+				f := inSyncBucket()
+				f.rulesErr = s3CodeError("AccessDenied")
+				f.versioningErr = s3CodeError("AccessDenied")
+				f.pabErr = s3CodeError("AccessDenied")
+				return f
+			}(),
+			wantErr: `reading public access block of bucket "cache": api error AccessDenied`,
+		},
 		"missing setting on AWS is an error": {
 			fake: func() *readS3Bucket {
 				f := inSyncBucket()
@@ -813,5 +825,202 @@ func TestS3BucketReadThenDiffInSync(t *testing.T) {
 	}
 	if diff := cmp.Diff([]engine.FieldDiff(nil), got); diff != "" {
 		t.Errorf("Diff mismatch (-want +got):\n%s", diff)
+	}
+}
+
+// gatedCall is a call held by gatedS3 until the test releases it.
+type gatedCall struct {
+	name    string
+	release chan struct{}
+}
+
+// gatedS3 holds every call it gets until the test releases it, then
+// passes it on to the fake it wraps. A test therefore sees which calls
+// are in flight together: all calls of one wave arrive before any of them
+// is answered, which only code that makes them at the same time can do.
+// Sequential code would send one call and wait for its answer forever;
+// waves then fails instead of hanging.
+type gatedS3 struct {
+	s3BucketAPI
+	arrived chan gatedCall
+}
+
+func (g *gatedS3) hold(name string) {
+	c := gatedCall{name: name, release: make(chan struct{})}
+	g.arrived <- c
+	<-c.release
+}
+
+func (g *gatedS3) HeadBucket(ctx context.Context, in *s3.HeadBucketInput, o ...func(*s3.Options)) (*s3.HeadBucketOutput, error) {
+	g.hold("HeadBucket")
+	return g.s3BucketAPI.HeadBucket(ctx, in, o...)
+}
+
+func (g *gatedS3) GetBucketLocation(ctx context.Context, in *s3.GetBucketLocationInput, o ...func(*s3.Options)) (*s3.GetBucketLocationOutput, error) {
+	g.hold("GetBucketLocation")
+	return g.s3BucketAPI.GetBucketLocation(ctx, in, o...)
+}
+
+func (g *gatedS3) GetBucketTagging(ctx context.Context, in *s3.GetBucketTaggingInput, o ...func(*s3.Options)) (*s3.GetBucketTaggingOutput, error) {
+	g.hold("GetBucketTagging")
+	return g.s3BucketAPI.GetBucketTagging(ctx, in, o...)
+}
+
+func (g *gatedS3) GetPublicAccessBlock(ctx context.Context, in *s3.GetPublicAccessBlockInput, o ...func(*s3.Options)) (*s3.GetPublicAccessBlockOutput, error) {
+	g.hold("GetPublicAccessBlock")
+	return g.s3BucketAPI.GetPublicAccessBlock(ctx, in, o...)
+}
+
+func (g *gatedS3) GetBucketEncryption(ctx context.Context, in *s3.GetBucketEncryptionInput, o ...func(*s3.Options)) (*s3.GetBucketEncryptionOutput, error) {
+	g.hold("GetBucketEncryption")
+	return g.s3BucketAPI.GetBucketEncryption(ctx, in, o...)
+}
+
+func (g *gatedS3) GetBucketVersioning(ctx context.Context, in *s3.GetBucketVersioningInput, o ...func(*s3.Options)) (*s3.GetBucketVersioningOutput, error) {
+	g.hold("GetBucketVersioning")
+	return g.s3BucketAPI.GetBucketVersioning(ctx, in, o...)
+}
+
+func (g *gatedS3) GetBucketOwnershipControls(ctx context.Context, in *s3.GetBucketOwnershipControlsInput, o ...func(*s3.Options)) (*s3.GetBucketOwnershipControlsOutput, error) {
+	g.hold("GetBucketOwnershipControls")
+	return g.s3BucketAPI.GetBucketOwnershipControls(ctx, in, o...)
+}
+
+func (g *gatedS3) GetBucketLifecycleConfiguration(ctx context.Context, in *s3.GetBucketLifecycleConfigurationInput, o ...func(*s3.Options)) (*s3.GetBucketLifecycleConfigurationOutput, error) {
+	g.hold("GetBucketLifecycleConfiguration")
+	return g.s3BucketAPI.GetBucketLifecycleConfiguration(ctx, in, o...)
+}
+
+func (g *gatedS3) ListObjectVersions(ctx context.Context, in *s3.ListObjectVersionsInput, o ...func(*s3.Options)) (*s3.ListObjectVersionsOutput, error) {
+	g.hold("ListObjectVersions")
+	return g.s3BucketAPI.ListObjectVersions(ctx, in, o...)
+}
+
+func (g *gatedS3) CreateBucket(ctx context.Context, in *s3.CreateBucketInput, o ...func(*s3.Options)) (*s3.CreateBucketOutput, error) {
+	g.hold("CreateBucket")
+	return g.s3BucketAPI.CreateBucket(ctx, in, o...)
+}
+
+func (g *gatedS3) PutBucketTagging(ctx context.Context, in *s3.PutBucketTaggingInput, o ...func(*s3.Options)) (*s3.PutBucketTaggingOutput, error) {
+	g.hold("PutBucketTagging")
+	return g.s3BucketAPI.PutBucketTagging(ctx, in, o...)
+}
+
+func (g *gatedS3) PutPublicAccessBlock(ctx context.Context, in *s3.PutPublicAccessBlockInput, o ...func(*s3.Options)) (*s3.PutPublicAccessBlockOutput, error) {
+	g.hold("PutPublicAccessBlock")
+	return g.s3BucketAPI.PutPublicAccessBlock(ctx, in, o...)
+}
+
+func (g *gatedS3) PutBucketEncryption(ctx context.Context, in *s3.PutBucketEncryptionInput, o ...func(*s3.Options)) (*s3.PutBucketEncryptionOutput, error) {
+	g.hold("PutBucketEncryption")
+	return g.s3BucketAPI.PutBucketEncryption(ctx, in, o...)
+}
+
+func (g *gatedS3) PutBucketOwnershipControls(ctx context.Context, in *s3.PutBucketOwnershipControlsInput, o ...func(*s3.Options)) (*s3.PutBucketOwnershipControlsOutput, error) {
+	g.hold("PutBucketOwnershipControls")
+	return g.s3BucketAPI.PutBucketOwnershipControls(ctx, in, o...)
+}
+
+func (g *gatedS3) PutBucketVersioning(ctx context.Context, in *s3.PutBucketVersioningInput, o ...func(*s3.Options)) (*s3.PutBucketVersioningOutput, error) {
+	g.hold("PutBucketVersioning")
+	return g.s3BucketAPI.PutBucketVersioning(ctx, in, o...)
+}
+
+func (g *gatedS3) PutBucketLifecycleConfiguration(ctx context.Context, in *s3.PutBucketLifecycleConfigurationInput, o ...func(*s3.Options)) (*s3.PutBucketLifecycleConfigurationOutput, error) {
+	g.hold("PutBucketLifecycleConfiguration")
+	return g.s3BucketAPI.PutBucketLifecycleConfiguration(ctx, in, o...)
+}
+
+// waves runs op against a gatedS3 wrapping inner and checks that its
+// calls come in exactly these waves: each wave's calls all in flight at
+// once, the next wave only after they are answered. It returns op's
+// error. The deadline only turns a wave that never completes (calls made
+// one after another) into a failure instead of a hang; nothing is timed.
+func waves(t *testing.T, inner s3BucketAPI, op func(api s3BucketAPI) error, want ...[]string) error {
+	t.Helper()
+	g := &gatedS3{s3BucketAPI: inner, arrived: make(chan gatedCall)}
+	done := make(chan error, 1)
+	go func() { done <- op(g) }()
+	deadline := time.After(time.Minute)
+	for i, wave := range want {
+		var got []gatedCall
+		for len(got) < len(wave) {
+			select {
+			case c := <-g.arrived:
+				got = append(got, c)
+			case err := <-done:
+				t.Fatalf("wave %d: returned (%v) after only %q of %q", i+1, err, names(got), wave)
+			case <-deadline:
+				t.Fatalf("wave %d: only %q of %q arrived together: the rest wait for an answer, so they are made one after another", i+1, names(got), wave)
+			}
+		}
+		if diff := cmp.Diff(slices.Sorted(slices.Values(wave)), slices.Sorted(slices.Values(names(got)))); diff != "" {
+			t.Errorf("wave %d mismatch (-want +got):\n%s", i+1, diff)
+		}
+		for _, c := range got {
+			close(c.release)
+		}
+	}
+	for {
+		select {
+		case c := <-g.arrived:
+			t.Errorf("call %s after the last wave", c.name)
+			close(c.release)
+		case err := <-done:
+			return err
+		case <-deadline:
+			t.Fatal("op did not return after the last wave")
+		}
+	}
+}
+
+func names(cs []gatedCall) []string {
+	var out []string
+	for _, c := range cs {
+		out = append(out, c.name)
+	}
+	return out
+}
+
+// TestS3BucketReadIsTwoRoundTrips: HeadBucket alone, then every other
+// read at once, and the result is what the reads one after another gave.
+func TestS3BucketReadIsTwoRoundTrips(t *testing.T) {
+	b := NewS3Bucket(testBucketConfig())
+	var (
+		o  *engine.Observation
+		st bucketState
+	)
+	err := waves(t, inSyncBucket(), func(api s3BucketAPI) (err error) {
+		b.api = api
+		o, st, err = b.Read(context.Background())
+		return err
+	},
+		[]string{"HeadBucket"},
+		[]string{
+			"GetBucketLocation", "GetBucketTagging", "GetPublicAccessBlock", "GetBucketEncryption",
+			"GetBucketVersioning", "GetBucketOwnershipControls", "GetBucketLifecycleConfiguration", "ListObjectVersions",
+		},
+	)
+	if err != nil {
+		t.Fatalf("Read: %v", err)
+	}
+	if diff := cmp.Diff(&engine.Observation{Exists: true, Owner: "dev"}, o, s3ObservationOpts); diff != "" {
+		t.Errorf("observation mismatch (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(inSyncBucketState(), st, s3ObservationOpts); diff != "" {
+		t.Errorf("state mismatch (-want +got):\n%s", diff)
+	}
+}
+
+// TestS3BucketReadOfAbsentBucketIsOneCall: nothing is read after a 404.
+func TestS3BucketReadOfAbsentBucketIsOneCall(t *testing.T) {
+	b := NewS3Bucket(testBucketConfig())
+	err := waves(t, &readS3Bucket{headErr: s3HTTPError(http.StatusNotFound)}, func(api s3BucketAPI) error {
+		b.api = api
+		_, _, err := b.Read(context.Background())
+		return err
+	}, []string{"HeadBucket"})
+	if err != nil {
+		t.Fatalf("Read: %v", err)
 	}
 }
