@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/awsboot/awsboot/provision/awsapi"
@@ -151,6 +152,16 @@ const (
 // must stop the run.
 func (b *S3Bucket) skippable(err error) bool {
 	return err != nil && b.cfg.Custom && awsapi.NotImplemented(err)
+}
+
+// retryConflicts makes the SDK retry S3's OperationAborted for one call
+// (409, "A conflicting conditional operation is currently in progress
+// against this resource"). S3 may answer it to one of two configuration
+// writes to the same bucket made at the same time, which Create and
+// Update do; it means "try again", and the SDK's standard retryer does not
+// count it as retryable.
+func retryConflicts(o *s3.Options) {
+	o.Retryer = retry.AddWithErrorCodes(o.Retryer, "OperationAborted")
 }
 
 // desiredTags are the spec's tags plus the ownership tag.
@@ -455,7 +466,7 @@ func ObservedRule(r s3types.LifecycleRule) LifecycleRule {
 // for cross-account uploads that nobody in the bucket's account can read.
 func (b *S3Bucket) putOwnership(ctx context.Context) error {
 	_, err := b.api.PutBucketOwnershipControls(ctx, &s3.PutBucketOwnershipControlsInput{Bucket: aws.String(b.cfg.Name),
-		OwnershipControls: &s3types.OwnershipControls{Rules: []s3types.OwnershipControlsRule{{ObjectOwnership: s3types.ObjectOwnership(b.cfg.ObjectOwnership)}}}})
+		OwnershipControls: &s3types.OwnershipControls{Rules: []s3types.OwnershipControlsRule{{ObjectOwnership: s3types.ObjectOwnership(b.cfg.ObjectOwnership)}}}}, retryConflicts)
 	if err != nil {
 		return fmt.Errorf("setting object ownership of bucket %q: %w", b.cfg.Name, err)
 	}
@@ -464,7 +475,7 @@ func (b *S3Bucket) putOwnership(ctx context.Context) error {
 
 func (b *S3Bucket) putVersioning(ctx context.Context) error {
 	_, err := b.api.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String(b.cfg.Name),
-		VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatus(b.wantVersioning())}})
+		VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatus(b.wantVersioning())}}, retryConflicts)
 	if err != nil {
 		return fmt.Errorf("setting versioning of bucket %q: %w", b.cfg.Name, err)
 	}
@@ -475,7 +486,7 @@ func (b *S3Bucket) putVersioning(ctx context.Context) error {
 // rules; rules added by hand to a bucket awsboot owns are drift.
 func (b *S3Bucket) putLifecycle(ctx context.Context) error {
 	if len(b.cfg.Rules) == 0 {
-		if _, err := b.api.DeleteBucketLifecycle(ctx, &s3.DeleteBucketLifecycleInput{Bucket: aws.String(b.cfg.Name)}); err != nil {
+		if _, err := b.api.DeleteBucketLifecycle(ctx, &s3.DeleteBucketLifecycleInput{Bucket: aws.String(b.cfg.Name)}, retryConflicts); err != nil {
 			return fmt.Errorf("removing lifecycle of bucket %q: %w", b.cfg.Name, err)
 		}
 		return nil
@@ -495,7 +506,7 @@ func (b *S3Bucket) putLifecycle(ctx context.Context) error {
 		rules = append(rules, lr)
 	}
 	_, err := b.api.PutBucketLifecycleConfiguration(ctx, &s3.PutBucketLifecycleConfigurationInput{Bucket: aws.String(b.cfg.Name),
-		LifecycleConfiguration: &s3types.BucketLifecycleConfiguration{Rules: rules}})
+		LifecycleConfiguration: &s3types.BucketLifecycleConfiguration{Rules: rules}}, retryConflicts)
 	if err != nil {
 		return fmt.Errorf("setting lifecycle of bucket %q: %w", b.cfg.Name, err)
 	}
@@ -510,9 +521,12 @@ func (b *S3Bucket) done() error {
 	return b.cfg.Intents.Done(string(b.Addr()))
 }
 
-// Create implements engine.Kind. The ownership tag goes on first (in the
-// create call itself where S3 supports it, then explicitly), so a run
-// killed half-way leaves a bucket the next run recognises as its own.
+// Create implements engine.Kind. The ownership tag goes on with the
+// bucket, so a run killed half-way leaves a bucket the next run
+// recognises as its own: on AWS in the create call itself (and again with
+// the other settings); on an S3-compatible service, which may not know
+// that field, with the other settings, the intent journal standing for
+// the tag until it is on.
 func (b *S3Bucket) Create(ctx context.Context, _ *engine.Observation, _ bucketState) error {
 	in := &s3.CreateBucketInput{Bucket: aws.String(b.cfg.Name)}
 	cfg := &s3types.CreateBucketConfiguration{}
@@ -542,42 +556,58 @@ func (b *S3Bucket) Create(ctx context.Context, _ *engine.Observation, _ bucketSt
 			return fmt.Errorf("creating bucket %q: %w", b.cfg.Name, err)
 		}
 	}
-	st := bucketState{tags: map[string]string{}}
-	if err := b.putTags(ctx, st.tags); err != nil {
-		return err
-	}
-	if journaled {
-		if err := b.cfg.Intents.Done(string(b.Addr())); err != nil {
-			return err
-		}
-	}
-	// On an S3-compatible service a setting it does not implement is
-	// skipped here and named by every later plan; on AWS it is an error.
-	if err := b.putPublicAccessBlock(ctx); err != nil && !b.skippable(err) {
-		return err
-	}
-	if err := b.putEncryption(ctx); err != nil && !b.skippable(err) {
-		return err
-	}
-	if err := b.putOwnership(ctx); err != nil && !b.skippable(err) {
-		return err
+	// Everything below depends on CreateBucket alone and not on one
+	// another (the ownership tag is on already where the create call
+	// carries it; elsewhere the journal covers the gap), so it is sent at
+	// once: one round trip after the create instead of up to six. No
+	// setting is read back: each put's answer says whether it took.
+	puts := []func(context.Context) error{
+		func(ctx context.Context) error {
+			if err := b.putTags(ctx, nil); err != nil {
+				return err
+			}
+			if journaled {
+				return b.cfg.Intents.Done(string(b.Addr()))
+			}
+			return nil
+		},
+		b.orSkip(b.putPublicAccessBlock), b.orSkip(b.putEncryption), b.orSkip(b.putOwnership),
 	}
 	if b.cfg.Versioning != nil && *b.cfg.Versioning {
-		if err := b.putVersioning(ctx); err != nil && !b.skippable(err) {
+		puts = append(puts, b.orSkip(b.putVersioning))
+	}
+	if len(b.cfg.Rules) > 0 {
+		puts = append(puts, b.orSkip(b.putLifecycle))
+	}
+	return putAll(ctx, puts)
+}
+
+// orSkip wraps the put of an optional setting: on an S3-compatible
+// service, a setting it does not implement is skipped here and named by
+// every later plan; on AWS it is an error.
+func (b *S3Bucket) orSkip(put func(context.Context) error) func(context.Context) error {
+	return func(ctx context.Context) error {
+		if err := put(ctx); err != nil && !b.skippable(err) {
 			return err
 		}
-	}
-	if len(b.cfg.Rules) == 0 {
 		return nil
 	}
-	if err := b.putLifecycle(ctx); err != nil && !b.skippable(err) {
-		return err
+}
+
+// putAll makes the puts at the same time and returns all their errors:
+// a put that failed does not stop the others, so one run sets every
+// setting it can and the error names each that is missing.
+func putAll(ctx context.Context, puts []func(context.Context) error) error {
+	fns := make([]func() error, len(puts))
+	for i, put := range puts {
+		fns[i] = func() error { return put(ctx) }
 	}
-	return nil
+	return errors.Join(concurrently(fns...)...)
 }
 
 // Update implements engine.Kind: it repairs only the settings that
-// drifted.
+// drifted, all at once (each repair is one call that depends on no
+// other).
 func (b *S3Bucket) Update(ctx context.Context, _ *engine.Observation, st bucketState, diffs []engine.FieldDiff) error {
 	repairs := []struct {
 		path engine.Path
@@ -595,14 +625,13 @@ func (b *S3Bucket) Update(ctx context.Context, _ *engine.Observation, st bucketS
 		{pathVersioning, b.putVersioning},
 		{pathLifecycle, b.putLifecycle},
 	}
+	var puts []func(context.Context) error
 	for _, r := range repairs {
 		if engine.Changed(diffs, r.path) {
-			if err := r.put(ctx); err != nil {
-				return err
-			}
+			puts = append(puts, r.put)
 		}
 	}
-	return nil
+	return putAll(ctx, puts)
 }
 
 // bucketTagsAPI reads a bucket's tags.
@@ -642,7 +671,7 @@ func (b *S3Bucket) putTags(ctx context.Context, existing map[string]string) erro
 	for _, k := range slices.Sorted(maps.Keys(all)) {
 		set = append(set, s3types.Tag{Key: aws.String(k), Value: aws.String(all[k])})
 	}
-	_, err := b.api.PutBucketTagging(ctx, &s3.PutBucketTaggingInput{Bucket: aws.String(b.cfg.Name), Tagging: &s3types.Tagging{TagSet: set}})
+	_, err := b.api.PutBucketTagging(ctx, &s3.PutBucketTaggingInput{Bucket: aws.String(b.cfg.Name), Tagging: &s3types.Tagging{TagSet: set}}, retryConflicts)
 	if err != nil {
 		return fmt.Errorf("tagging bucket %q: %w", b.cfg.Name, err)
 	}
@@ -658,7 +687,7 @@ func (b *S3Bucket) putPublicAccessBlock(ctx context.Context) error {
 			BlockPublicPolicy:     aws.Bool(true),
 			RestrictPublicBuckets: aws.Bool(true),
 		},
-	})
+	}, retryConflicts)
 	if err != nil {
 		return fmt.Errorf("blocking public access to bucket %q: %w", b.cfg.Name, err)
 	}
@@ -673,7 +702,7 @@ func (b *S3Bucket) putEncryption(ctx context.Context) error {
 				ApplyServerSideEncryptionByDefault: &s3types.ServerSideEncryptionByDefault{SSEAlgorithm: s3types.ServerSideEncryptionAes256},
 			}},
 		},
-	})
+	}, retryConflicts)
 	if err != nil {
 		return fmt.Errorf("setting default encryption of bucket %q: %w", b.cfg.Name, err)
 	}

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -353,21 +354,39 @@ func TestS3BucketDiff(t *testing.T) {
 }
 
 // fakeS3Bucket answers the calls Update and Create make, recording their
-// names; any other call panics on the nil s3BucketAPI.
+// names; any other call panics on the nil s3BucketAPI. The calls may come
+// from several goroutines at once.
 type fakeS3Bucket struct {
 	s3BucketAPI
+	mu    sync.Mutex
 	calls []string
 	// tagSet is what the last PutBucketTagging wrote.
 	tagSet map[string]string
 }
 
+func (f *fakeS3Bucket) record(name string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, name)
+}
+
+// sortedCalls are the calls made, in name order: calls made at the same
+// time have no order.
+func (f *fakeS3Bucket) sortedCalls() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Sorted(slices.Values(f.calls))
+}
+
 func (f *fakeS3Bucket) CreateBucket(context.Context, *s3.CreateBucketInput, ...func(*s3.Options)) (*s3.CreateBucketOutput, error) {
-	f.calls = append(f.calls, "CreateBucket")
+	f.record("CreateBucket")
 	return &s3.CreateBucketOutput{}, nil
 }
 
 func (f *fakeS3Bucket) PutBucketTagging(_ context.Context, in *s3.PutBucketTaggingInput, _ ...func(*s3.Options)) (*s3.PutBucketTaggingOutput, error) {
-	f.calls = append(f.calls, "PutBucketTagging")
+	f.record("PutBucketTagging")
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	f.tagSet = map[string]string{}
 	for _, t := range in.Tagging.TagSet {
 		f.tagSet[aws.ToString(t.Key)] = aws.ToString(t.Value)
@@ -376,32 +395,32 @@ func (f *fakeS3Bucket) PutBucketTagging(_ context.Context, in *s3.PutBucketTaggi
 }
 
 func (f *fakeS3Bucket) PutPublicAccessBlock(context.Context, *s3.PutPublicAccessBlockInput, ...func(*s3.Options)) (*s3.PutPublicAccessBlockOutput, error) {
-	f.calls = append(f.calls, "PutPublicAccessBlock")
+	f.record("PutPublicAccessBlock")
 	return &s3.PutPublicAccessBlockOutput{}, nil
 }
 
 func (f *fakeS3Bucket) PutBucketEncryption(context.Context, *s3.PutBucketEncryptionInput, ...func(*s3.Options)) (*s3.PutBucketEncryptionOutput, error) {
-	f.calls = append(f.calls, "PutBucketEncryption")
+	f.record("PutBucketEncryption")
 	return &s3.PutBucketEncryptionOutput{}, nil
 }
 
 func (f *fakeS3Bucket) PutBucketOwnershipControls(context.Context, *s3.PutBucketOwnershipControlsInput, ...func(*s3.Options)) (*s3.PutBucketOwnershipControlsOutput, error) {
-	f.calls = append(f.calls, "PutBucketOwnershipControls")
+	f.record("PutBucketOwnershipControls")
 	return &s3.PutBucketOwnershipControlsOutput{}, nil
 }
 
 func (f *fakeS3Bucket) PutBucketVersioning(context.Context, *s3.PutBucketVersioningInput, ...func(*s3.Options)) (*s3.PutBucketVersioningOutput, error) {
-	f.calls = append(f.calls, "PutBucketVersioning")
+	f.record("PutBucketVersioning")
 	return &s3.PutBucketVersioningOutput{}, nil
 }
 
 func (f *fakeS3Bucket) PutBucketLifecycleConfiguration(context.Context, *s3.PutBucketLifecycleConfigurationInput, ...func(*s3.Options)) (*s3.PutBucketLifecycleConfigurationOutput, error) {
-	f.calls = append(f.calls, "PutBucketLifecycleConfiguration")
+	f.record("PutBucketLifecycleConfiguration")
 	return &s3.PutBucketLifecycleConfigurationOutput{}, nil
 }
 
 func (f *fakeS3Bucket) DeleteBucketLifecycle(context.Context, *s3.DeleteBucketLifecycleInput, ...func(*s3.Options)) (*s3.DeleteBucketLifecycleOutput, error) {
-	f.calls = append(f.calls, "DeleteBucketLifecycle")
+	f.record("DeleteBucketLifecycle")
 	return &s3.DeleteBucketLifecycleOutput{}, nil
 }
 
@@ -440,7 +459,7 @@ func TestS3BucketUpdateRepairsOnlyDrift(t *testing.T) {
 			cfg:       func(c *S3BucketConfig) { c.Rules = nil },
 			wantCalls: []string{"DeleteBucketLifecycle"},
 		},
-		"everything, in repair order": {
+		"everything": {
 			state: func(s *bucketState) {
 				s.pab = s3types.PublicAccessBlockConfiguration{}
 				s.sse = "aws:kms"
@@ -450,8 +469,8 @@ func TestS3BucketUpdateRepairsOnlyDrift(t *testing.T) {
 				s.rules["manual"] = `prefix="x/"`
 			},
 			wantCalls: []string{
-				"PutBucketTagging", "PutPublicAccessBlock", "PutBucketEncryption",
-				"PutBucketOwnershipControls", "PutBucketVersioning", "PutBucketLifecycleConfiguration",
+				"PutBucketEncryption", "PutBucketLifecycleConfiguration", "PutBucketOwnershipControls",
+				"PutBucketTagging", "PutBucketVersioning", "PutPublicAccessBlock",
 			},
 		},
 	}
@@ -476,7 +495,7 @@ func TestS3BucketUpdateRepairsOnlyDrift(t *testing.T) {
 			if err := b.Update(context.Background(), o, st, diffs); err != nil {
 				t.Fatalf("Update: %v", err)
 			}
-			if diff := cmp.Diff(tc.wantCalls, fake.calls); diff != "" {
+			if diff := cmp.Diff(tc.wantCalls, fake.sortedCalls()); diff != "" {
 				t.Errorf("calls mismatch (-want +got):\n%s", diff)
 			}
 		})
@@ -512,15 +531,14 @@ func TestS3BucketCreateCalls(t *testing.T) {
 	}{
 		"versioning and lifecycle": {
 			wantCalls: []string{
-				"CreateBucket", "PutBucketTagging", "PutPublicAccessBlock", "PutBucketEncryption",
-				"PutBucketOwnershipControls", "PutBucketVersioning", "PutBucketLifecycleConfiguration",
+				"PutBucketEncryption", "PutBucketLifecycleConfiguration", "PutBucketOwnershipControls",
+				"PutBucketTagging", "PutBucketVersioning", "PutPublicAccessBlock",
 			},
 		},
 		"versioning off, no rules": {
 			cfg: func(c *S3BucketConfig) { c.Versioning, c.Rules = aws.Bool(false), nil },
 			wantCalls: []string{
-				"CreateBucket", "PutBucketTagging", "PutPublicAccessBlock", "PutBucketEncryption",
-				"PutBucketOwnershipControls",
+				"PutBucketEncryption", "PutBucketOwnershipControls", "PutBucketTagging", "PutPublicAccessBlock",
 			},
 		},
 	}
@@ -536,7 +554,12 @@ func TestS3BucketCreateCalls(t *testing.T) {
 			if err := b.Create(context.Background(), &engine.Observation{}, bucketState{}); err != nil {
 				t.Fatalf("Create: %v", err)
 			}
-			if diff := cmp.Diff(tc.wantCalls, fake.calls); diff != "" {
+			// CreateBucket first, then the settings in any order.
+			if len(fake.calls) == 0 || fake.calls[0] != "CreateBucket" {
+				t.Fatalf("calls = %q, want CreateBucket first", fake.calls)
+			}
+			fake.calls = fake.calls[1:]
+			if diff := cmp.Diff(tc.wantCalls, fake.sortedCalls()); diff != "" {
 				t.Errorf("calls mismatch (-want +got):\n%s", diff)
 			}
 		})
@@ -1022,5 +1045,43 @@ func TestS3BucketReadOfAbsentBucketIsOneCall(t *testing.T) {
 	}, []string{"HeadBucket"})
 	if err != nil {
 		t.Fatalf("Read: %v", err)
+	}
+}
+
+// TestS3BucketCreateIsTwoRoundTrips: CreateBucket, then every setting at
+// once; nothing is read back.
+func TestS3BucketCreateIsTwoRoundTrips(t *testing.T) {
+	b := NewS3Bucket(testBucketConfig())
+	err := waves(t, &fakeS3Bucket{}, func(api s3BucketAPI) error {
+		b.api = api
+		return b.Create(context.Background(), &engine.Observation{}, bucketState{})
+	},
+		[]string{"CreateBucket"},
+		[]string{
+			"PutBucketTagging", "PutPublicAccessBlock", "PutBucketEncryption",
+			"PutBucketOwnershipControls", "PutBucketVersioning", "PutBucketLifecycleConfiguration",
+		},
+	)
+	if err != nil {
+		t.Fatalf("Create: %v", err)
+	}
+}
+
+// TestS3BucketUpdateRepairsAtOnce: the repairs of several drifts are in
+// flight together.
+func TestS3BucketUpdateRepairsAtOnce(t *testing.T) {
+	b := NewS3Bucket(testBucketConfig())
+	st := inSyncBucketState()
+	st.sse, st.versioning, st.tags["team"] = "", "", "ops"
+	diffs, err := b.Diff(&engine.Observation{Exists: true, Owner: "dev"}, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = waves(t, &fakeS3Bucket{}, func(api s3BucketAPI) error {
+		b.api = api
+		return b.Update(context.Background(), &engine.Observation{Exists: true, Owner: "dev"}, st, diffs)
+	}, []string{"PutBucketTagging", "PutBucketEncryption", "PutBucketVersioning"})
+	if err != nil {
+		t.Fatalf("Update: %v", err)
 	}
 }
