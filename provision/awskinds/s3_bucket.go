@@ -7,8 +7,11 @@ import (
 	"maps"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
@@ -711,52 +714,292 @@ func (b *S3Bucket) putEncryption(ctx context.Context) error {
 
 // Delete implements engine.Kind. The plan only deletes a bucket that is
 // empty or whose data the user agreed to delete (--delete-data); then
-// every object version and delete marker goes first.
+// every object version and delete marker goes first (emptyAndDelete).
 func (b *S3Bucket) Delete(ctx context.Context, _ *engine.Observation, _ bucketState) error {
 	if b.cfg.DeleteData {
-		if err := b.empty(ctx); err != nil {
-			return err
-		}
+		return b.emptyAndDelete(ctx)
 	}
+	err := b.deleteBucket(ctx)
+	if awsapi.ErrorCode(err) == "BucketNotEmpty" {
+		return fmt.Errorf("deleting bucket %q: objects were written to it since the plan was made; it is kept (run teardown again, with --delete-data to delete them)", b.cfg.Name)
+	}
+	return err
+}
+
+// deleteBucket deletes the (empty) bucket; a bucket already gone counts
+// as deleted. A BucketNotEmpty answer is returned as it is.
+func (b *S3Bucket) deleteBucket(ctx context.Context) error {
 	_, err := b.api.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: aws.String(b.cfg.Name)})
 	switch {
 	case err == nil, awsapi.ErrorCode(err) == "NoSuchBucket":
 		return b.done()
 	case awsapi.ErrorCode(err) == "BucketNotEmpty":
-		return fmt.Errorf("deleting bucket %q: objects were written to it since the plan was made; it is kept (run teardown again, with --delete-data to delete them)", b.cfg.Name)
+		return err
 	}
 	return fmt.Errorf("deleting bucket %q: %w", b.cfg.Name, err)
 }
 
-func (b *S3Bucket) empty(ctx context.Context) error {
-	in := &s3.ListObjectVersionsInput{Bucket: aws.String(b.cfg.Name)}
+// How --delete-data empties a bucket.
+const (
+	// deleteBatch is the most keys one DeleteObjects call takes, and the
+	// page size asked of ListObjectVersions.
+	deleteBatch = 1000
+	// deleteParallelism bounds the DeleteObjects calls in flight: each
+	// takes a round trip of its own, while S3 accepts thousands of deletes
+	// a second per prefix.
+	deleteParallelism = 4
+	// maxEmptyPasses bounds the passes over a bucket that objects keep
+	// arriving in: a pass lists from the first key, so it also finds what
+	// was written behind the previous pass's listing.
+	maxEmptyPasses = 5
+	// progressEvery is the longest the user waits for a line.
+	progressEvery = 5 * time.Second
+)
+
+// emptyAndDelete deletes every object version and delete marker, then
+// the bucket. ListObjectVersions lists plain objects too (with version
+// "null"), so one path serves versioned, suspended and unversioned
+// buckets. A pass lists every page and deletes as it lists; the passes go
+// on until one finds nothing and DeleteBucket succeeds. Objects written
+// while the bucket is emptied make more passes (or a BucketNotEmpty
+// answer, which is the same); after maxEmptyPasses it gives up with an
+// error saying so, rather than chase writers forever. Progress goes to
+// engine.Report, the count of what it deleted included.
+func (b *S3Bucket) emptyAndDelete(ctx context.Context) error {
+	p := newEmptyProgress(ctx, b.cfg.Name)
+	defer p.stop()
+	engine.Report(ctx, "emptying bucket %q (--delete-data): listing every object version and delete marker", b.cfg.Name)
+	for pass := 1; ; pass++ {
+		n, err := b.emptyPass(ctx, p)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			err := b.deleteBucket(ctx)
+			if err == nil {
+				p.finish()
+				return nil
+			}
+			if awsapi.ErrorCode(err) != "BucketNotEmpty" {
+				return err
+			}
+		}
+		if pass == maxEmptyPasses {
+			return fmt.Errorf("emptying bucket %q: objects are still being written to it: %d passes deleted %s object versions and delete markers and each found more; it is kept: stop what writes to it and run teardown again", b.cfg.Name, pass, thousands(p.total()))
+		}
+	}
+}
+
+// emptyPass lists every page of object versions and delete markers and
+// deletes them in batches, at most deleteParallelism at a time, while it
+// goes on listing. It returns how many it deleted. After a failure no new
+// batch starts, the batches already sent finish, and every error is
+// returned together.
+func (b *S3Bucket) emptyPass(ctx context.Context, p *emptyProgress) (int64, error) {
+	var (
+		deleted  atomic.Int64
+		mu       sync.Mutex
+		errs     []error
+		stopped  = make(chan struct{})
+		stopOnce sync.Once
+		batches  = make(chan []s3types.ObjectIdentifier)
+		wg       sync.WaitGroup
+	)
+	fail := func(err error) {
+		mu.Lock()
+		errs = append(errs, err)
+		mu.Unlock()
+		stopOnce.Do(func() { close(stopped) })
+	}
+	for range deleteParallelism {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ids := range batches {
+				n, err := b.deleteObjects(ctx, ids)
+				if n > 0 {
+					deleted.Add(n)
+					p.batchDone(n)
+				}
+				if err != nil {
+					fail(err)
+				}
+			}
+		}()
+	}
+	send := func(ids []s3types.ObjectIdentifier) bool {
+		for len(ids) > 0 {
+			n := min(len(ids), deleteBatch)
+			select {
+			case <-stopped: // select picks at random when both are ready
+				return false
+			default:
+			}
+			select {
+			case batches <- ids[:n]:
+			case <-stopped:
+				return false
+			}
+			ids = ids[n:]
+		}
+		return true
+	}
+	if err := b.listVersions(ctx, send); err != nil {
+		fail(err)
+	}
+	close(batches)
+	wg.Wait()
+	return deleted.Load(), errors.Join(errs...)
+}
+
+// listVersions pages through ListObjectVersions and hands each page to
+// send, until the last page or until send returns false. A page is handed
+// over only once the next one is listed: the next call starts from the
+// page's last entry, and some S3-compatible services (moto among them)
+// find where to resume by looking that entry up, so deleting it first
+// would end the listing there, after 1,000 entries.
+func (b *S3Bucket) listVersions(ctx context.Context, send func([]s3types.ObjectIdentifier) bool) error {
+	in := &s3.ListObjectVersionsInput{Bucket: aws.String(b.cfg.Name), MaxKeys: aws.Int32(deleteBatch)}
+	var held []s3types.ObjectIdentifier
 	for {
 		out, err := b.api.ListObjectVersions(ctx, in)
 		if err != nil {
 			return fmt.Errorf("listing objects of bucket %q: %w", b.cfg.Name, err)
 		}
-		var ids []s3types.ObjectIdentifier
+		page := make([]s3types.ObjectIdentifier, 0, len(out.Versions)+len(out.DeleteMarkers))
 		for _, v := range out.Versions {
-			ids = append(ids, s3types.ObjectIdentifier{Key: v.Key, VersionId: v.VersionId})
+			page = append(page, s3types.ObjectIdentifier{Key: v.Key, VersionId: v.VersionId})
 		}
 		for _, m := range out.DeleteMarkers {
-			ids = append(ids, s3types.ObjectIdentifier{Key: m.Key, VersionId: m.VersionId})
+			page = append(page, s3types.ObjectIdentifier{Key: m.Key, VersionId: m.VersionId})
 		}
-		if len(ids) > 0 {
-			res, err := b.api.DeleteObjects(ctx, &s3.DeleteObjectsInput{Bucket: aws.String(b.cfg.Name), Delete: &s3types.Delete{Objects: ids, Quiet: aws.Bool(true)}})
-			if err != nil {
-				return fmt.Errorf("deleting objects of bucket %q: %w", b.cfg.Name, err)
-			}
-			if len(res.Errors) > 0 {
-				e := res.Errors[0]
-				return fmt.Errorf("deleting objects of bucket %q: %d failed, first %s: %s", b.cfg.Name, len(res.Errors), aws.ToString(e.Key), aws.ToString(e.Message))
-			}
-		}
-		if !aws.ToBool(out.IsTruncated) {
+		if !send(held) {
 			return nil
+		}
+		held = page
+		if !aws.ToBool(out.IsTruncated) {
+			break
+		}
+		if aws.ToString(out.NextKeyMarker) == aws.ToString(in.KeyMarker) && aws.ToString(out.NextVersionIdMarker) == aws.ToString(in.VersionIdMarker) {
+			return fmt.Errorf("listing objects of bucket %q: the service answered a truncated page without moving on from key %q", b.cfg.Name, aws.ToString(in.KeyMarker))
 		}
 		in.KeyMarker, in.VersionIdMarker = out.NextKeyMarker, out.NextVersionIdMarker
 	}
+	send(held)
+	return nil
+}
+
+// deleteObjects deletes one batch and returns how many went. Quiet mode
+// makes the answer list only the failures; each is a version that stays,
+// so the bucket cannot go: they are reported and returned as an error.
+func (b *S3Bucket) deleteObjects(ctx context.Context, ids []s3types.ObjectIdentifier) (int64, error) {
+	res, err := b.api.DeleteObjects(ctx, &s3.DeleteObjectsInput{Bucket: aws.String(b.cfg.Name), Delete: &s3types.Delete{Objects: ids, Quiet: aws.Bool(true)}})
+	if err != nil {
+		return 0, fmt.Errorf("deleting objects of bucket %q: %w", b.cfg.Name, err)
+	}
+	if len(res.Errors) == 0 {
+		return int64(len(ids)), nil
+	}
+	const shown = 3
+	var first []string
+	for _, e := range res.Errors[:min(len(res.Errors), shown)] {
+		first = append(first, fmt.Sprintf("%s (version %s): %s: %s", aws.ToString(e.Key), aws.ToString(e.VersionId), aws.ToString(e.Code), aws.ToString(e.Message)))
+	}
+	msg := strings.Join(first, "; ")
+	if more := len(res.Errors) - shown; more > 0 {
+		msg += fmt.Sprintf("; and %d more", more)
+	}
+	engine.Report(ctx, "emptying bucket %q: %d object versions could not be deleted: %s", b.cfg.Name, len(res.Errors), msg)
+	return int64(len(ids) - len(res.Errors)), fmt.Errorf("deleting objects of bucket %q: %d of %d could not be deleted: %s", b.cfg.Name, len(res.Errors), len(ids), msg)
+}
+
+// emptyProgress reports how far emptying a bucket has got: a line after
+// each batch-count milestone (see milestone), and a line whenever
+// progressEvery has passed without one, so a slow listing or a slow batch
+// still shows the run is alive.
+type emptyProgress struct {
+	ctx     context.Context
+	bucket  string
+	mu      sync.Mutex
+	deleted int64
+	batches int
+	timer   *time.Timer
+	stopped bool
+}
+
+func newEmptyProgress(ctx context.Context, bucket string) *emptyProgress {
+	p := &emptyProgress{ctx: ctx, bucket: bucket}
+	p.timer = time.AfterFunc(progressEvery, p.tick)
+	return p
+}
+
+// milestone reports whether the n-th batch earns a line: each of the
+// first ten, then every tenth up to 100, every hundredth up to 1,000, and
+// so on. A small bucket shows each 1,000 deleted; one of millions shows a
+// line every few seconds, from the timer, not thousands of lines.
+func milestone(n int) bool {
+	step := 1
+	for step*10 <= n {
+		step *= 10
+	}
+	return n%step == 0
+}
+
+// batchDone counts a finished batch of n deletions.
+func (p *emptyProgress) batchDone(n int64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.deleted += n
+	p.batches++
+	if milestone(p.batches) {
+		p.reportLocked()
+	}
+}
+
+func (p *emptyProgress) tick() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.stopped {
+		p.reportLocked()
+	}
+}
+
+// reportLocked sends the running count and starts the wait for the next
+// line again; p.mu is held, so lines come in order.
+func (p *emptyProgress) reportLocked() {
+	engine.Report(p.ctx, "emptying bucket %q: %s object versions deleted so far", p.bucket, thousands(p.deleted))
+	p.timer.Reset(progressEvery)
+}
+
+func (p *emptyProgress) total() int64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.deleted
+}
+
+// finish reports the total: the line the user is left with.
+func (p *emptyProgress) finish() {
+	p.stop()
+	engine.Report(p.ctx, "emptied bucket %q: deleted %s object versions and delete markers, then the bucket", p.bucket, thousands(p.total()))
+}
+
+func (p *emptyProgress) stop() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.stopped = true
+	p.timer.Stop()
+}
+
+// thousands writes n with commas between groups of three digits.
+func thousands(n int64) string {
+	if n < 0 {
+		return "-" + thousands(-n)
+	}
+	s := strconv.FormatInt(n, 10)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }
 
 // DestroyDescription implements engine.KindDestroyDescriber.
