@@ -7,9 +7,14 @@ import (
 	"maps"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/awsboot/awsboot/provision/awsapi"
@@ -152,6 +157,16 @@ func (b *S3Bucket) skippable(err error) bool {
 	return err != nil && b.cfg.Custom && awsapi.NotImplemented(err)
 }
 
+// retryConflicts makes the SDK retry S3's OperationAborted for one call
+// (409, "A conflicting conditional operation is currently in progress
+// against this resource"). S3 may answer it to one of two configuration
+// writes to the same bucket made at the same time, which Create and
+// Update do; it means "try again", and the SDK's standard retryer does not
+// count it as retryable.
+func retryConflicts(o *s3.Options) {
+	o.Retryer = retry.AddWithErrorCodes(o.Retryer, "OperationAborted")
+}
+
 // desiredTags are the spec's tags plus the ownership tag.
 func (b *S3Bucket) desiredTags() map[string]string {
 	t := map[string]string{engine.StackTag: b.cfg.Stack}
@@ -159,7 +174,13 @@ func (b *S3Bucket) desiredTags() map[string]string {
 	return t
 }
 
-// Read implements engine.Kind.
+// Read implements engine.Kind. HeadBucket comes first, alone: when the
+// bucket is absent, or another account's, or in another region, nothing
+// else is worth asking. The other reads answer independent questions, so
+// they run at the same time: a plan waits two round trips for the bucket,
+// not nine. When several fail, the error returned is the one the first
+// failing read in the order below gives, as when they ran one after
+// another.
 func (b *S3Bucket) Read(ctx context.Context) (*engine.Observation, bucketState, error) {
 	_, err := b.api.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(b.cfg.Name)})
 	if err != nil {
@@ -177,80 +198,107 @@ func (b *S3Bucket) Read(ctx context.Context) (*engine.Observation, bucketState, 
 		}
 		return nil, bucketState{}, fmt.Errorf("checking bucket %q: %w", b.cfg.Name, err)
 	}
-	st := bucketState{unsupported: map[string]bool{}}
-	loc, err := b.api.GetBucketLocation(ctx, &s3.GetBucketLocationInput{Bucket: aws.String(b.cfg.Name)})
+	st := bucketState{unsupported: map[string]bool{}, rules: map[string]string{}}
+	// Each read writes only its own variables; the unsupported flags are
+	// gathered after the wait, so no two goroutines share a map.
+	var noPAB, noSSE, noVersioning, noOwnership, noLifecycle bool
+	err = firstError(concurrently(
+		func() error {
+			loc, err := b.api.GetBucketLocation(ctx, &s3.GetBucketLocationInput{Bucket: aws.String(b.cfg.Name)})
+			if err != nil {
+				return fmt.Errorf("reading location of bucket %q: %w", b.cfg.Name, err)
+			}
+			st.region = normalizeLocation(string(loc.LocationConstraint))
+			return nil
+		},
+		func() (err error) {
+			st.tags, err = bucketTags(ctx, b.api, b.cfg.Name)
+			return err
+		},
+		func() error {
+			pab, err := b.api.GetPublicAccessBlock(ctx, &s3.GetPublicAccessBlockInput{Bucket: aws.String(b.cfg.Name)})
+			switch {
+			case err == nil && pab.PublicAccessBlockConfiguration != nil:
+				st.pab = *pab.PublicAccessBlockConfiguration
+			case b.skippable(err):
+				noPAB = true
+			case err != nil && awsapi.ErrorCode(err) != "NoSuchPublicAccessBlockConfiguration":
+				return fmt.Errorf("reading public access block of bucket %q: %w", b.cfg.Name, err)
+			}
+			return nil
+		},
+		func() error {
+			enc, err := b.api.GetBucketEncryption(ctx, &s3.GetBucketEncryptionInput{Bucket: aws.String(b.cfg.Name)})
+			switch {
+			case err == nil && enc.ServerSideEncryptionConfiguration != nil:
+				for _, r := range enc.ServerSideEncryptionConfiguration.Rules {
+					if r.ApplyServerSideEncryptionByDefault != nil {
+						st.sse = string(r.ApplyServerSideEncryptionByDefault.SSEAlgorithm)
+					}
+				}
+			case b.skippable(err):
+				noSSE = true
+			case err != nil && awsapi.ErrorCode(err) != "ServerSideEncryptionConfigurationNotFoundError":
+				return fmt.Errorf("reading encryption of bucket %q: %w", b.cfg.Name, err)
+			}
+			return nil
+		},
+		func() error {
+			ver, err := b.api.GetBucketVersioning(ctx, &s3.GetBucketVersioningInput{Bucket: aws.String(b.cfg.Name)})
+			switch {
+			case err == nil:
+				st.versioning = string(ver.Status)
+			case b.skippable(err):
+				noVersioning = true
+			default:
+				return fmt.Errorf("reading versioning of bucket %q: %w", b.cfg.Name, err)
+			}
+			return nil
+		},
+		func() error {
+			own, err := b.api.GetBucketOwnershipControls(ctx, &s3.GetBucketOwnershipControlsInput{Bucket: aws.String(b.cfg.Name)})
+			switch {
+			case err == nil && own.OwnershipControls != nil && len(own.OwnershipControls.Rules) > 0:
+				st.ownership = string(own.OwnershipControls.Rules[0].ObjectOwnership)
+			case err == nil, awsapi.ErrorCode(err) == "OwnershipControlsNotFoundError":
+			case b.skippable(err):
+				noOwnership = true
+			default:
+				return fmt.Errorf("reading object ownership of bucket %q: %w", b.cfg.Name, err)
+			}
+			return nil
+		},
+		func() error {
+			lc, err := b.api.GetBucketLifecycleConfiguration(ctx, &s3.GetBucketLifecycleConfigurationInput{Bucket: aws.String(b.cfg.Name)})
+			switch {
+			case err == nil:
+				for _, r := range lc.Rules {
+					st.rules[aws.ToString(r.ID)] = ObservedRule(r).String()
+				}
+			case b.skippable(err):
+				noLifecycle = true
+			case awsapi.ErrorCode(err) != "NoSuchLifecycleConfiguration":
+				return fmt.Errorf("reading lifecycle of bucket %q: %w", b.cfg.Name, err)
+			}
+			return nil
+		},
+		func() error {
+			vers, err := b.api.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: aws.String(b.cfg.Name), MaxKeys: aws.Int32(1)})
+			if err != nil {
+				return fmt.Errorf("checking whether bucket %q holds objects: %w", b.cfg.Name, err)
+			}
+			st.hasData = len(vers.Versions) > 0 || len(vers.DeleteMarkers) > 0
+			return nil
+		},
+	))
 	if err != nil {
-		return nil, bucketState{}, fmt.Errorf("reading location of bucket %q: %w", b.cfg.Name, err)
-	}
-	st.region = normalizeLocation(string(loc.LocationConstraint))
-
-	if st.tags, err = bucketTags(ctx, b.api, b.cfg.Name); err != nil {
 		return nil, bucketState{}, err
 	}
-
-	pab, err := b.api.GetPublicAccessBlock(ctx, &s3.GetPublicAccessBlockInput{Bucket: aws.String(b.cfg.Name)})
-	switch {
-	case err == nil && pab.PublicAccessBlockConfiguration != nil:
-		st.pab = *pab.PublicAccessBlockConfiguration
-	case b.skippable(err):
-		st.unsupported[settingPAB] = true
-	case err != nil && awsapi.ErrorCode(err) != "NoSuchPublicAccessBlockConfiguration":
-		return nil, bucketState{}, fmt.Errorf("reading public access block of bucket %q: %w", b.cfg.Name, err)
-	}
-
-	enc, err := b.api.GetBucketEncryption(ctx, &s3.GetBucketEncryptionInput{Bucket: aws.String(b.cfg.Name)})
-	switch {
-	case err == nil && enc.ServerSideEncryptionConfiguration != nil:
-		for _, r := range enc.ServerSideEncryptionConfiguration.Rules {
-			if r.ApplyServerSideEncryptionByDefault != nil {
-				st.sse = string(r.ApplyServerSideEncryptionByDefault.SSEAlgorithm)
-			}
+	for name, no := range map[string]bool{settingPAB: noPAB, settingEncryption: noSSE, settingVersioning: noVersioning, settingOwnership: noOwnership, settingLifecycle: noLifecycle} {
+		if no {
+			st.unsupported[name] = true
 		}
-	case b.skippable(err):
-		st.unsupported[settingEncryption] = true
-	case err != nil && awsapi.ErrorCode(err) != "ServerSideEncryptionConfigurationNotFoundError":
-		return nil, bucketState{}, fmt.Errorf("reading encryption of bucket %q: %w", b.cfg.Name, err)
 	}
-
-	ver, err := b.api.GetBucketVersioning(ctx, &s3.GetBucketVersioningInput{Bucket: aws.String(b.cfg.Name)})
-	switch {
-	case err == nil:
-		st.versioning = string(ver.Status)
-	case b.skippable(err):
-		st.unsupported[settingVersioning] = true
-	default:
-		return nil, bucketState{}, fmt.Errorf("reading versioning of bucket %q: %w", b.cfg.Name, err)
-	}
-
-	own, err := b.api.GetBucketOwnershipControls(ctx, &s3.GetBucketOwnershipControlsInput{Bucket: aws.String(b.cfg.Name)})
-	switch {
-	case err == nil && own.OwnershipControls != nil && len(own.OwnershipControls.Rules) > 0:
-		st.ownership = string(own.OwnershipControls.Rules[0].ObjectOwnership)
-	case err == nil, awsapi.ErrorCode(err) == "OwnershipControlsNotFoundError":
-	case b.skippable(err):
-		st.unsupported[settingOwnership] = true
-	default:
-		return nil, bucketState{}, fmt.Errorf("reading object ownership of bucket %q: %w", b.cfg.Name, err)
-	}
-
-	st.rules = map[string]string{}
-	lc, err := b.api.GetBucketLifecycleConfiguration(ctx, &s3.GetBucketLifecycleConfigurationInput{Bucket: aws.String(b.cfg.Name)})
-	switch {
-	case err == nil:
-		for _, r := range lc.Rules {
-			st.rules[aws.ToString(r.ID)] = ObservedRule(r).String()
-		}
-	case b.skippable(err):
-		st.unsupported[settingLifecycle] = true
-	case awsapi.ErrorCode(err) != "NoSuchLifecycleConfiguration":
-		return nil, bucketState{}, fmt.Errorf("reading lifecycle of bucket %q: %w", b.cfg.Name, err)
-	}
-
-	vers, err := b.api.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: aws.String(b.cfg.Name), MaxKeys: aws.Int32(1)})
-	if err != nil {
-		return nil, bucketState{}, fmt.Errorf("checking whether bucket %q holds objects: %w", b.cfg.Name, err)
-	}
-	st.hasData = len(vers.Versions) > 0 || len(vers.DeleteMarkers) > 0
 
 	o := &engine.Observation{Exists: true, Owner: st.tags[engine.StackTag]}
 	if o.Owner == "" && b.cfg.Intents != nil {
@@ -421,7 +469,7 @@ func ObservedRule(r s3types.LifecycleRule) LifecycleRule {
 // for cross-account uploads that nobody in the bucket's account can read.
 func (b *S3Bucket) putOwnership(ctx context.Context) error {
 	_, err := b.api.PutBucketOwnershipControls(ctx, &s3.PutBucketOwnershipControlsInput{Bucket: aws.String(b.cfg.Name),
-		OwnershipControls: &s3types.OwnershipControls{Rules: []s3types.OwnershipControlsRule{{ObjectOwnership: s3types.ObjectOwnership(b.cfg.ObjectOwnership)}}}})
+		OwnershipControls: &s3types.OwnershipControls{Rules: []s3types.OwnershipControlsRule{{ObjectOwnership: s3types.ObjectOwnership(b.cfg.ObjectOwnership)}}}}, retryConflicts)
 	if err != nil {
 		return fmt.Errorf("setting object ownership of bucket %q: %w", b.cfg.Name, err)
 	}
@@ -430,7 +478,7 @@ func (b *S3Bucket) putOwnership(ctx context.Context) error {
 
 func (b *S3Bucket) putVersioning(ctx context.Context) error {
 	_, err := b.api.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String(b.cfg.Name),
-		VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatus(b.wantVersioning())}})
+		VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatus(b.wantVersioning())}}, retryConflicts)
 	if err != nil {
 		return fmt.Errorf("setting versioning of bucket %q: %w", b.cfg.Name, err)
 	}
@@ -441,7 +489,7 @@ func (b *S3Bucket) putVersioning(ctx context.Context) error {
 // rules; rules added by hand to a bucket awsboot owns are drift.
 func (b *S3Bucket) putLifecycle(ctx context.Context) error {
 	if len(b.cfg.Rules) == 0 {
-		if _, err := b.api.DeleteBucketLifecycle(ctx, &s3.DeleteBucketLifecycleInput{Bucket: aws.String(b.cfg.Name)}); err != nil {
+		if _, err := b.api.DeleteBucketLifecycle(ctx, &s3.DeleteBucketLifecycleInput{Bucket: aws.String(b.cfg.Name)}, retryConflicts); err != nil {
 			return fmt.Errorf("removing lifecycle of bucket %q: %w", b.cfg.Name, err)
 		}
 		return nil
@@ -461,7 +509,7 @@ func (b *S3Bucket) putLifecycle(ctx context.Context) error {
 		rules = append(rules, lr)
 	}
 	_, err := b.api.PutBucketLifecycleConfiguration(ctx, &s3.PutBucketLifecycleConfigurationInput{Bucket: aws.String(b.cfg.Name),
-		LifecycleConfiguration: &s3types.BucketLifecycleConfiguration{Rules: rules}})
+		LifecycleConfiguration: &s3types.BucketLifecycleConfiguration{Rules: rules}}, retryConflicts)
 	if err != nil {
 		return fmt.Errorf("setting lifecycle of bucket %q: %w", b.cfg.Name, err)
 	}
@@ -476,9 +524,12 @@ func (b *S3Bucket) done() error {
 	return b.cfg.Intents.Done(string(b.Addr()))
 }
 
-// Create implements engine.Kind. The ownership tag goes on first (in the
-// create call itself where S3 supports it, then explicitly), so a run
-// killed half-way leaves a bucket the next run recognises as its own.
+// Create implements engine.Kind. The ownership tag goes on with the
+// bucket, so a run killed half-way leaves a bucket the next run
+// recognises as its own: on AWS in the create call itself (and again with
+// the other settings); on an S3-compatible service, which may not know
+// that field, with the other settings, the intent journal standing for
+// the tag until it is on.
 func (b *S3Bucket) Create(ctx context.Context, _ *engine.Observation, _ bucketState) error {
 	in := &s3.CreateBucketInput{Bucket: aws.String(b.cfg.Name)}
 	cfg := &s3types.CreateBucketConfiguration{}
@@ -508,42 +559,58 @@ func (b *S3Bucket) Create(ctx context.Context, _ *engine.Observation, _ bucketSt
 			return fmt.Errorf("creating bucket %q: %w", b.cfg.Name, err)
 		}
 	}
-	st := bucketState{tags: map[string]string{}}
-	if err := b.putTags(ctx, st.tags); err != nil {
-		return err
-	}
-	if journaled {
-		if err := b.cfg.Intents.Done(string(b.Addr())); err != nil {
-			return err
-		}
-	}
-	// On an S3-compatible service a setting it does not implement is
-	// skipped here and named by every later plan; on AWS it is an error.
-	if err := b.putPublicAccessBlock(ctx); err != nil && !b.skippable(err) {
-		return err
-	}
-	if err := b.putEncryption(ctx); err != nil && !b.skippable(err) {
-		return err
-	}
-	if err := b.putOwnership(ctx); err != nil && !b.skippable(err) {
-		return err
+	// Everything below depends on CreateBucket alone and not on one
+	// another (the ownership tag is on already where the create call
+	// carries it; elsewhere the journal covers the gap), so it is sent at
+	// once: one round trip after the create instead of up to six. No
+	// setting is read back: each put's answer says whether it took.
+	puts := []func(context.Context) error{
+		func(ctx context.Context) error {
+			if err := b.putTags(ctx, nil); err != nil {
+				return err
+			}
+			if journaled {
+				return b.cfg.Intents.Done(string(b.Addr()))
+			}
+			return nil
+		},
+		b.orSkip(b.putPublicAccessBlock), b.orSkip(b.putEncryption), b.orSkip(b.putOwnership),
 	}
 	if b.cfg.Versioning != nil && *b.cfg.Versioning {
-		if err := b.putVersioning(ctx); err != nil && !b.skippable(err) {
+		puts = append(puts, b.orSkip(b.putVersioning))
+	}
+	if len(b.cfg.Rules) > 0 {
+		puts = append(puts, b.orSkip(b.putLifecycle))
+	}
+	return putAll(ctx, puts)
+}
+
+// orSkip wraps the put of an optional setting: on an S3-compatible
+// service, a setting it does not implement is skipped here and named by
+// every later plan; on AWS it is an error.
+func (b *S3Bucket) orSkip(put func(context.Context) error) func(context.Context) error {
+	return func(ctx context.Context) error {
+		if err := put(ctx); err != nil && !b.skippable(err) {
 			return err
 		}
-	}
-	if len(b.cfg.Rules) == 0 {
 		return nil
 	}
-	if err := b.putLifecycle(ctx); err != nil && !b.skippable(err) {
-		return err
+}
+
+// putAll makes the puts at the same time and returns all their errors:
+// a put that failed does not stop the others, so one run sets every
+// setting it can and the error names each that is missing.
+func putAll(ctx context.Context, puts []func(context.Context) error) error {
+	fns := make([]func() error, len(puts))
+	for i, put := range puts {
+		fns[i] = func() error { return put(ctx) }
 	}
-	return nil
+	return errors.Join(concurrently(fns...)...)
 }
 
 // Update implements engine.Kind: it repairs only the settings that
-// drifted.
+// drifted, all at once (each repair is one call that depends on no
+// other).
 func (b *S3Bucket) Update(ctx context.Context, _ *engine.Observation, st bucketState, diffs []engine.FieldDiff) error {
 	repairs := []struct {
 		path engine.Path
@@ -561,14 +628,13 @@ func (b *S3Bucket) Update(ctx context.Context, _ *engine.Observation, st bucketS
 		{pathVersioning, b.putVersioning},
 		{pathLifecycle, b.putLifecycle},
 	}
+	var puts []func(context.Context) error
 	for _, r := range repairs {
 		if engine.Changed(diffs, r.path) {
-			if err := r.put(ctx); err != nil {
-				return err
-			}
+			puts = append(puts, r.put)
 		}
 	}
-	return nil
+	return putAll(ctx, puts)
 }
 
 // bucketTagsAPI reads a bucket's tags.
@@ -608,7 +674,7 @@ func (b *S3Bucket) putTags(ctx context.Context, existing map[string]string) erro
 	for _, k := range slices.Sorted(maps.Keys(all)) {
 		set = append(set, s3types.Tag{Key: aws.String(k), Value: aws.String(all[k])})
 	}
-	_, err := b.api.PutBucketTagging(ctx, &s3.PutBucketTaggingInput{Bucket: aws.String(b.cfg.Name), Tagging: &s3types.Tagging{TagSet: set}})
+	_, err := b.api.PutBucketTagging(ctx, &s3.PutBucketTaggingInput{Bucket: aws.String(b.cfg.Name), Tagging: &s3types.Tagging{TagSet: set}}, retryConflicts)
 	if err != nil {
 		return fmt.Errorf("tagging bucket %q: %w", b.cfg.Name, err)
 	}
@@ -624,7 +690,7 @@ func (b *S3Bucket) putPublicAccessBlock(ctx context.Context) error {
 			BlockPublicPolicy:     aws.Bool(true),
 			RestrictPublicBuckets: aws.Bool(true),
 		},
-	})
+	}, retryConflicts)
 	if err != nil {
 		return fmt.Errorf("blocking public access to bucket %q: %w", b.cfg.Name, err)
 	}
@@ -639,7 +705,7 @@ func (b *S3Bucket) putEncryption(ctx context.Context) error {
 				ApplyServerSideEncryptionByDefault: &s3types.ServerSideEncryptionByDefault{SSEAlgorithm: s3types.ServerSideEncryptionAes256},
 			}},
 		},
-	})
+	}, retryConflicts)
 	if err != nil {
 		return fmt.Errorf("setting default encryption of bucket %q: %w", b.cfg.Name, err)
 	}
@@ -648,52 +714,292 @@ func (b *S3Bucket) putEncryption(ctx context.Context) error {
 
 // Delete implements engine.Kind. The plan only deletes a bucket that is
 // empty or whose data the user agreed to delete (--delete-data); then
-// every object version and delete marker goes first.
+// every object version and delete marker goes first (emptyAndDelete).
 func (b *S3Bucket) Delete(ctx context.Context, _ *engine.Observation, _ bucketState) error {
 	if b.cfg.DeleteData {
-		if err := b.empty(ctx); err != nil {
-			return err
-		}
+		return b.emptyAndDelete(ctx)
 	}
+	err := b.deleteBucket(ctx)
+	if awsapi.ErrorCode(err) == "BucketNotEmpty" {
+		return fmt.Errorf("deleting bucket %q: objects were written to it since the plan was made; it is kept (run teardown again, with --delete-data to delete them)", b.cfg.Name)
+	}
+	return err
+}
+
+// deleteBucket deletes the (empty) bucket; a bucket already gone counts
+// as deleted. A BucketNotEmpty answer is returned as it is.
+func (b *S3Bucket) deleteBucket(ctx context.Context) error {
 	_, err := b.api.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: aws.String(b.cfg.Name)})
 	switch {
 	case err == nil, awsapi.ErrorCode(err) == "NoSuchBucket":
 		return b.done()
 	case awsapi.ErrorCode(err) == "BucketNotEmpty":
-		return fmt.Errorf("deleting bucket %q: objects were written to it since the plan was made; it is kept (run teardown again, with --delete-data to delete them)", b.cfg.Name)
+		return err
 	}
 	return fmt.Errorf("deleting bucket %q: %w", b.cfg.Name, err)
 }
 
-func (b *S3Bucket) empty(ctx context.Context) error {
-	in := &s3.ListObjectVersionsInput{Bucket: aws.String(b.cfg.Name)}
+// How --delete-data empties a bucket.
+const (
+	// deleteBatch is the most keys one DeleteObjects call takes, and the
+	// page size asked of ListObjectVersions.
+	deleteBatch = 1000
+	// deleteParallelism bounds the DeleteObjects calls in flight: each
+	// takes a round trip of its own, while S3 accepts thousands of deletes
+	// a second per prefix.
+	deleteParallelism = 4
+	// maxEmptyPasses bounds the passes over a bucket that objects keep
+	// arriving in: a pass lists from the first key, so it also finds what
+	// was written behind the previous pass's listing.
+	maxEmptyPasses = 5
+	// progressEvery is the longest the user waits for a line.
+	progressEvery = 5 * time.Second
+)
+
+// emptyAndDelete deletes every object version and delete marker, then
+// the bucket. ListObjectVersions lists plain objects too (with version
+// "null"), so one path serves versioned, suspended and unversioned
+// buckets. A pass lists every page and deletes as it lists; the passes go
+// on until one finds nothing and DeleteBucket succeeds. Objects written
+// while the bucket is emptied make more passes (or a BucketNotEmpty
+// answer, which is the same); after maxEmptyPasses it gives up with an
+// error saying so, rather than chase writers forever. Progress goes to
+// engine.Report, the count of what it deleted included.
+func (b *S3Bucket) emptyAndDelete(ctx context.Context) error {
+	p := newEmptyProgress(ctx, b.cfg.Name)
+	defer p.stop()
+	engine.Report(ctx, "emptying bucket %q (--delete-data): listing every object version and delete marker", b.cfg.Name)
+	for pass := 1; ; pass++ {
+		n, err := b.emptyPass(ctx, p)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			err := b.deleteBucket(ctx)
+			if err == nil {
+				p.finish()
+				return nil
+			}
+			if awsapi.ErrorCode(err) != "BucketNotEmpty" {
+				return err
+			}
+		}
+		if pass == maxEmptyPasses {
+			return fmt.Errorf("emptying bucket %q: objects are still being written to it: %d passes deleted %s object versions and delete markers and each found more; it is kept: stop what writes to it and run teardown again", b.cfg.Name, pass, thousands(p.total()))
+		}
+	}
+}
+
+// emptyPass lists every page of object versions and delete markers and
+// deletes them in batches, at most deleteParallelism at a time, while it
+// goes on listing. It returns how many it deleted. After a failure no new
+// batch starts, the batches already sent finish, and every error is
+// returned together.
+func (b *S3Bucket) emptyPass(ctx context.Context, p *emptyProgress) (int64, error) {
+	var (
+		deleted  atomic.Int64
+		mu       sync.Mutex
+		errs     []error
+		stopped  = make(chan struct{})
+		stopOnce sync.Once
+		batches  = make(chan []s3types.ObjectIdentifier)
+		wg       sync.WaitGroup
+	)
+	fail := func(err error) {
+		mu.Lock()
+		errs = append(errs, err)
+		mu.Unlock()
+		stopOnce.Do(func() { close(stopped) })
+	}
+	for range deleteParallelism {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ids := range batches {
+				n, err := b.deleteObjects(ctx, ids)
+				if n > 0 {
+					deleted.Add(n)
+					p.batchDone(n)
+				}
+				if err != nil {
+					fail(err)
+				}
+			}
+		}()
+	}
+	send := func(ids []s3types.ObjectIdentifier) bool {
+		for len(ids) > 0 {
+			n := min(len(ids), deleteBatch)
+			select {
+			case <-stopped: // select picks at random when both are ready
+				return false
+			default:
+			}
+			select {
+			case batches <- ids[:n]:
+			case <-stopped:
+				return false
+			}
+			ids = ids[n:]
+		}
+		return true
+	}
+	if err := b.listVersions(ctx, send); err != nil {
+		fail(err)
+	}
+	close(batches)
+	wg.Wait()
+	return deleted.Load(), errors.Join(errs...)
+}
+
+// listVersions pages through ListObjectVersions and hands each page to
+// send, until the last page or until send returns false. A page is handed
+// over only once the next one is listed: the next call starts from the
+// page's last entry, and some S3-compatible services (moto among them)
+// find where to resume by looking that entry up, so deleting it first
+// would end the listing there, after 1,000 entries.
+func (b *S3Bucket) listVersions(ctx context.Context, send func([]s3types.ObjectIdentifier) bool) error {
+	in := &s3.ListObjectVersionsInput{Bucket: aws.String(b.cfg.Name), MaxKeys: aws.Int32(deleteBatch)}
+	var held []s3types.ObjectIdentifier
 	for {
 		out, err := b.api.ListObjectVersions(ctx, in)
 		if err != nil {
 			return fmt.Errorf("listing objects of bucket %q: %w", b.cfg.Name, err)
 		}
-		var ids []s3types.ObjectIdentifier
+		page := make([]s3types.ObjectIdentifier, 0, len(out.Versions)+len(out.DeleteMarkers))
 		for _, v := range out.Versions {
-			ids = append(ids, s3types.ObjectIdentifier{Key: v.Key, VersionId: v.VersionId})
+			page = append(page, s3types.ObjectIdentifier{Key: v.Key, VersionId: v.VersionId})
 		}
 		for _, m := range out.DeleteMarkers {
-			ids = append(ids, s3types.ObjectIdentifier{Key: m.Key, VersionId: m.VersionId})
+			page = append(page, s3types.ObjectIdentifier{Key: m.Key, VersionId: m.VersionId})
 		}
-		if len(ids) > 0 {
-			res, err := b.api.DeleteObjects(ctx, &s3.DeleteObjectsInput{Bucket: aws.String(b.cfg.Name), Delete: &s3types.Delete{Objects: ids, Quiet: aws.Bool(true)}})
-			if err != nil {
-				return fmt.Errorf("deleting objects of bucket %q: %w", b.cfg.Name, err)
-			}
-			if len(res.Errors) > 0 {
-				e := res.Errors[0]
-				return fmt.Errorf("deleting objects of bucket %q: %d failed, first %s: %s", b.cfg.Name, len(res.Errors), aws.ToString(e.Key), aws.ToString(e.Message))
-			}
-		}
-		if !aws.ToBool(out.IsTruncated) {
+		if !send(held) {
 			return nil
+		}
+		held = page
+		if !aws.ToBool(out.IsTruncated) {
+			break
+		}
+		if aws.ToString(out.NextKeyMarker) == aws.ToString(in.KeyMarker) && aws.ToString(out.NextVersionIdMarker) == aws.ToString(in.VersionIdMarker) {
+			return fmt.Errorf("listing objects of bucket %q: the service answered a truncated page without moving on from key %q", b.cfg.Name, aws.ToString(in.KeyMarker))
 		}
 		in.KeyMarker, in.VersionIdMarker = out.NextKeyMarker, out.NextVersionIdMarker
 	}
+	send(held)
+	return nil
+}
+
+// deleteObjects deletes one batch and returns how many went. Quiet mode
+// makes the answer list only the failures; each is a version that stays,
+// so the bucket cannot go: they are reported and returned as an error.
+func (b *S3Bucket) deleteObjects(ctx context.Context, ids []s3types.ObjectIdentifier) (int64, error) {
+	res, err := b.api.DeleteObjects(ctx, &s3.DeleteObjectsInput{Bucket: aws.String(b.cfg.Name), Delete: &s3types.Delete{Objects: ids, Quiet: aws.Bool(true)}})
+	if err != nil {
+		return 0, fmt.Errorf("deleting objects of bucket %q: %w", b.cfg.Name, err)
+	}
+	if len(res.Errors) == 0 {
+		return int64(len(ids)), nil
+	}
+	const shown = 3
+	var first []string
+	for _, e := range res.Errors[:min(len(res.Errors), shown)] {
+		first = append(first, fmt.Sprintf("%s (version %s): %s: %s", aws.ToString(e.Key), aws.ToString(e.VersionId), aws.ToString(e.Code), aws.ToString(e.Message)))
+	}
+	msg := strings.Join(first, "; ")
+	if more := len(res.Errors) - shown; more > 0 {
+		msg += fmt.Sprintf("; and %d more", more)
+	}
+	engine.Report(ctx, "emptying bucket %q: %d object versions could not be deleted: %s", b.cfg.Name, len(res.Errors), msg)
+	return int64(len(ids) - len(res.Errors)), fmt.Errorf("deleting objects of bucket %q: %d of %d could not be deleted: %s", b.cfg.Name, len(res.Errors), len(ids), msg)
+}
+
+// emptyProgress reports how far emptying a bucket has got: a line after
+// each batch-count milestone (see milestone), and a line whenever
+// progressEvery has passed without one, so a slow listing or a slow batch
+// still shows the run is alive.
+type emptyProgress struct {
+	ctx     context.Context
+	bucket  string
+	mu      sync.Mutex
+	deleted int64
+	batches int
+	timer   *time.Timer
+	stopped bool
+}
+
+func newEmptyProgress(ctx context.Context, bucket string) *emptyProgress {
+	p := &emptyProgress{ctx: ctx, bucket: bucket}
+	p.timer = time.AfterFunc(progressEvery, p.tick)
+	return p
+}
+
+// milestone reports whether the n-th batch earns a line: each of the
+// first ten, then every tenth up to 100, every hundredth up to 1,000, and
+// so on. A small bucket shows each 1,000 deleted; one of millions shows a
+// line every few seconds, from the timer, not thousands of lines.
+func milestone(n int) bool {
+	step := 1
+	for step*10 <= n {
+		step *= 10
+	}
+	return n%step == 0
+}
+
+// batchDone counts a finished batch of n deletions.
+func (p *emptyProgress) batchDone(n int64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.deleted += n
+	p.batches++
+	if milestone(p.batches) {
+		p.reportLocked()
+	}
+}
+
+func (p *emptyProgress) tick() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.stopped {
+		p.reportLocked()
+	}
+}
+
+// reportLocked sends the running count and starts the wait for the next
+// line again; p.mu is held, so lines come in order.
+func (p *emptyProgress) reportLocked() {
+	engine.Report(p.ctx, "emptying bucket %q: %s object versions deleted so far", p.bucket, thousands(p.deleted))
+	p.timer.Reset(progressEvery)
+}
+
+func (p *emptyProgress) total() int64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.deleted
+}
+
+// finish reports the total: the line the user is left with.
+func (p *emptyProgress) finish() {
+	p.stop()
+	engine.Report(p.ctx, "emptied bucket %q: deleted %s object versions and delete markers, then the bucket", p.bucket, thousands(p.total()))
+}
+
+func (p *emptyProgress) stop() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.stopped = true
+	p.timer.Stop()
+}
+
+// thousands writes n with commas between groups of three digits.
+func thousands(n int64) string {
+	if n < 0 {
+		return "-" + thousands(-n)
+	}
+	s := strconv.FormatInt(n, 10)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }
 
 // DestroyDescription implements engine.KindDestroyDescriber.
@@ -702,4 +1008,33 @@ func (b *S3Bucket) DestroyDescription(_ *engine.Observation, st bucketState) str
 		return "deletes every object and object version first (--delete-data), then the bucket"
 	}
 	return "the bucket is empty"
+}
+
+// concurrently runs the functions at the same time and returns their
+// errors, in the order of the functions (nil where one succeeded). The
+// callers' work is a handful of independent calls, so no bound is needed;
+// golang.org/x/sync's errgroup is not a dependency of the module, and its
+// first-error-only result would lose the order the callers rely on.
+func concurrently(fns ...func() error) []error {
+	errs := make([]error, len(fns))
+	var wg sync.WaitGroup
+	for i, fn := range fns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = fn()
+		}()
+	}
+	wg.Wait()
+	return errs
+}
+
+// firstError returns the first non-nil error, in order.
+func firstError(errs []error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
