@@ -30,7 +30,7 @@ func motoClients(t *testing.T) *awsapi.Clients {
 	for k, v := range map[string]string{
 		"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "",
 		"AWS_PROFILE": "", "AWS_ENDPOINT_URL": "", "AWS_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true",
-		"AWS_CONFIG_FILE": filepath.Join(dir, "config"), "AWS_SHARED_CREDENTIALS_FILE": filepath.Join(dir, "credentials"),
+		"AWS_CONFIG_FILE": filepath.Join(dir, "config"), "AWS_SHARED_CREDENTIALS_FILE": filepath.Join(dir, "credentials"), "HOME": dir,
 	} {
 		t.Setenv(k, v)
 	}

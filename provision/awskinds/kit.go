@@ -98,13 +98,19 @@ func concurrently(fns ...func()) {
 // message does not depend on which request answered first. A failure
 // cancels nothing: as in the executor, running work finishes.
 func allOf(fns ...func() error) error {
+	return errors.Join(errorsOf(fns...)...)
+}
+
+// errorsOf runs every fn at once and returns their errors in fns' order
+// (nil where one succeeded), for callers that pick among them.
+func errorsOf(fns ...func() error) []error {
 	errs := make([]error, len(fns))
 	wrapped := make([]func(), len(fns))
 	for i, fn := range fns {
 		wrapped[i] = func() { errs[i] = fn() }
 	}
 	concurrently(wrapped...)
-	return errors.Join(errs...)
+	return errs
 }
 
 // maxInFlight bounds the requests forEach has in flight: the CLI's

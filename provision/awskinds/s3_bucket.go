@@ -202,7 +202,7 @@ func (b *S3Bucket) Read(ctx context.Context) (*engine.Observation, bucketState, 
 	// Each read writes only its own variables; the unsupported flags are
 	// gathered after the wait, so no two goroutines share a map.
 	var noPAB, noSSE, noVersioning, noOwnership, noLifecycle bool
-	err = firstError(concurrently(
+	err = firstError(errorsOf(
 		func() error {
 			loc, err := b.api.GetBucketLocation(ctx, &s3.GetBucketLocationInput{Bucket: aws.String(b.cfg.Name)})
 			if err != nil {
@@ -605,7 +605,7 @@ func putAll(ctx context.Context, puts []func(context.Context) error) error {
 	for i, put := range puts {
 		fns[i] = func() error { return put(ctx) }
 	}
-	return errors.Join(concurrently(fns...)...)
+	return allOf(fns...)
 }
 
 // Update implements engine.Kind: it repairs only the settings that
@@ -1008,25 +1008,6 @@ func (b *S3Bucket) DestroyDescription(_ *engine.Observation, st bucketState) str
 		return "deletes every object and object version first (--delete-data), then the bucket"
 	}
 	return "the bucket is empty"
-}
-
-// concurrently runs the functions at the same time and returns their
-// errors, in the order of the functions (nil where one succeeded). The
-// callers' work is a handful of independent calls, so no bound is needed;
-// golang.org/x/sync's errgroup is not a dependency of the module, and its
-// first-error-only result would lose the order the callers rely on.
-func concurrently(fns ...func() error) []error {
-	errs := make([]error, len(fns))
-	var wg sync.WaitGroup
-	for i, fn := range fns {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[i] = fn()
-		}()
-	}
-	wg.Wait()
-	return errs
 }
 
 // firstError returns the first non-nil error, in order.

@@ -13,7 +13,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -31,7 +30,6 @@ import (
 
 	"github.com/awsboot/awsboot/provision/awsapi"
 	"github.com/awsboot/awsboot/provision/engine"
-	"github.com/awsboot/awsboot/provision/mototest"
 )
 
 // s3HTTPError is an error with only an HTTP status, as S3 answers HEAD
@@ -1306,34 +1304,6 @@ func TestThousands(t *testing.T) {
 			t.Errorf("thousands(%d) = %q, want %q", n, got, want)
 		}
 	}
-}
-
-// motoClients starts a moto server for one test and connects to it as
-// the emulator's all-powerful identity, away from the developer's own
-// AWS setup. The kind talks to it as to any S3-compatible endpoint.
-func motoClients(t *testing.T) *awsapi.Clients {
-	t.Helper()
-	if os.Getenv("AWSBOOT_SKIP_MOTO") != "" {
-		t.Skip("AWSBOOT_SKIP_MOTO is set: skipping a test against the emulator")
-	}
-	srv, err := mototest.Start(mototest.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Stop)
-	dir := t.TempDir()
-	for k, v := range map[string]string{
-		"HOME": dir, "AWS_CONFIG_FILE": dir + "/config", "AWS_SHARED_CREDENTIALS_FILE": dir + "/credentials",
-		"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "", "AWS_PROFILE": "",
-		"AWS_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true", "AWS_ENDPOINT_URL": "",
-	} {
-		t.Setenv(k, v)
-	}
-	c, err := awsapi.Connect(context.Background(), awsapi.ConnectOptions{Endpoint: srv.URL, Region: "us-east-1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
 }
 
 // s3Calls are the S3 calls counted since before.
