@@ -283,6 +283,10 @@ func (b *S3Bucket) Read(ctx context.Context) (*engine.Observation, bucketState, 
 			return nil
 		},
 		func() error {
+			if mode, ok := engine.PlanMode(ctx); ok && mode != engine.ModeDestroy {
+				// Whether the bucket holds data matters to teardown only.
+				return nil
+			}
 			vers, err := b.api.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: aws.String(b.cfg.Name), MaxKeys: aws.Int32(1)})
 			if err != nil {
 				return fmt.Errorf("checking whether bucket %q holds objects: %w", b.cfg.Name, err)
