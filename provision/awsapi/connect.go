@@ -127,21 +127,32 @@ func Connect(ctx context.Context, o ConnectOptions) (*Clients, error) {
 	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
 		return nil, fmt.Errorf("%w (%s)", ErrNoCredentials, lastCause(err))
 	}
+	// The probe needs only the credentials, not the account: it goes
+	// out with GetCallerIdentity, one round trip for both.
+	probe := make(chan error, 1)
+	if o.ProbeManagedPolicies && c.Account.Custom() {
+		go func() {
+			_, err := c.IAM.ListPolicies(ctx, &iam.ListPoliciesInput{MaxItems: aws.Int32(1), Scope: iamtypes.PolicyScopeTypeLocal})
+			probe <- err
+		}()
+	} else {
+		close(probe)
+	}
 	id, err := c.STS.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	perr, probed := <-probe
 	if err != nil {
 		return nil, explainConnectError(err, c.Account.IAMEndpoint, endpoint)
 	}
 	c.Account.ID = aws.ToString(id.Account)
 	c.CallerARN = aws.ToString(id.Arn)
 	c.Account.Partition = partitionOfARN(c.CallerARN)
-	if o.ProbeManagedPolicies && c.Account.Custom() {
-		_, err := c.IAM.ListPolicies(ctx, &iam.ListPoliciesInput{MaxItems: aws.Int32(1), Scope: iamtypes.PolicyScopeTypeLocal})
+	if probed {
 		switch {
-		case err == nil:
-		case NotImplemented(err):
+		case perr == nil:
+		case NotImplemented(perr):
 			c.Account.NoManagedPolicies = true
 		default:
-			return nil, fmt.Errorf("checking whether the service has managed IAM policies: %w", err)
+			return nil, fmt.Errorf("checking whether the service has managed IAM policies: %w", perr)
 		}
 	}
 	return c, nil
