@@ -123,9 +123,14 @@ type keyState struct {
 	pending    string // value of the pending tag, "" if none
 	keys       []iamtypes.AccessKeyMetadata
 	file       StoredKey
-	valid      bool     // the file's key is this user's, active, and works
-	orphans    []string // keys from an interrupted run
-	unknown    []string // keys of the user whose secret is not here
+	valid      bool // the file's key is this user's, active, and works
+	// unproven is the file's key when it is this user's and active and
+	// the profile is this stack's, but STS does not know it yet
+	// (InvalidClientTokenId): a key an earlier run created and saved
+	// whose proof was cut short. It is waited for, not replaced.
+	unproven string
+	orphans  []string // keys from an interrupted run
+	unknown  []string // keys of the user whose secret is not here
 }
 
 // The paths IAMAccessKey diffs.
@@ -138,6 +143,7 @@ const (
 	pathSecretAccessKey engine.Path = "secret_access_key"
 	pathCredentialsFile engine.Path = "credentials_file"
 	pathProfile         engine.Path = "profile"
+	pathKeyAccepted     engine.Path = "accepted_by_sts"
 )
 
 // Read implements engine.Kind. Its three requests go at once: the user
@@ -193,6 +199,10 @@ func (k *IAMAccessKey) Read(ctx context.Context) (*engine.Observation, keyState,
 				return nil, st, err
 			}
 			if st.valid {
+				continue
+			}
+			if st.file.Owner == k.cfg.Stack && awsapi.ErrorCode(callerErr) == "InvalidClientTokenId" {
+				st.unproven = id
 				continue
 			}
 		}
@@ -269,7 +279,7 @@ func (k *IAMAccessKey) Diff(_ *engine.Observation, st keyState) ([]engine.FieldD
 	for _, id := range st.orphans {
 		d = append(d, engine.Removed(pathOrphanedKey, id))
 	}
-	if st.valid {
+	if st.valid || st.unproven != "" {
 		// A key whose secret is nowhere awsboot can see is a credential
 		// nobody manages (a retried create, a run on another machine, a
 		// key made by hand): drift on the stack's user.
@@ -279,6 +289,9 @@ func (k *IAMAccessKey) Diff(_ *engine.Observation, st keyState) ([]engine.FieldD
 		d = engine.DiffField(d, pathMarker, st.file.Owner, k.cfg.Stack)
 		if st.pending != "" {
 			d = append(d, engine.Removed(pathPendingTag, st.pending))
+		}
+		if st.unproven != "" {
+			d = engine.DiffField(d, pathKeyAccepted, "not yet (IAM is eventually consistent)", "yes: bootstrap waits for STS to accept "+st.unproven)
 		}
 		return d, nil
 	}
@@ -319,11 +332,18 @@ func (k *IAMAccessKey) Update(ctx context.Context, _ *engine.Observation, st key
 // ConcurrentModification.
 func (k *IAMAccessKey) converge(ctx context.Context, st keyState) error {
 	extra := st.orphans
-	if st.valid {
+	if st.valid || st.unproven != "" {
 		extra = append(slices.Clone(extra), st.unknown...)
 	}
 	deleteExtra := func() error {
 		return forEach(extra, func(id string) error { return deleteAccessKey(ctx, k.api, k.cfg.User, id) })
+	}
+	if st.unproven != "" {
+		// The key and its secret are in place; only the proof is due.
+		if err := deleteExtra(); err != nil {
+			return err
+		}
+		return k.proveLater(ctx, st.unproven, st.file.Secret, st.userARN, st.pending != "")
 	}
 	if st.valid {
 		err := allOf(deleteExtra, func() error {
@@ -396,16 +416,23 @@ func (k *IAMAccessKey) createKey(ctx context.Context, before []string, userARN s
 		}
 		return err
 	}
-	// The proof that STS accepts the key, and only then the clearing of
-	// the pending tag, run off the critical path: the files and other
-	// entries need the secret, which is saved, not the proof. The
-	// executor still waits for it before the run ends, and an unproven
-	// key keeps the tag, so a rerun knows it as this stack's orphan.
+	return k.proveLater(ctx, id, secret, userARN, true)
+}
+
+// proveLater waits until STS accepts the key and, at the same time,
+// clears the pending tag (with clear): the secret is in the file, so the
+// key is no orphan, and a run stopped before the proof finds the key
+// unproven and waits again. Under an executor both run off the critical
+// path (engine.Defer): the files and other entries need the saved
+// secret, not the proof; the executor still waits for them before the
+// run ends.
+func (k *IAMAccessKey) proveLater(ctx context.Context, id string, secret engine.Secret, userARN string, clear bool) error {
 	prove := func(ctx context.Context) error {
-		if err := k.waitUsable(ctx, id, secret, userARN); err != nil {
-			return err
+		wait := func() error { return k.waitUsable(ctx, id, secret, userARN) }
+		if !clear {
+			return wait()
 		}
-		return k.clearPending(ctx)
+		return allOf(func() error { return k.clearPending(ctx) }, wait)
 	}
 	if engine.Defer(ctx, prove) {
 		return nil

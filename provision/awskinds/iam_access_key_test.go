@@ -446,12 +446,12 @@ func TestIAMAccessKeyRead(t *testing.T) {
 func TestIAMAccessKeyCalls(t *testing.T) {
 	// The calls of a key created from scratch: the user is marked, the key
 	// made and saved, STS proves it works, the mark is cleared.
+	// Once the secret is saved, the proof and the pending tag's clearing
+	// go together.
 	createCalls := seq(
 		"TagUser semaphore awsboot:pending-access-key=2025-03-04T05:06:07Z",
 		"CreateAccessKey semaphore",
-		"GetCallerIdentity AKIANEW",
-		"UntagUser semaphore awsboot:pending-access-key",
-	)
+	).then([]string{"GetCallerIdentity AKIANEW", "UntagUser semaphore awsboot:pending-access-key"})
 	tests := map[string]struct {
 		op        string // "create", "update" or "delete"
 		adopt     bool
@@ -703,8 +703,10 @@ func TestIAMAccessKeyWaitsWithoutOvershoot(t *testing.T) {
 
 // TestIAMAccessKeyWaitCancelled interrupts the wait (Ctrl-C) 7 s into it:
 // Create returns at once with ctx's error, the key's secret is in the
-// store and the user keeps the pending tag, and the next run proves the
-// saved key and only clears the tag: no key is lost or made twice.
+// store (so the pending tag was cleared beside the wait: the key is no
+// orphan), and the next run proves the saved key: while STS still does
+// not know it, the run waits for it; once STS accepts it, there is no
+// change at all. No key is lost or made twice.
 func TestIAMAccessKeyWaitCancelled(t *testing.T) {
 	clock := &fakeClock{now: keyTestNow}
 	store := &fakeKeyStore{stack: "demo"}
@@ -734,20 +736,21 @@ func TestIAMAccessKeyWaitCancelled(t *testing.T) {
 	if last := sts.asked[len(sts.asked)-1]; !last.Equal(cancelledAt) || !clock.Now().Equal(cancelledAt) {
 		t.Errorf("the wait went on after the cancel at %s: last check %s, clock %s", cancelledAt, last, clock.Now())
 	}
-	assertCallBatches(t, seq("TagUser semaphore awsboot:pending-access-key=2025-03-04T05:06:07Z", "CreateAccessKey semaphore"), fake.calls)
+	assertCallBatches(t, seq("TagUser semaphore awsboot:pending-access-key=2025-03-04T05:06:07Z", "CreateAccessKey semaphore", "UntagUser semaphore awsboot:pending-access-key"), fake.calls)
 	if store.key.ID != "AKIANEW" || store.key.Secret.Reveal() != keyTestNewSecret || store.key.Owner != "demo" {
 		t.Fatalf("store holds %+v, want the new key", store.key)
 	}
 
-	// The next run: IAM now has the key, the user still carries the
-	// pending tag, and STS accepts the saved key.
+	// The next run, while STS does not know the key yet: it waits for
+	// the key, and creates none.
 	rerun := newTestKey(store, false)
 	rerunAPI := &fakeKeyAPI{
-		user: fakeUserReads{arn: userTestARN, tags: map[string]string{engine.StackTag: "demo", PendingKeyTag: keyTestNow.Format(time.RFC3339)}},
+		user: fakeUserReads{arn: userTestARN, tags: userOwned},
 		keys: []iamtypes.AccessKeyMetadata{keyMeta("AKIANEW", keyTestNow, iamtypes.StatusTypeActive)},
 	}
 	rerun.api = rerunAPI
-	rerun.callerWithKey = fakeCaller(&rerunAPI.iamCallLog, map[string]stsKey{"AKIANEW": {secret: keyTestNewSecret, arn: userTestARN}})
+	accepted := map[string]stsKey{}
+	rerun.callerWithKey = fakeCaller(&rerunAPI.iamCallLog, accepted)
 	o, st, err := rerun.Read(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -756,13 +759,24 @@ func TestIAMAccessKeyWaitCancelled(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := cmp.Diff([]engine.FieldDiff{{Path: pathPendingTag, Before: keyTestNow.Format(time.RFC3339)}}, diffs); d != "" {
-		t.Fatalf("rerun diff (-want +got):\n%s", d)
+	if len(diffs) != 1 || diffs[0].Path != pathKeyAccepted {
+		t.Fatalf("rerun diff = %+v, want only the wait for STS", diffs)
 	}
+	accepted["AKIANEW"] = stsKey{secret: keyTestNewSecret, arn: userTestARN} // STS learns the key
+	rerunAPI.calls = nil
 	if err := rerun.Update(context.Background(), o, st, diffs); err != nil {
 		t.Fatal(err)
 	}
-	assertCallBatches(t, seq("GetCallerIdentity AKIANEW", "UntagUser semaphore awsboot:pending-access-key"), rerunAPI.calls)
+	assertCallBatches(t, seq("GetCallerIdentity AKIANEW"), rerunAPI.calls)
+
+	// Once STS accepts it, the key is simply valid.
+	o, st, err = rerun.Read(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diffs, err := rerun.Diff(o, st); err != nil || len(diffs) != 0 {
+		t.Errorf("after the proof: diffs %+v, err %v; want none", diffs, err)
+	}
 }
 
 // TestRealClockSleepStopsOnCancel: a cancelled sleep returns at once with
