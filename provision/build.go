@@ -287,7 +287,9 @@ func (b *builder) access(a spec.Access, bucket *awskinds.S3Bucket, providers map
 		key := awskinds.NewIAMAccessKey(awskinds.IAMAccessKeyConfig{
 			Stack: s.Stack, User: a.User, Adopt: b.o.Adopt, Custom: acct.Custom(),
 			Store: consumers.NewCredentialsProfile(b.fs, s.Stack, b.o.Files.Credentials, a.Write[consumers.KeyAWSProfile]),
-			After: []engine.Address{parent, t.GrantAddr},
+			// The user only, not its grant: the key and the attachment
+			// are independent requests, one round trip for both.
+			After: []engine.Address{parent},
 		})
 		kind(b, key)
 		t.KeyAddr = key.Addr()

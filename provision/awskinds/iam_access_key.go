@@ -73,8 +73,9 @@ type IAMAccessKeyConfig struct {
 	Store KeyStore
 	// Adopt lets the key take over a profile awsboot did not write.
 	Adopt bool
-	// After are the user and its grant: a key that works (the proof
-	// awsboot waits for) then also has its permissions.
+	// After is the user. (Not its grant: IAM answers for a key's
+	// authentication, which the proof checks, apart from its
+	// permissions, so the key need not wait for the attachment.)
 	After  []engine.Address
 	Custom bool
 	// KeyWait bounds how long Create waits for IAM to accept a new key
@@ -165,7 +166,10 @@ func (k *IAMAccessKey) Read(ctx context.Context) (*engine.Observation, keyState,
 		userErr, keysErr error
 		callerErr        error
 	)
-	probed := st.file.ID != "" && !st.file.Secret.IsZero()
+	// Teardown deletes every key of the user whether the file's works
+	// or not: its plan does not ask STS.
+	mode, planning := engine.PlanMode(ctx)
+	probed := st.file.ID != "" && !st.file.Secret.IsZero() && !(planning && mode == engine.ModeDestroy)
 	reads := []func(){
 		func() { user, userErr = readUser(ctx, k.api, k.cfg.Custom, k.cfg.User, "") },
 		func() {

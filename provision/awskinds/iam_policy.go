@@ -71,6 +71,10 @@ type policyState struct {
 	doc            policies.Document
 	defaultVersion string
 	tags           map[string]string
+	// lone is what teardown's plan saw: attached at most once (the
+	// stack's own attachment, which goes first) and with one version,
+	// so DeletePolicy alone will do.
+	lone bool
 }
 
 // The paths IAMPolicy diffs.
@@ -111,6 +115,18 @@ func (p *IAMPolicy) Read(ctx context.Context) (*engine.Observation, policyState,
 	fns := []func(){func() {
 		v, docErr = p.api.GetPolicyVersion(ctx, &iam.GetPolicyVersionInput{PolicyArn: arn, VersionId: out.Policy.DefaultVersionId})
 	}}
+	destroying := false
+	if mode, ok := engine.PlanMode(ctx); ok && mode == engine.ModeDestroy {
+		// Teardown needs the owner, not the document: whether the
+		// policy has other versions tells it how to delete.
+		destroying = true
+		fns = []func(){func() {
+			var vs *iam.ListPolicyVersionsOutput
+			if vs, docErr = p.api.ListPolicyVersions(ctx, &iam.ListPolicyVersionsInput{PolicyArn: arn}); docErr == nil {
+				st.lone = aws.ToInt32(out.Policy.AttachmentCount) <= 1 && len(vs.Versions) == 1 && !vs.IsTruncated
+			}
+		}}
+	}
 	if len(out.Policy.Tags) == 0 {
 		fns = append(fns, func() {
 			var tags *iam.ListPolicyTagsOutput
@@ -125,6 +141,9 @@ func (p *IAMPolicy) Read(ctx context.Context) (*engine.Observation, policyState,
 	}
 	if docErr != nil {
 		return nil, policyState{}, fmt.Errorf("reading document of policy %s: %w", p.ARN(), docErr)
+	}
+	if destroying {
+		return &engine.Observation{Exists: true, Owner: st.tags[engine.StackTag]}, st, nil
 	}
 	st.doc, err = policies.Parse(aws.ToString(v.PolicyVersion.Document))
 	if err != nil {
@@ -234,11 +253,26 @@ func (p *IAMPolicy) deleteVersion(ctx context.Context, v iamtypes.PolicyVersion)
 // (it is this stack's policy: anything attached to it relies on awsboot's
 // grant) and its non-default versions are deleted first. The two
 // listings go together, then the detaches and deletes, then the policy.
-func (p *IAMPolicy) Delete(ctx context.Context, _ *engine.Observation, _ policyState) error {
+func (p *IAMPolicy) Delete(ctx context.Context, _ *engine.Observation, st policyState) error {
 	arn := aws.String(p.ARN())
+	var err error
+	if st.lone {
+		// The plan saw the policy attached at most once, which is the
+		// stack's attachment (gone by now: it goes first), and with one
+		// version: delete at once. Should something have changed since,
+		// IAM refuses with DeleteConflict (DeletePolicy, IAM API
+		// Reference), and the full way below runs.
+		_, err = p.api.DeletePolicy(ctx, &iam.DeletePolicyInput{PolicyArn: arn})
+		switch {
+		case err == nil || awsapi.IsNotFound(err):
+			return nil
+		case !awsapi.IsDeleteConflict(err):
+			return fmt.Errorf("deleting policy %s: %w", p.ARN(), err)
+		}
+	}
 	// Either listing may be the one to find the policy gone.
 	var noEntities, noVersions bool
-	err := allOf(
+	err = allOf(
 		func() error {
 			pg := iam.NewListEntitiesForPolicyPaginator(p.api, &iam.ListEntitiesForPolicyInput{PolicyArn: arn})
 			var detaches []func() error

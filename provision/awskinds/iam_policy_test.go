@@ -9,6 +9,8 @@ package awskinds
 import (
 	"context"
 	"net/url"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -100,8 +102,21 @@ func (f *fakePolicyAPI) DeletePolicyVersion(_ context.Context, in *iam.DeletePol
 	return &iam.DeletePolicyVersionOutput{}, nil
 }
 
+// DeletePolicy answers as IAM does: NoSuchEntity for a policy that is
+// gone, DeleteConflict for one still attached or with other versions,
+// that is, until some detach or version delete was made (the fake does
+// not track each).
 func (f *fakePolicyAPI) DeletePolicy(_ context.Context, in *iam.DeletePolicyInput, _ ...func(*iam.Options)) (*iam.DeletePolicyOutput, error) {
+	cleared := slices.ContainsFunc(f.calls, func(c string) bool {
+		return strings.HasPrefix(c, "Detach") || strings.HasPrefix(c, "DeletePolicyVersion")
+	})
 	f.add("DeletePolicy %s", aws.ToString(in.PolicyArn))
+	switch {
+	case f.entities == nil && f.versions == nil:
+		return nil, noSuchEntity()
+	case !cleared && (len(f.entities.PolicyUsers)+len(f.entities.PolicyRoles)+len(f.entities.PolicyGroups) > 0 || len(f.versions) > 1):
+		return nil, &iamtypes.DeleteConflictException{Message: aws.String("Cannot delete a policy attached to entities.")}
+	}
 	return &iam.DeletePolicyOutput{}, nil
 }
 
@@ -286,6 +301,7 @@ func TestIAMPolicyUpdateCalls(t *testing.T) {
 func TestIAMPolicyCreateDeleteCalls(t *testing.T) {
 	tests := map[string]struct {
 		op   string // "create" or "delete"
+		lone bool   // what teardown's plan saw
 		fake fakePolicyAPI
 		want inOrder
 	}{
@@ -310,6 +326,19 @@ func TestIAMPolicyCreateDeleteCalls(t *testing.T) {
 				"DeletePolicyVersion v1",
 			}}.then([]string{"DeletePolicy " + policyTestARN}),
 		},
+		"delete of a lone policy: one call": {
+			op: "delete", lone: true,
+			fake: fakePolicyAPI{entities: &iam.ListEntitiesForPolicyOutput{}, versions: []iamtypes.PolicyVersion{policyVersion("v1", 1, true)}},
+			want: seq("DeletePolicy " + policyTestARN),
+		},
+		"a lone policy attached since the plan: refused, then the full way": {
+			op: "delete", lone: true,
+			fake: fakePolicyAPI{
+				entities: &iam.ListEntitiesForPolicyOutput{PolicyUsers: []iamtypes.PolicyUser{{UserName: aws.String("intruder")}}},
+				versions: []iamtypes.PolicyVersion{policyVersion("v1", 1, true)},
+			},
+			want: seq("DeletePolicy "+policyTestARN, "DetachUserPolicy intruder", "DeletePolicy "+policyTestARN),
+		},
 		"delete of a policy already gone": {op: "delete"},
 	}
 	for name, tc := range tests {
@@ -321,7 +350,7 @@ func TestIAMPolicyCreateDeleteCalls(t *testing.T) {
 			if tc.op == "create" {
 				err = p.Create(context.Background(), &engine.Observation{}, policyState{})
 			} else {
-				err = p.Delete(context.Background(), &engine.Observation{Exists: true}, policyState{})
+				err = p.Delete(context.Background(), &engine.Observation{Exists: true}, policyState{lone: tc.lone})
 			}
 			if err != nil {
 				t.Fatal(err)

@@ -136,6 +136,15 @@ func TestIAMEntryRequests(t *testing.T) {
 	if d := cmp.Diff(want, convergedPlan); d != "" {
 		t.Errorf("converged plan requests (-want +got):\n%s", d)
 	}
+	// Teardown's plan asks how many versions the policy has, not its
+	// document, and does not ask STS about the key it deletes anyway;
+	// the policy, seen alone, then goes in one call.
+	if destroyPlan["IAM.GetPolicyVersion"] != 0 || destroyPlan["IAM.ListPolicyVersions"] != 1 || destroyPlan["STS.GetCallerIdentity"] != 0 {
+		t.Errorf("destroy plan reads the document, not the versions, or asks STS: %v", destroyPlan)
+	}
+	if teardown["IAM.DeletePolicy"] != 1 || teardown["IAM.ListEntitiesForPolicy"]+teardown["IAM.ListPolicyVersions"] != 0 {
+		t.Errorf("teardown of a lone policy: %v", teardown)
+	}
 	// Neither the key's create nor the user's delete reads the user again.
 	for step, calls := range map[string]map[string]int{"create": create, "teardown": teardown} {
 		for _, op := range []string{"IAM.GetUser", "IAM.ListUserTags", "IAM.ListAttachedUserPolicies", "IAM.ListUserPolicies"} {

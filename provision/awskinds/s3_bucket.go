@@ -202,8 +202,16 @@ func (b *S3Bucket) Read(ctx context.Context) (*engine.Observation, bucketState, 
 	// Each read writes only its own variables; the unsupported flags are
 	// gathered after the wait, so no two goroutines share a map.
 	var noPAB, noSSE, noVersioning, noOwnership, noLifecycle bool
+	// Teardown's plan needs the owner (the tags) and whether the bucket
+	// holds data; apply's needs the settings and not the data. Outside a
+	// plan (verify), everything is read.
+	mode, planning := engine.PlanMode(ctx)
+	destroying, applying := planning && mode == engine.ModeDestroy, planning && mode == engine.ModeApply
 	err = firstError(errorsOf(
 		func() error {
+			if destroying {
+				return nil
+			}
 			loc, err := b.api.GetBucketLocation(ctx, &s3.GetBucketLocationInput{Bucket: aws.String(b.cfg.Name)})
 			if err != nil {
 				return fmt.Errorf("reading location of bucket %q: %w", b.cfg.Name, err)
@@ -216,6 +224,9 @@ func (b *S3Bucket) Read(ctx context.Context) (*engine.Observation, bucketState, 
 			return err
 		},
 		func() error {
+			if destroying {
+				return nil
+			}
 			pab, err := b.api.GetPublicAccessBlock(ctx, &s3.GetPublicAccessBlockInput{Bucket: aws.String(b.cfg.Name)})
 			switch {
 			case err == nil && pab.PublicAccessBlockConfiguration != nil:
@@ -228,6 +239,9 @@ func (b *S3Bucket) Read(ctx context.Context) (*engine.Observation, bucketState, 
 			return nil
 		},
 		func() error {
+			if destroying {
+				return nil
+			}
 			enc, err := b.api.GetBucketEncryption(ctx, &s3.GetBucketEncryptionInput{Bucket: aws.String(b.cfg.Name)})
 			switch {
 			case err == nil && enc.ServerSideEncryptionConfiguration != nil:
@@ -244,6 +258,9 @@ func (b *S3Bucket) Read(ctx context.Context) (*engine.Observation, bucketState, 
 			return nil
 		},
 		func() error {
+			if destroying {
+				return nil
+			}
 			ver, err := b.api.GetBucketVersioning(ctx, &s3.GetBucketVersioningInput{Bucket: aws.String(b.cfg.Name)})
 			switch {
 			case err == nil:
@@ -256,6 +273,9 @@ func (b *S3Bucket) Read(ctx context.Context) (*engine.Observation, bucketState, 
 			return nil
 		},
 		func() error {
+			if destroying {
+				return nil
+			}
 			own, err := b.api.GetBucketOwnershipControls(ctx, &s3.GetBucketOwnershipControlsInput{Bucket: aws.String(b.cfg.Name)})
 			switch {
 			case err == nil && own.OwnershipControls != nil && len(own.OwnershipControls.Rules) > 0:
@@ -269,6 +289,9 @@ func (b *S3Bucket) Read(ctx context.Context) (*engine.Observation, bucketState, 
 			return nil
 		},
 		func() error {
+			if destroying {
+				return nil
+			}
 			lc, err := b.api.GetBucketLifecycleConfiguration(ctx, &s3.GetBucketLifecycleConfigurationInput{Bucket: aws.String(b.cfg.Name)})
 			switch {
 			case err == nil:
@@ -283,8 +306,7 @@ func (b *S3Bucket) Read(ctx context.Context) (*engine.Observation, bucketState, 
 			return nil
 		},
 		func() error {
-			if mode, ok := engine.PlanMode(ctx); ok && mode != engine.ModeDestroy {
-				// Whether the bucket holds data matters to teardown only.
+			if applying {
 				return nil
 			}
 			vers, err := b.api.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: aws.String(b.cfg.Name), MaxKeys: aws.Int32(1)})
