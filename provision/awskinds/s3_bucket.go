@@ -182,7 +182,7 @@ func (b *S3Bucket) desiredTags() map[string]string {
 // failing read in the order below gives, as when they ran one after
 // another.
 func (b *S3Bucket) Read(ctx context.Context) (*engine.Observation, bucketState, error) {
-	_, err := b.api.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(b.cfg.Name)})
+	head, err := b.api.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(b.cfg.Name)})
 	if err != nil {
 		switch awsapi.HTTPStatus(err) {
 		case http.StatusNotFound:
@@ -210,6 +210,13 @@ func (b *S3Bucket) Read(ctx context.Context) (*engine.Observation, bucketState, 
 	err = firstError(errorsOf(
 		func() error {
 			if destroying {
+				return nil
+			}
+			// HeadBucket answers the region in x-amz-bucket-region
+			// (HeadBucket, S3 API Reference); an S3-compatible service
+			// that leaves it out is asked GetBucketLocation.
+			if r := aws.ToString(head.BucketRegion); r != "" {
+				st.region = r
 				return nil
 			}
 			loc, err := b.api.GetBucketLocation(ctx, &s3.GetBucketLocationInput{Bucket: aws.String(b.cfg.Name)})
