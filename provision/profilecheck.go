@@ -23,6 +23,12 @@ var ErrProfileMismatch = errors.New("the AWS SDK resolves the profile differentl
 // not written yet is skipped. The secret is compared, never shown.
 func (st *Stack) CheckProfiles(ctx context.Context, files consumers.AWSFiles) error {
 	var errs []error
+	// Through the stack's closed gate, the credentials file is parsed once
+	// for all the profiles.
+	var fs localfile.System = localfile.OS{}
+	if st.gate != nil {
+		fs = st.gate
+	}
 	for _, a := range st.Spec.Access {
 		profile := a.Write[consumers.KeyAWSProfile]
 		if profile == "" {
@@ -53,7 +59,7 @@ func (st *Stack) CheckProfiles(ctx context.Context, files consumers.AWSFiles) er
 			}
 			continue
 		}
-		key, err := consumers.NewCredentialsProfile(localfile.OS{}, st.Spec.Stack, files.Credentials, profile).Load()
+		key, err := consumers.NewCredentialsProfile(fs, st.Spec.Stack, files.Credentials, profile).Load()
 		if err != nil {
 			errs = append(errs, err)
 			continue

@@ -1,7 +1,6 @@
 package consumers
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -136,21 +135,18 @@ var ErrAmbiguousProfile = errors.New("ambiguous profile")
 
 // unambiguous checks that section is defined once in f (the file at
 // path), so the SDKs, which merge repeated sections with later keys
-// winning, read the same keys awsboot does.
+// winning, read the same keys awsboot does. It looks at the section only;
+// line numbers are worked out for the message alone.
 func unambiguous(f *localfile.INI, path, section string) error {
-	if lines := f.HeaderLines(section); len(lines) > 1 {
+	if f.Defined(section) > 1 {
+		lines := f.HeaderLines(section)
 		return fmt.Errorf("%s:%d: section [%s] appears %d times (lines %s), and the AWS SDKs merge them with the later keys winning: %w; merge them into one section and run again",
 			path, lines[1], section, len(lines), joinInts(lines), ErrAmbiguousProfile)
 	}
-	seen := map[string]bool{}
-	for _, k := range f.Keys(section) {
-		if lk := strings.ToLower(k); !seen[lk] {
-			seen[lk] = true
-			if lines := f.KeyLines(section, k); len(lines) > 1 {
-				return fmt.Errorf("%s:%d: %s is set %d times in [%s] (lines %s), and the AWS SDK for Go uses the last: %w; keep one and run again",
-					path, lines[1], k, len(lines), section, joinInts(lines), ErrAmbiguousProfile)
-			}
-		}
+	if k, ok := f.RepeatedKey(section); ok {
+		lines := f.KeyLines(section, k)
+		return fmt.Errorf("%s:%d: %s is set %d times in [%s] (lines %s), and the AWS SDK for Go uses the last: %w; keep one and run again",
+			path, lines[1], k, len(lines), section, joinInts(lines), ErrAmbiguousProfile)
 	}
 	return nil
 }
@@ -165,35 +161,37 @@ func joinInts(v []int) string {
 
 // readINI reads and parses a shared file; a missing file is empty. A
 // file the AWS SDK for Go cannot read (one starting with a UTF-8 byte
-// order mark, as some Windows editors save it) is refused.
+// order mark, as some Windows editors save it) is refused. Through the
+// stack's Gate, a plan parses each file once and every profile and key
+// reads that one parse (localfile.ReadINI): it must not be edited.
 func readINI(fs localfile.System, path string) (*localfile.INI, error) {
-	data, _, err := fs.ReadFile(path)
+	f, err := localfile.ReadINI(fs, path)
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", path, err)
 	}
-	if bytes.HasPrefix(data, []byte("\xef\xbb\xbf")) {
-		return nil, fmt.Errorf("%s:1: the file starts with a UTF-8 byte order mark, and the AWS SDK for Go then reads none of it: %w; save it without the mark (as UTF-8 without BOM) and run again", path, ErrAmbiguousProfile)
+	return f, refuseBOM(f, path)
+}
+
+// refuseBOM refuses a file that starts with a UTF-8 byte order mark.
+func refuseBOM(f *localfile.INI, path string) error {
+	if f.HasBOM() {
+		return fmt.Errorf("%s:1: the file starts with a UTF-8 byte order mark, and the AWS SDK for Go then reads none of it: %w; save it without the mark (as UTF-8 without BOM) and run again", path, ErrAmbiguousProfile)
 	}
-	return localfile.ParseINI(data), nil
+	return nil
 }
 
 // editINI re-reads a shared file under its lock (it may have changed
 // since the plan), lets edit change it, and writes it back atomically,
-// 0600 in a 0700 directory with a backup, when edit reports a change.
+// 0600 in a 0700 directory with a backup, when edit reports a change
+// (localfile.EditINI: through the stack's Gate, successive edits of one
+// file reuse its parse).
 func editINI(fs localfile.System, path string, edit func(f *localfile.INI) (bool, error)) error {
-	unlock, err := fs.Lock(path)
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	f, err := readINI(fs, path)
-	if err != nil {
-		return err
-	}
-	if changed, err := edit(f); err != nil || !changed {
-		return err
-	}
-	return fs.WriteFile(path, f.Bytes(), 0o600)
+	return localfile.EditINI(fs, path, func(f *localfile.INI) (bool, error) {
+		if err := refuseBOM(f, path); err != nil {
+			return false, err
+		}
+		return edit(f)
+	})
 }
 
 // AWSProfileConfig is what a config-file profile needs.

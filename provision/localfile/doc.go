@@ -32,5 +32,7 @@
 // and a closed Gate fail every write (planning), and Lock serialises the
 // edits of one path. WriteFileAtomic writes the result with a temporary
 // file and a rename, so a crash never leaves a half-written file behind,
-// and it can keep a backup of the previous content.
+// and it can keep a backup of the previous content. ReadINI and EditINI
+// read and edit the AWS files through a System; a Gate keeps their parse,
+// so that a plan parses each file once however many profiles it reads.
 package localfile

@@ -31,9 +31,36 @@ import (
 // Keys, values, section names and comments passed to INI must be single
 // line: line breaks in them are replaced by spaces so that a value can never
 // inject lines into the file.
+//
+// The file is held section by section, with an index of the sections by
+// name, so that finding a section costs the same in a file of 400 profiles
+// as in a file of one, and an edit reworks only the lines of its own
+// section: awsboot reads and edits one profile per access entry, and a
+// whole-file scan per read or edit made a run quadratic in the entries.
+// Only Bytes, and the line numbers HeaderLines and KeyLines report, walk
+// the whole file.
+//
+// The read methods may be called concurrently (a plan's resources share
+// one parsed file); an edit must not run concurrently with anything else.
 type INI struct {
-	lines []string // each with its "\n" or "\r\n"; only the last may lack one
-	eol   string   // line ending for new lines: the one of the first line
+	// head holds the lines before the first header; it is never indexed
+	// and always the first element of the list of sections.
+	head *iniSection
+	tail *iniSection // the last section (head when there is none)
+	// byName lists the sections of each (normalised) name in file order.
+	byName map[string][]*iniSection
+	eol    string // line ending for new lines: the one of the first line
+}
+
+// iniSection is a header line and every line up to the next header: its
+// body, then the blank and comment lines directly before the next header,
+// which belong to the next section (see end).
+type iniSection struct {
+	name  string    // normalised; "" for the lines before the first header
+	lines []string  // each with its "\n" or "\r\n"; only the file's last may lack one
+	info  []iniLine // the meaning of each line
+	prev  *iniSection
+	next  *iniSection
 }
 
 // ParseINI returns an editor for the content data. It never fails: lines it
@@ -47,12 +74,58 @@ func ParseINI(data []byte) *INI {
 	if len(lines) > 0 && strings.HasSuffix(lines[0], "\r\n") {
 		eol = "\r\n"
 	}
-	return &INI{lines: lines, eol: eol}
+	f := &INI{head: &iniSection{}, byName: map[string][]*iniSection{}, eol: eol}
+	f.tail = f.head
+	cur, from := f.head, 0
+	for i, raw := range lines {
+		name, ok := headerLine(raw)
+		if !ok {
+			continue
+		}
+		cur.setLines(lines[from:i:i])
+		cur = f.link(name)
+		from = i
+	}
+	cur.setLines(lines[from:len(lines):len(lines)])
+	return f
+}
+
+// link appends an empty section called name (normalised) to the list and
+// the index, and returns it.
+func (f *INI) link(name string) *iniSection {
+	s := &iniSection{name: name, prev: f.tail}
+	f.tail.next, f.tail = s, s
+	f.byName[name] = append(f.byName[name], s)
+	return s
+}
+
+// setLines replaces the section's lines and works out their meaning again.
+func (s *iniSection) setLines(lines []string) {
+	s.lines = lines
+	s.classify()
 }
 
 // Bytes returns the current content.
 func (f *INI) Bytes() []byte {
-	return []byte(strings.Join(f.lines, ""))
+	n := 0
+	for s := f.head; s != nil; s = s.next {
+		for _, l := range s.lines {
+			n += len(l)
+		}
+	}
+	out := make([]byte, 0, n)
+	for s := f.head; s != nil; s = s.next {
+		for _, l := range s.lines {
+			out = append(out, l...)
+		}
+	}
+	return out
+}
+
+// HasBOM reports whether the content starts with a UTF-8 byte order mark,
+// after which the AWS SDK for Go reads nothing of the file.
+func (f *INI) HasBOM() bool {
+	return len(f.head.lines) > 0 && strings.HasPrefix(f.head.lines[0], "\xef\xbb\xbf")
 }
 
 // ConfigSectionName returns the section name of profile in the AWS config
@@ -65,25 +138,67 @@ func ConfigSectionName(profile string) string {
 	return "profile " + profile
 }
 
+// find returns the first section called name, or nil.
+func (f *INI) find(name string) *iniSection {
+	name = normalizeSection(name)
+	if name == "" {
+		return nil
+	}
+	if all := f.byName[name]; len(all) > 0 {
+		return all[0]
+	}
+	return nil
+}
+
+// end is the end of the section's body: the next header, less the blank
+// and comment lines directly before it. The last section's body runs to
+// the end of the file.
+func (s *iniSection) end() int {
+	end := len(s.lines)
+	if s.next != nil {
+		for end > 1 && (s.info[end-1].kind == kindBlank || s.info[end-1].kind == kindComment) {
+			end--
+		}
+	}
+	return end
+}
+
+// firstLine returns the line number (from 0) of the section's first line.
+// It walks the file: only messages and tests need line numbers.
+func (f *INI) firstLine(target *iniSection) int {
+	n := 0
+	for s := f.head; s != target; s = s.next {
+		n += len(s.lines)
+	}
+	return n
+}
+
 // HeaderLines returns the line numbers (from 1) of every header of the
 // section called name, in file order: more than one means the file
 // defines the section twice, which the AWS SDKs merge (later keys win).
+// Defined says how many there are without walking the file.
 func (f *INI) HeaderLines(name string) []int {
-	name = normalizeSection(name)
 	var out []int
-	for i, l := range f.classify() {
-		if l.kind == kindHeader && l.name == name {
-			out = append(out, i+1)
+	for _, s := range f.byName[normalizeSection(name)] {
+		if s.name != "" {
+			out = append(out, f.firstLine(s)+1)
 		}
 	}
 	return out
 }
 
-// HasSection reports whether the file holds a section called name.
-func (f *INI) HasSection(name string) bool {
-	_, _, _, ok := f.section(f.classify(), name)
-	return ok
+// Defined returns how many headers define the section called name: more
+// than one means the AWS SDKs merge them (later keys win).
+func (f *INI) Defined(name string) int {
+	name = normalizeSection(name)
+	if name == "" {
+		return 0
+	}
+	return len(f.byName[name])
 }
+
+// HasSection reports whether the file holds a section called name.
+func (f *INI) HasSection(name string) bool { return f.find(name) != nil }
 
 // Get returns the value of the top-level key in section as the AWS SDK
 // for Go reads it (aws-sdk-go-v2/config/internal/ini): an inline comment
@@ -93,33 +208,65 @@ func (f *INI) HasSection(name string) bool {
 // value. With the key more than once, the first is returned (KeyLines
 // finds the others).
 func (f *INI) Get(section, key string) (string, bool) {
-	info := f.classify()
-	hdr, end, _, ok := f.section(info, section)
-	if !ok {
+	s := f.find(section)
+	if s == nil {
 		return "", false
 	}
-	i := findKey(info, hdr+1, end, key)
+	i := findKey(s.info, 1, s.end(), key)
 	if i < 0 {
 		return "", false
 	}
-	return sdkValue(info[i].value, true), true
+	return sdkValue(s.info[i].value, true), true
 }
 
 // KeyLines returns the line numbers (from 1) of every top-level line of
 // key in section: more than one means the SDK reads the last.
 func (f *INI) KeyLines(section, key string) []int {
-	info := f.classify()
-	hdr, end, _, ok := f.section(info, section)
-	if !ok {
+	s := f.find(section)
+	if s == nil {
 		return nil
 	}
 	var out []int
-	for i := hdr + 1; i < end; i++ {
-		if info[i].kind == kindKey && strings.EqualFold(info[i].key, key) {
-			out = append(out, i+1)
+	for i, end := 1, s.end(); i < end; i++ {
+		if s.info[i].kind == kindKey && strings.EqualFold(s.info[i].key, key) {
+			out = append(out, i)
+		}
+	}
+	if len(out) > 0 {
+		first := f.firstLine(s) + 1
+		for i := range out {
+			out[i] += first
 		}
 	}
 	return out
+}
+
+// RepeatedKey returns the first top-level key of section, in file order
+// and spelled as there, that the section sets more than once (the AWS SDK
+// for Go uses the last); ok is false when no key repeats.
+func (f *INI) RepeatedKey(section string) (key string, ok bool) {
+	s := f.find(section)
+	if s == nil {
+		return "", false
+	}
+	end := s.end()
+	first := map[string]int{} // lower-case key -> its first line in the section
+	repeated := -1
+	for i := 1; i < end; i++ {
+		if s.info[i].kind != kindKey {
+			continue
+		}
+		lk := strings.ToLower(s.info[i].key)
+		if j, seen := first[lk]; !seen {
+			first[lk] = i
+		} else if repeated < 0 || j < repeated {
+			repeated = j
+		}
+	}
+	if repeated < 0 {
+		return "", false
+	}
+	return s.info[repeated].key, true
 }
 
 // sdkValue is a value as the AWS SDK for Go's legacy INI rules read it:
@@ -141,18 +288,17 @@ func sdkValue(v string, top bool) string {
 // GetNested returns the value of subkey in the nested sub-section key of
 // section, such as addressing_style in "s3 =\n  addressing_style = path".
 func (f *INI) GetNested(section, key, subkey string) (string, bool) {
-	info := f.classify()
-	hdr, end, _, ok := f.section(info, section)
-	if !ok {
+	s := f.find(section)
+	if s == nil {
 		return "", false
 	}
-	parent := findKey(info, hdr+1, end, key)
-	if parent < 0 || info[parent].value != "" {
+	parent := findKey(s.info, 1, s.end(), key)
+	if parent < 0 || s.info[parent].value != "" {
 		return "", false
 	}
-	for _, i := range subLines(info, parent) {
-		if strings.EqualFold(info[i].key, subkey) {
-			return sdkValue(info[i].value, false), true
+	for _, i := range subLines(s.info, parent) {
+		if strings.EqualFold(s.info[i].key, subkey) {
+			return sdkValue(s.info[i].value, false), true
 		}
 	}
 	return "", false
@@ -161,15 +307,14 @@ func (f *INI) GetNested(section, key, subkey string) (string, bool) {
 // Keys returns the top-level keys of section in file order, spelled as in
 // the file.
 func (f *INI) Keys(section string) []string {
-	info := f.classify()
-	hdr, end, _, ok := f.section(info, section)
-	if !ok {
+	s := f.find(section)
+	if s == nil {
 		return nil
 	}
 	var keys []string
-	for i := hdr + 1; i < end; i++ {
-		if info[i].kind == kindKey {
-			keys = append(keys, info[i].key)
+	for i, end := 1, s.end(); i < end; i++ {
+		if s.info[i].kind == kindKey {
+			keys = append(keys, s.info[i].key)
 		}
 	}
 	return keys
@@ -179,15 +324,14 @@ func (f *INI) Keys(section string) []string {
 // their leading "#" or ";". Comment lines directly before the next header
 // belong to the next section.
 func (f *INI) Comments(section string) []string {
-	info := f.classify()
-	hdr, end, _, ok := f.section(info, section)
-	if !ok {
+	s := f.find(section)
+	if s == nil {
 		return nil
 	}
 	var comments []string
-	for i := hdr + 1; i < end; i++ {
-		if info[i].kind == kindComment {
-			comments = append(comments, strings.TrimSpace(f.lines[i]))
+	for i, end := 1, s.end(); i < end; i++ {
+		if s.info[i].kind == kindComment {
+			comments = append(comments, strings.TrimSpace(s.lines[i]))
 		}
 	}
 	return comments
@@ -201,19 +345,18 @@ func (f *INI) Comments(section string) []string {
 // missing section is appended first (see AppendSection).
 func (f *INI) Set(section, key, value string) {
 	section, key, value = oneLine(section), oneLine(key), oneLine(value)
-	if section == "" {
+	f.AppendSection(section)
+	s := f.find(section)
+	if s == nil {
 		return
 	}
-	f.AppendSection(section)
-	info := f.classify()
-	hdr, end, _, _ := f.section(info, section)
-	if i := findKey(info, hdr+1, end, key); i >= 0 {
-		if info[i].value != value || len(subLines(info, i)) > 0 {
-			f.replaceKeyLine(info, i, value)
+	if i := findKey(s.info, 1, s.end(), key); i >= 0 {
+		if s.info[i].value != value || len(subLines(s.info, i)) > 0 {
+			s.replaceKeyLine(i, value)
 		}
 		return
 	}
-	f.insert(lastNonBlank(info, hdr, end)+1, key+" = "+value+f.eol)
+	f.insert(s, lastNonBlank(s.info, s.end())+1, key+" = "+value+f.eol)
 }
 
 // SetNested sets subkey in the nested sub-section key of section, written
@@ -229,39 +372,38 @@ func (f *INI) Set(section, key, value string) {
 // the parent when it has none).
 func (f *INI) SetNested(section, key, subkey, value string) {
 	section, key, subkey, value = oneLine(section), oneLine(key), oneLine(subkey), oneLine(value)
-	if section == "" {
+	f.AppendSection(section)
+	s := f.find(section)
+	if s == nil {
 		return
 	}
-	f.AppendSection(section)
-	info := f.classify()
-	hdr, end, _, _ := f.section(info, section)
-	parent := findKey(info, hdr+1, end, key)
+	parent := findKey(s.info, 1, s.end(), key)
 	if parent < 0 {
-		f.insert(lastNonBlank(info, hdr, end)+1,
+		f.insert(s, lastNonBlank(s.info, s.end())+1,
 			key+" ="+f.eol,
 			"    "+subkey+" = "+value+f.eol)
 		return
 	}
-	if info[parent].value != "" {
-		f.replaceKeyLine(info, parent, "")
-		info = f.classify()
+	if s.info[parent].value != "" {
+		s.replaceKeyLine(parent, "")
 	}
-	subs := subLines(info, parent)
+	subs := subLines(s.info, parent)
 	for _, i := range subs {
-		if strings.EqualFold(info[i].key, subkey) {
-			if info[i].value != value {
-				f.lines[i] = info[i].indent + info[i].key + " = " + value + lineEnding(f.lines[i])
+		if strings.EqualFold(s.info[i].key, subkey) {
+			if s.info[i].value != value {
+				s.lines[i] = s.info[i].indent + s.info[i].key + " = " + value + lineEnding(s.lines[i])
+				s.classify()
 			}
 			return
 		}
 	}
-	indent := info[parent].indent + "    "
+	indent := s.info[parent].indent + "    "
 	at := parent + 1
 	if len(subs) > 0 {
-		indent = info[subs[0]].indent
+		indent = s.info[subs[0]].indent
 		at = subs[len(subs)-1] + 1
 	}
-	f.insert(at, indent+subkey+" = "+value+f.eol)
+	f.insert(s, at, indent+subkey+" = "+value+f.eol)
 }
 
 // AddComment inserts the comment line directly after the header of section,
@@ -271,9 +413,6 @@ func (f *INI) SetNested(section, key, subkey, value string) {
 // as "# managed by awsboot: stack=semaphore-cache" is written only once.
 func (f *INI) AddComment(section, comment string) {
 	section, comment = oneLine(section), strings.TrimSpace(oneLine(comment))
-	if section == "" {
-		return
-	}
 	if !strings.HasPrefix(comment, "#") && !strings.HasPrefix(comment, ";") {
 		comment = "# " + comment
 	}
@@ -281,26 +420,31 @@ func (f *INI) AddComment(section, comment string) {
 		return
 	}
 	f.AppendSection(section)
-	hdr, _, _, _ := f.section(f.classify(), section)
-	f.insert(hdr+1, comment+f.eol)
+	if s := f.find(section); s != nil {
+		f.insert(s, 1, comment+f.eol)
+	}
 }
 
 // AppendSection appends an empty section called name at the end of the file
 // and reports whether it did; it does nothing when the section exists. When
 // the content is not empty, a missing final newline is added first and the
-// new header is separated from the content by one blank line.
+// new header is separated from the content by one blank line. A name that
+// would not read back as that section (empty, or holding "]") is not
+// appended.
 func (f *INI) AppendSection(name string) bool {
 	name = oneLine(name)
-	if name == "" || f.HasSection(name) {
+	header := "[" + name + "]"
+	if got, ok := parseHeader(strings.TrimSpace(header)); !ok || got == "" || got != normalizeSection(name) || f.HasSection(name) {
 		return false
 	}
-	if n := len(f.lines); n > 0 {
-		if !strings.HasSuffix(f.lines[n-1], "\n") {
-			f.lines[n-1] += f.eol
+	if last := f.tail; f.tail != f.head || len(f.head.lines) > 0 {
+		lines := last.lines
+		if n := len(lines); n > 0 && !strings.HasSuffix(lines[n-1], "\n") {
+			lines[n-1] += f.eol
 		}
-		f.lines = append(f.lines, f.eol)
+		last.setLines(append(lines, f.eol))
 	}
-	f.lines = append(f.lines, "["+name+"]"+f.eol)
+	f.link(normalizeSection(name)).setLines([]string{header + f.eol})
 	return true
 }
 
@@ -312,16 +456,29 @@ func (f *INI) AppendSection(name string) bool {
 // a section that AppendSection (or Set) appended gives back the previous
 // content byte for byte, provided it was empty or ended with a newline.
 func (f *INI) RemoveSection(name string) bool {
-	info := f.classify()
-	hdr, end, next, ok := f.section(info, name)
-	if !ok {
+	s := f.find(name)
+	if s == nil {
 		return false
 	}
-	start := hdr
-	if next == len(f.lines) && hdr > 0 && info[hdr-1].kind == kindBlank {
-		start = hdr - 1
+	prev := s.prev
+	if s.next == nil {
+		if n := len(prev.lines); n > 0 && prev.info[n-1].kind == kindBlank {
+			prev.setLines(prev.lines[: n-1 : n-1])
+		}
+		prev.next, f.tail = nil, prev
+	} else {
+		// The lines before the next header stay, now after prev's.
+		if end := s.end(); end < len(s.lines) {
+			prev.setLines(append(slices.Clip(prev.lines), s.lines[end:]...))
+		}
+		prev.next, s.next.prev = s.next, prev
 	}
-	f.lines = slices.Delete(f.lines, start, end)
+	all := f.byName[s.name]
+	if len(all) == 1 {
+		delete(f.byName, s.name)
+	} else {
+		f.byName[s.name] = all[1:]
+	}
 	return true
 }
 
@@ -347,12 +504,13 @@ type iniLine struct {
 	parent int    // for sub lines: index of the key line they belong to
 }
 
-// classify works out the meaning of every line. It is cheap enough to be
-// redone after every edit: config files are small.
-func (f *INI) classify() []iniLine {
-	info := make([]iniLine, len(f.lines))
+// classify works out the meaning of every line of the section. A header
+// ends the key lines above it, so a section's lines mean the same whatever
+// comes before it, and an edit only redoes its own section.
+func (s *iniSection) classify() {
+	info := make([]iniLine, len(s.lines))
 	parent := -1 // current top-level key line, or -1
-	for i, raw := range f.lines {
+	for i, raw := range s.lines {
 		text := strings.TrimRight(raw, "\r\n")
 		trimmed := strings.TrimSpace(text)
 		indent := text[:len(text)-len(strings.TrimLeft(text, " \t"))]
@@ -381,7 +539,17 @@ func (f *INI) classify() []iniLine {
 		}
 		info[i] = l
 	}
-	return info
+	s.info = info
+}
+
+// headerLine returns the section name of a raw line when it is a header,
+// as classify decides.
+func headerLine(raw string) (string, bool) {
+	trimmed := strings.TrimSpace(strings.TrimRight(raw, "\r\n"))
+	if trimmed == "" || trimmed[0] == '#' || trimmed[0] == ';' {
+		return "", false
+	}
+	return parseHeader(trimmed)
 }
 
 // parseHeader parses a trimmed "[name]" line, allowing a trailing comment.
@@ -413,34 +581,6 @@ func splitKeyValue(trimmed string) (key, value string, ok bool) {
 	return key, strings.TrimSpace(trimmed[i+1:]), key != ""
 }
 
-// section finds the first section called name. It returns the index of its
-// header, the end of its body and the index of the next header (len(lines)
-// when it is the last section). The body ends at the next header, less the
-// blank and comment lines directly before that header.
-func (f *INI) section(info []iniLine, name string) (hdr, end, next int, ok bool) {
-	name = normalizeSection(name)
-	if name == "" {
-		return 0, 0, 0, false
-	}
-	hdr = slices.IndexFunc(info, func(l iniLine) bool {
-		return l.kind == kindHeader && l.name == name
-	})
-	if hdr < 0 {
-		return 0, 0, 0, false
-	}
-	next = hdr + 1
-	for next < len(info) && info[next].kind != kindHeader {
-		next++
-	}
-	end = next
-	if next < len(info) {
-		for end > hdr+1 && (info[end-1].kind == kindBlank || info[end-1].kind == kindComment) {
-			end--
-		}
-	}
-	return hdr, end, next, true
-}
-
 // findKey returns the index of the first top-level key line for key in
 // info[from:to], or -1.
 func findKey(info []iniLine, from, to int, key string) int {
@@ -466,37 +606,40 @@ func subLines(info []iniLine, parent int) []int {
 	return subs
 }
 
-// lastNonBlank returns the index of the last non-blank line in the body of
-// the section whose header is at hdr, or hdr when the body is blank.
-func lastNonBlank(info []iniLine, hdr, end int) int {
-	for i := end - 1; i > hdr; i-- {
+// lastNonBlank returns the index of the last non-blank line in a
+// section's body (info[:end]), or 0 (the header) when the body is blank.
+func lastNonBlank(info []iniLine, end int) int {
+	for i := end - 1; i > 0; i-- {
 		if info[i].kind != kindBlank {
 			return i
 		}
 	}
-	return hdr
+	return 0
 }
 
 // replaceKeyLine rewrites key line i as "key = value" (or "key =" for the
 // empty value) and removes the lines that belonged to its old value.
-func (f *INI) replaceKeyLine(info []iniLine, i int, value string) {
-	for _, s := range slices.Backward(subLines(info, i)) {
-		f.lines = slices.Delete(f.lines, s, s+1)
+func (s *iniSection) replaceKeyLine(i int, value string) {
+	lines := s.lines
+	for _, sub := range slices.Backward(subLines(s.info, i)) {
+		lines = slices.Delete(lines, sub, sub+1)
 	}
-	line := info[i].indent + info[i].key + " ="
+	line := s.info[i].indent + s.info[i].key + " ="
 	if value != "" {
 		line += " " + value
 	}
-	f.lines[i] = line + lineEnding(f.lines[i])
+	lines[i] = line + lineEnding(lines[i])
+	s.setLines(lines)
 }
 
-// insert inserts lines (each ending with a line break) before index at,
-// giving the line before them a line break if it has none.
-func (f *INI) insert(at int, lines ...string) {
-	if at > 0 && !strings.HasSuffix(f.lines[at-1], "\n") {
-		f.lines[at-1] += f.eol
+// insert inserts lines (each ending with a line break) into section s
+// before index at (never 0, the header), giving the line before them a
+// line break if it has none.
+func (f *INI) insert(s *iniSection, at int, lines ...string) {
+	if !strings.HasSuffix(s.lines[at-1], "\n") {
+		s.lines[at-1] += f.eol
 	}
-	f.lines = slices.Insert(f.lines, at, lines...)
+	s.setLines(slices.Insert(s.lines, at, lines...))
 }
 
 // lineEnding returns the line break of line: "" for the last line of a file

@@ -240,19 +240,33 @@ func (r readOnly) Lock(path string) (func(), error) { return memLock(resolve(pat
 // Gate is a System that is read-only until opened: a stack's consumers
 // share one, closed while the stack plans and open while it applies a
 // plan, so no plan can write a file whatever a resource's Read does.
+//
+// A Gate also holds the stack's parsed INI files (ReadINI, EditINI): while
+// closed, each file is parsed once and shared by every reader; opening or
+// closing it starts afresh, so each plan reads the files as they are when
+// it starts.
 type Gate struct {
 	sys  System
 	open atomic.Bool
+	ini  iniCache
 }
 
 // NewGate returns a closed Gate in front of sys.
 func NewGate(sys System) *Gate { return &Gate{sys: sys} }
 
-// Open lets writes through; Close makes the gate read-only again.
-func (g *Gate) Open() { g.open.Store(true) }
+// Open lets writes through; Close makes the gate read-only again. Both
+// drop the parsed INI files the gate holds.
+func (g *Gate) Open() {
+	g.open.Store(true)
+	g.ini.reset()
+}
 
-// Close makes the gate read-only.
-func (g *Gate) Close() { g.open.Store(false) }
+// Close makes the gate read-only, and drops the parsed INI files it
+// holds: the next reader of a file reads it again.
+func (g *Gate) Close() {
+	g.open.Store(false)
+	g.ini.reset()
+}
 
 func (g *Gate) current() System {
 	if g.open.Load() {
