@@ -46,6 +46,11 @@ type StoredKey struct {
 	// ID and Secret are the key in the section, empty when absent.
 	ID     string
 	Secret engine.Secret
+	// Proven says that awsboot saw STS accept exactly this ID and
+	// Secret (MarkProven), so a plan need not ask STS again: IAM never
+	// changes a key's secret, and ListAccessKeys says whether the key is
+	// still there and active.
+	Proven bool
 }
 
 // KeyStore is where an access key's secret lives: one profile of the
@@ -60,6 +65,10 @@ type KeyStore interface {
 	Save(id string, secret engine.Secret) error
 	// Remove removes the profile if it carries the stack's marker.
 	Remove() error
+	// MarkProven records in the profile that STS accepted this key and
+	// secret; a later Load reports Proven while the profile holds
+	// exactly them.
+	MarkProven(id string, secret engine.Secret) error
 	// Path is the credentials file, Profile the section's name.
 	Path() string
 	Profile() string
@@ -169,7 +178,10 @@ func (k *IAMAccessKey) Read(ctx context.Context) (*engine.Observation, keyState,
 	// Teardown deletes every key of the user whether the file's works
 	// or not: its plan does not ask STS.
 	mode, planning := engine.PlanMode(ctx)
-	probed := st.file.ID != "" && !st.file.Secret.IsZero() && !(planning && mode == engine.ModeDestroy)
+	// Nor does it ask about a key the file marks as proven: that exact
+	// secret worked, and a secret never changes; ListAccessKeys says
+	// whether the key is still there and active.
+	probed := st.file.ID != "" && !st.file.Secret.IsZero() && !st.file.Proven && !(planning && mode == engine.ModeDestroy)
 	reads := []func(){
 		func() { user, userErr = readUser(ctx, k.api, k.cfg.Custom, k.cfg.User, "") },
 		func() {
@@ -197,6 +209,10 @@ func (k *IAMAccessKey) Read(ctx context.Context) (*engine.Observation, keyState,
 	}
 	for _, key := range st.keys {
 		id := aws.ToString(key.AccessKeyId)
+		if st.file.Proven && id == st.file.ID && key.Status == iamtypes.StatusTypeActive && !st.file.Secret.IsZero() {
+			st.valid = true
+			continue
+		}
 		if probed && id == st.file.ID && key.Status == iamtypes.StatusTypeActive {
 			st.valid, err = k.keyVerdict(callerARN, callerErr, st.userARN)
 			if err != nil {
@@ -354,7 +370,12 @@ func (k *IAMAccessKey) converge(ctx context.Context, st keyState) error {
 			if st.file.Owner == k.cfg.Stack {
 				return nil
 			}
-			return k.cfg.Store.Save(st.file.ID, st.file.Secret)
+			// Adopted: the plan proved the key with STS (or found it
+			// marked), so the mark goes with the stack's marker.
+			if err := k.cfg.Store.Save(st.file.ID, st.file.Secret); err != nil {
+				return err
+			}
+			return k.cfg.Store.MarkProven(st.file.ID, st.file.Secret)
 		})
 		if err != nil || st.pending == "" {
 			return err
@@ -432,7 +453,12 @@ func (k *IAMAccessKey) createKey(ctx context.Context, before []string, userARN s
 // run ends.
 func (k *IAMAccessKey) proveLater(ctx context.Context, id string, secret engine.Secret, userARN string, clear bool) error {
 	prove := func(ctx context.Context) error {
-		wait := func() error { return k.waitUsable(ctx, id, secret, userARN) }
+		wait := func() error {
+			if err := k.waitUsable(ctx, id, secret, userARN); err != nil {
+				return err
+			}
+			return k.cfg.Store.MarkProven(id, secret)
+		}
 		if !clear {
 			return wait()
 		}

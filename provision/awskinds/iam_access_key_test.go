@@ -42,12 +42,16 @@ var (
 	keyTestPending = keyTestNow.Add(-time.Hour).Format(time.RFC3339)
 )
 
+// proven marks a stored key as proven (CredentialsProfile.MarkProven).
+func proven(k StoredKey) StoredKey { k.Proven = true; return k }
+
 // fakeKeyStore is an in-memory KeyStore.
 type fakeKeyStore struct {
 	stack   string // the marker Save writes
 	key     StoredKey
 	saveErr error
 	saved   []string // "id secret-matches", one per Save
+	proven  []string // ids, one per MarkProven
 	removed bool
 }
 
@@ -59,6 +63,14 @@ func (s *fakeKeyStore) Save(id string, secret engine.Secret) error {
 	}
 	s.saved = append(s.saved, id+" "+secret.Reveal())
 	s.key = StoredKey{Section: true, Owner: s.stack, ID: id, Secret: secret}
+	return nil
+}
+
+func (s *fakeKeyStore) MarkProven(id string, secret engine.Secret) error {
+	if s.key.ID == id && s.key.Secret.Reveal() == secret.Reveal() {
+		s.key.Proven = true
+	}
+	s.proven = append(s.proven, id)
 	return nil
 }
 
@@ -314,6 +326,34 @@ func TestIAMAccessKeyRead(t *testing.T) {
 			wantObs:   engine.Observation{Exists: true, Owner: "demo", DerivedOwnership: true},
 			wantValid: true, wantCalls: []string{"GetCallerIdentity AKIA1"},
 		},
+		"a key the profile marks as proven: no STS call": {
+			store: proven(storedKey("demo", "AKIA1")), user: owned,
+			keys:      []iamtypes.AccessKeyMetadata{keyMeta("AKIA1", created, iamtypes.StatusTypeActive)},
+			wantObs:   engine.Observation{Exists: true, Owner: "demo", DerivedOwnership: true},
+			wantValid: true,
+		},
+		"a proven key made inactive in IAM: not valid": {
+			store: proven(storedKey("demo", "AKIA1")), user: owned,
+			keys:     []iamtypes.AccessKeyMetadata{keyMeta("AKIA1", created, iamtypes.StatusTypeInactive)},
+			wantObs:  engine.Observation{Exists: true, Owner: "demo", DerivedOwnership: true},
+			wantNote: true, wantUnknown: []string{"AKIA1"},
+			want: []engine.FieldDiff{
+				{Path: pathAccessKeyID, Before: "AKIA1", Unknown: true},
+				{Path: pathSecretAccessKey, Sensitive: true},
+				{Path: pathCredentialsFile, After: keyTestPath},
+				{Path: pathProfile, After: keyTestProfile},
+			},
+		},
+		"a proven key deleted from IAM: a new one": {
+			store: proven(storedKey("demo", "AKIA1")), user: owned,
+			wantObs: engine.Observation{Exists: true, Owner: "demo", DerivedOwnership: true},
+			want: []engine.FieldDiff{
+				{Path: pathAccessKeyID, Before: "AKIA1", Unknown: true},
+				{Path: pathSecretAccessKey, Sensitive: true},
+				{Path: pathCredentialsFile, After: keyTestPath},
+				{Path: pathProfile, After: keyTestProfile},
+			},
+		},
 		"the profile's key belongs to someone else": {
 			store: storedKey("demo", "AKIA1"), user: owned, sts: sts("arn:aws:iam::123456789012:user/someone-else"),
 			keys:     []iamtypes.AccessKeyMetadata{keyMeta("AKIA1", created, iamtypes.StatusTypeActive)},
@@ -543,6 +583,10 @@ func TestIAMAccessKeyCalls(t *testing.T) {
 			assertCallBatches(t, tc.want, fake.calls)
 			if d := cmp.Diff(tc.wantSaved, store.saved); d != "" {
 				t.Errorf("saved (-want +got):\n%s", d)
+			}
+			// A key saved and proven is marked so, once.
+			if len(tc.wantSaved) > 0 && tc.wantErr == "" && (!store.key.Proven || len(store.proven) != 1) {
+				t.Errorf("the new key was not marked proven once: %v", store.proven)
 			}
 			if store.removed != (tc.op == "delete") {
 				t.Errorf("profile removed = %v", store.removed)

@@ -2,11 +2,14 @@ package consumers
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -396,7 +399,41 @@ func (c *CredentialsProfile) Load() (awskinds.StoredKey, error) {
 	}
 	id, _ := f.Get(c.profile, "aws_access_key_id")
 	secret, _ := f.Get(c.profile, "aws_secret_access_key")
-	return awskinds.StoredKey{Section: true, Owner: sectionOwner(f, c.profile), ID: id, Secret: engine.NewSecret(secret)}, nil
+	proven := id != "" && secret != "" && slices.Contains(f.Comments(c.profile), provenComment(id, secret))
+	return awskinds.StoredKey{Section: true, Owner: sectionOwner(f, c.profile), ID: id, Secret: engine.NewSecret(secret), Proven: proven}, nil
+}
+
+// provenPrefix starts the comment that says STS accepted the profile's
+// key (CredentialsProfile.MarkProven).
+const provenPrefix = "# awsboot: STS accepted key "
+
+// provenComment is the proof comment for a key and secret: the key's id
+// and a SHA-256 fingerprint of id and secret, so the mark holds for
+// exactly the pair that was proven and no other. (The file holds the
+// secret itself; the fingerprint reveals nothing more.)
+func provenComment(id, secret string) string {
+	sum := sha256.Sum256([]byte("awsboot proven key\x00" + id + "\x00" + secret))
+	return provenPrefix + id + " " + hex.EncodeToString(sum[:16])
+}
+
+// MarkProven implements awskinds.KeyStore: one comment line in the
+// profile's section, rewritten for a new key.
+func (c *CredentialsProfile) MarkProven(id string, secret engine.Secret) error {
+	return editINI(c.fs, c.path, func(f *localfile.INI) (bool, error) {
+		if err := unambiguous(f, c.path, c.profile); err != nil {
+			return false, err
+		}
+		if cur, _ := f.Get(c.profile, "aws_access_key_id"); cur != id || sectionOwner(f, c.profile) != c.stack {
+			// Another run replaced the key meanwhile: nothing to mark.
+			return false, nil
+		}
+		mark := provenComment(id, secret.Reveal())
+		if slices.Contains(f.Comments(c.profile), mark) {
+			return false, nil
+		}
+		f.SetComment(c.profile, provenPrefix, mark)
+		return true, nil
+	})
 }
 
 // Save implements awskinds.KeyStore, keeping the rest of the file byte

@@ -1865,3 +1865,63 @@ func TestTeardownStoppedBeforeDeletingTheCopyConverges(t *testing.T) {
 		})
 	}
 }
+
+// TestCredentialsProfileMarkProven: the proof comment holds for exactly
+// the key and secret that were proven; a new key or an edited secret is
+// not proven; marking twice writes the file once.
+func TestCredentialsProfileMarkProven(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "credentials")
+	c := NewCredentialsProfile(localfile.OS{}, testStack, path, "ci")
+	if err := c.Save("AKIAONE", engine.NewSecret("secret-one")); err != nil {
+		t.Fatal(err)
+	}
+	if k, _ := c.Load(); k.Proven {
+		t.Fatal("a key is proven before MarkProven")
+	}
+	if err := c.MarkProven("AKIAONE", engine.NewSecret("secret-one")); err != nil {
+		t.Fatal(err)
+	}
+	if k, _ := c.Load(); !k.Proven {
+		t.Fatal("not proven after MarkProven")
+	}
+	before, _ := fileContent(t, path)
+	if strings.Contains(before, "secret-one\n#") || strings.Count(before, "secret-one") != 1 {
+		t.Errorf("the mark holds the secret:\n%s", before)
+	}
+	info, _ := os.Stat(path)
+	if err := c.MarkProven("AKIAONE", engine.NewSecret("secret-one")); err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := os.Stat(path); !again.ModTime().Equal(info.ModTime()) {
+		t.Error("marking the same key again rewrote the file")
+	}
+	// A secret edited by hand is not the proven one.
+	edited := strings.Replace(before, "secret-one", "secret-typo", 1)
+	writeTestFile(t, path, edited, 0o600)
+	if k, _ := c.Load(); k.Proven {
+		t.Error("an edited secret counts as proven")
+	}
+	// A new key: the old mark no longer holds; marking it replaces the
+	// line.
+	if err := c.Save("AKIATWO", engine.NewSecret("secret-two")); err != nil {
+		t.Fatal(err)
+	}
+	if k, _ := c.Load(); k.Proven {
+		t.Error("a new key counts as proven by the old mark")
+	}
+	if err := c.MarkProven("AKIATWO", engine.NewSecret("secret-two")); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := fileContent(t, path)
+	if k, _ := c.Load(); !k.Proven || strings.Count(got, provenPrefix) != 1 {
+		t.Errorf("after marking the new key (proven %v):\n%s", k.Proven, got)
+	}
+	// Marking a key the profile no longer holds changes nothing.
+	if err := c.MarkProven("AKIAONE", engine.NewSecret("secret-one")); err != nil {
+		t.Fatal(err)
+	}
+	if after, _ := fileContent(t, path); after != got {
+		t.Errorf("marking a replaced key changed the file:\n%s", after)
+	}
+}

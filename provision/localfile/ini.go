@@ -425,6 +425,50 @@ func (f *INI) AddComment(section, comment string) {
 	}
 }
 
+// SetComment makes comment the section's one comment line starting with
+// prefix: an existing such line is rewritten in place (left untouched when
+// equal), further ones are removed, and a missing one is inserted as
+// AddComment does. Prefix and comment are compared after trimming.
+func (f *INI) SetComment(section, prefix, comment string) {
+	section, prefix, comment = oneLine(section), strings.TrimSpace(oneLine(prefix)), strings.TrimSpace(oneLine(comment))
+	s := f.find(section)
+	if s == nil {
+		f.AddComment(section, comment)
+		return
+	}
+	lines, found := slices.Clone(s.lines), false
+	for i := s.end() - 1; i >= 1; i-- {
+		if s.info[i].kind != kindComment || !strings.HasPrefix(strings.TrimSpace(lines[i]), prefix) {
+			continue
+		}
+		if !found && i == firstCommentWith(s, prefix) {
+			found = true
+			if strings.TrimSpace(lines[i]) != comment {
+				lines[i] = comment + lineEnding(lines[i])
+			}
+			continue
+		}
+		lines = slices.Delete(lines, i, i+1)
+	}
+	if !slices.Equal(lines, s.lines) {
+		s.setLines(lines)
+	}
+	if !found {
+		f.AddComment(section, comment)
+	}
+}
+
+// firstCommentWith is the index of the section's first comment line
+// starting with prefix, -1 when none.
+func firstCommentWith(s *iniSection, prefix string) int {
+	for i, end := 1, s.end(); i < end; i++ {
+		if s.info[i].kind == kindComment && strings.HasPrefix(strings.TrimSpace(s.lines[i]), prefix) {
+			return i
+		}
+	}
+	return -1
+}
+
 // AppendSection appends an empty section called name at the end of the file
 // and reports whether it did; it does nothing when the section exists. When
 // the content is not empty, a missing final newline is added first and the

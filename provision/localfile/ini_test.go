@@ -627,3 +627,38 @@ func FuzzINIRoundTrip(f *testing.F) {
 		}
 	})
 }
+
+// TestINISetComment: one comment line per prefix, rewritten in place,
+// duplicates dropped, everything else byte for byte.
+func TestINISetComment(t *testing.T) {
+	for name, tc := range map[string]struct{ in, want string }{
+		"added after the header": {
+			in:   "[ci]\n# managed by awsboot: stack=s\nkey = 1\n",
+			want: "[ci]\n# awsboot: proven abc\n# managed by awsboot: stack=s\nkey = 1\n",
+		},
+		"rewritten in place": {
+			in:   "[a]\nx = 1\n\n[ci]\n# managed by awsboot: stack=s\n# awsboot: proven old\r\nkey = 1\n",
+			want: "[a]\nx = 1\n\n[ci]\n# managed by awsboot: stack=s\n# awsboot: proven abc\r\nkey = 1\n",
+		},
+		"duplicates dropped": {
+			in:   "[ci]\n# awsboot: proven one\nkey = 1\n# awsboot: proven two\n; other\n",
+			want: "[ci]\n# awsboot: proven abc\nkey = 1\n; other\n",
+		},
+		"unchanged when equal": {
+			in:   "[ci]\n  # awsboot: proven abc\nkey = 1\n",
+			want: "[ci]\n  # awsboot: proven abc\nkey = 1\n",
+		},
+		"missing section appended": {
+			in:   "[a]\nx = 1",
+			want: "[a]\nx = 1\n\n[ci]\n# awsboot: proven abc\n",
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			f := ParseINI([]byte(tc.in))
+			f.SetComment("ci", "# awsboot: proven ", "# awsboot: proven abc")
+			if got := string(f.Bytes()); got != tc.want {
+				t.Errorf("got\n%q\nwant\n%q", got, tc.want)
+			}
+		})
+	}
+}
