@@ -111,10 +111,10 @@ func TestOIDCAssumeRoleReachesBucket(t *testing.T) {
 	cfg := rawConfig(t, moto.URL, "", "")
 	cfg.Credentials = staticSession{id: aws.ToString(c.AccessKeyId), secret: aws.ToString(c.SecretAccessKey), token: aws.ToString(c.SessionToken)}
 	s3c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
-	if _, err := s3c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("semaphore-cache"), Key: aws.String("k"), Body: strings.NewReader("v")}); err != nil {
+	if _, err := s3c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("semaphore-oidc-cache"), Key: aws.String("k"), Body: strings.NewReader("v")}); err != nil {
 		t.Fatalf("put with the role session: %v", err)
 	}
-	if _, err := s3c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("semaphore-cache"), Key: aws.String("k")}); err != nil {
+	if _, err := s3c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("semaphore-oidc-cache"), Key: aws.String("k")}); err != nil {
 		t.Fatalf("get with the role session: %v", err)
 	}
 }
