@@ -89,6 +89,12 @@ func (st *Stack) Apply(ctx context.Context, p *engine.Plan, ex engine.Executor) 
 	return st.CheckProfiles(ctx, st.files)
 }
 
+// Tidy removes the debris of killed writes (temporary files, which may
+// hold a secret) beside every user file the plan read; bootstrap and
+// teardown call it after planning, whether or not the plan has changes
+// (localfile.Gate.Tidy).
+func (st *Stack) Tidy() error { return st.gate.Tidy() }
+
 // LockStack takes the stack's lock, shared by every awsboot process of
 // the user (localfile.LockFile on LockDir/stack-<name>.lock), so that two
 // bootstraps or teardowns of one stack never plan the same creates at

@@ -187,6 +187,9 @@ func applyCommand(ctx context.Context, e env, o options) error {
 	if err != nil {
 		return err
 	}
+	if err := p.stack.Tidy(); err != nil {
+		return err
+	}
 	if o.json {
 		renderPlanEvents(e.stdout, p.plan)
 	} else {

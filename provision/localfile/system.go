@@ -249,6 +249,8 @@ type Gate struct {
 	sys  System
 	open atomic.Bool
 	ini  iniCache
+	// read holds every path read through the gate, for Tidy.
+	read sync.Map
 }
 
 // NewGate returns a closed Gate in front of sys.
@@ -276,7 +278,38 @@ func (g *Gate) current() System {
 }
 
 // ReadFile implements System.
-func (g *Gate) ReadFile(path string) ([]byte, bool, error) { return g.sys.ReadFile(path) }
+func (g *Gate) ReadFile(path string) ([]byte, bool, error) {
+	g.read.Store(path, true)
+	return g.sys.ReadFile(path)
+}
+
+// Tidy removes the temporary files a killed write left beside every file
+// read through the gate (RemoveStaleTemps), each under the file's lock,
+// open or closed: they are debris of awsboot's own writes, 0600 and
+// possibly holding a secret, not the user's content. A run that finds
+// nothing to change writes no file, so without Tidy such debris would
+// stay until the file changes again. It does nothing when the gate's
+// System does not write to the disk (not OS).
+func (g *Gate) Tidy() error {
+	if _, ok := g.sys.(OS); !ok {
+		return nil
+	}
+	var errs []error
+	g.read.Range(func(k, _ any) bool {
+		path := k.(string)
+		unlock, err := g.sys.Lock(path)
+		if err != nil {
+			errs = append(errs, err)
+			return true
+		}
+		defer unlock()
+		if err := RemoveStaleTemps(path); err != nil {
+			errs = append(errs, err)
+		}
+		return true
+	})
+	return errors.Join(errs...)
+}
 
 // Perm implements System.
 func (g *Gate) Perm(path string) (fs.FileMode, bool, error) { return g.sys.Perm(path) }

@@ -407,3 +407,38 @@ func TestWriteFileRemovesStaleTemps(t *testing.T) {
 		}
 	}
 }
+
+// TestGateTidy: Tidy removes the temporary files a killed write left
+// beside a file read through the gate, even while the gate is closed,
+// and touches nothing else.
+func TestGateTidy(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "credentials")
+	if err := os.WriteFile(path, []byte("[a]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	debris := []string{filepath.Join(dir, ".credentials.tmp-123"), filepath.Join(dir, ".credentials"+BackupSuffix+".tmp-456")}
+	keep := filepath.Join(dir, ".other.tmp-789")
+	for _, f := range append(debris, keep) {
+		if err := os.WriteFile(f, []byte("secret"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	g := NewGate(OS{})
+	if _, _, err := g.ReadFile(path); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Tidy(); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range debris {
+		if _, err := os.Stat(f); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("%s is still there (%v)", f, err)
+		}
+	}
+	for _, f := range []string{path, keep} {
+		if _, err := os.Stat(f); err != nil {
+			t.Errorf("%s was removed: %v", f, err)
+		}
+	}
+}
