@@ -159,6 +159,13 @@ func newApp(e env) *cli.App {
 				},
 			},
 			{
+				Name:        "graph",
+				Usage:       "print the resource graph, as DOT or Mermaid; an edge points from a resource to what it depends on",
+				Description: graphHelp,
+				Flags:       append(specFlags(), graphFlags()...),
+				Action:      graphAction(e),
+			},
+			{
 				Name:  "validate",
 				Usage: "check the spec without calling AWS",
 				Flags: []cli.Flag{&cli.StringFlag{Name: flagFile, Aliases: []string{"f"}, Value: "awsboot.yaml", Usage: "the spec file"}},

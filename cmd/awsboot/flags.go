@@ -14,6 +14,10 @@ const (
 	flagStats            = "stats"
 	flagParallelism      = "parallelism"
 	flagLockTimeout      = "lock-timeout"
+	// graph's --format and --plan; --destroy plans the teardown.
+	flagFormat  = "format"
+	flagPlan    = "plan"
+	flagDestroy = "destroy"
 	// flagWebIdentityTokenFile gives verify a pipeline's OIDC token to
 	// prove role access with.
 	flagWebIdentityTokenFile = "web-identity-token-file"
