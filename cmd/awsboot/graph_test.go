@@ -2,9 +2,12 @@ package main
 
 import (
 	"bytes"
+	"html"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strings"
 	"testing"
 
@@ -148,5 +151,43 @@ digraph "st\"ack" {
 	}
 	if n := strings.Count(string(svg), `class="node"`); n != 2 {
 		t.Errorf("dot drew %d nodes, want 2:\n%s", n, svg)
+	}
+}
+
+// TestREADMEGraphPicture keeps docs/semaphore-cache-graph.svg, the
+// picture in the README, in step with the example's graph: the same
+// nodes and edges (the layout is Graphviz's). Redraw it with
+//
+//	bin/awsboot graph -f examples/semaphore-cache.yaml | dot -Tsvg > docs/semaphore-cache-graph.svg
+func TestREADMEGraphPicture(t *testing.T) {
+	svg, err := os.ReadFile(filepath.Join("..", "..", "docs", "semaphore-cache-graph.svg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var drawn []string
+	for _, m := range regexp.MustCompile(`class="(node|edge)">\n<title>([^<]*)</title>`).FindAllStringSubmatch(string(svg), -1) {
+		drawn = append(drawn, m[1]+" "+html.UnescapeString(m[2]))
+	}
+	s, err := provision.LoadSpec(filepath.Join("..", "..", "examples", "semaphore-cache.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	st, err := provision.Offline(s, provision.BuildOptions{Files: consumers.AWSFiles{Config: filepath.Join(dir, "config"), Credentials: filepath.Join(dir, "credentials")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := newResourceGraph(st.Graph, nil)
+	var want []string
+	for _, n := range g.Nodes {
+		want = append(want, "node "+n.Address)
+	}
+	for _, e := range g.Edges {
+		want = append(want, "edge "+e.From+"->"+e.To)
+	}
+	sort.Strings(drawn)
+	sort.Strings(want)
+	if diff := cmp.Diff(want, drawn); diff != "" {
+		t.Errorf("docs/semaphore-cache-graph.svg is not the example's graph (-graph +picture):\n%s", diff)
 	}
 }
