@@ -107,13 +107,13 @@ func newApp(e env) *cli.App {
 		Commands: []*cli.Command{
 			{
 				Name:  "plan",
-				Usage: "show what bootstrap would change (reads only, writes nothing)",
-				Flags: append(specFlags(),
+				Usage: "show what bootstrap (with --destroy: teardown) would change (reads only, writes nothing)",
+				Flags: append(append(specFlags(),
 					&cli.BoolFlag{Name: flagJSON, Usage: "print the plan as JSON"},
 					&cli.BoolFlag{Name: flagDetailedExitcode, Usage: "exit 0 when there are no changes, 2 when there are, 1 on error"},
 					&cli.BoolFlag{Name: flagAdopt, Usage: "plan as if taking over existing objects without the awsboot tag"},
-				),
-				Action: func(c *cli.Context) error { return planCommand(c.Context, e, optionsFrom(c, engine.ModeApply)) },
+				), planDestroyFlags()...),
+				Action: planAction(e),
 			},
 			{
 				Name:    "bootstrap",
@@ -131,13 +131,13 @@ func newApp(e env) *cli.App {
 				Name:    "teardown",
 				Aliases: []string{"destroy"},
 				Usage:   "delete what this stack created, in reverse order (data is kept unless --delete-data)",
-				Flags: append(specFlags(),
+				Flags: append(append(specFlags(),
 					&cli.BoolFlag{Name: flagAutoApprove, Usage: "do not ask for confirmation"},
 					&cli.BoolFlag{Name: flagDeleteData, Usage: "also delete every object and version in the bucket"},
-					&cli.BoolFlag{Name: flagJSON, Usage: "print the plan and progress as JSON lines (needs --auto-approve)"},
+					&cli.BoolFlag{Name: flagJSON, Usage: "print the plan and progress as JSON lines (needs --auto-approve; with --dry-run: the plan as plan --json does)"},
 					lockTimeoutFlag(),
-				),
-				Action: func(c *cli.Context) error { return applyCommand(c.Context, e, optionsFrom(c, engine.ModeDestroy)) },
+				), teardownDryRunFlags()...),
+				Action: teardownAction(e),
 			},
 			{
 				Name:  "verify",
@@ -157,6 +157,13 @@ func newApp(e env) *cli.App {
 					}
 					return provision.Explain(e.stdout, st)
 				},
+			},
+			{
+				Name:        "graph",
+				Usage:       "print the resource graph, as DOT or Mermaid; an edge points from a resource to what it depends on",
+				Description: graphHelp,
+				Flags:       append(specFlags(), graphFlags()...),
+				Action:      graphAction(e),
 			},
 			{
 				Name:  "validate",

@@ -14,6 +14,12 @@ const (
 	flagStats            = "stats"
 	flagParallelism      = "parallelism"
 	flagLockTimeout      = "lock-timeout"
+	// graph's --format and --plan; plan's --destroy and teardown's
+	// --dry-run, which print the teardown plan.
+	flagFormat  = "format"
+	flagPlan    = "plan"
+	flagDestroy = "destroy"
+	flagDryRun  = "dry-run"
 	// flagWebIdentityTokenFile gives verify a pipeline's OIDC token to
 	// prove role access with.
 	flagWebIdentityTokenFile = "web-identity-token-file"

@@ -84,6 +84,37 @@ func (g *Graph) Resources() []Resource {
 	return out
 }
 
+// Edge is one dependency of a Graph: From depends on To, so To's change
+// finishes first in apply and From is deleted first in teardown. It is
+// the direction of Terraform's graph command: from a resource to what it
+// depends on.
+type Edge struct {
+	From, To Address
+}
+
+// Edges returns every dependency of the graph once, sorted by From, then
+// To.
+func (g *Graph) Edges() []Edge {
+	seen := map[Edge]bool{}
+	var out []Edge
+	for _, a := range g.order {
+		for _, d := range g.byAddr[a].DependsOn() {
+			e := Edge{From: a, To: d}
+			if !seen[e] {
+				seen[e] = true
+				out = append(out, e)
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].From != out[j].From {
+			return out[i].From < out[j].From
+		}
+		return out[i].To < out[j].To
+	})
+	return out
+}
+
 // dependents returns, for each address, the addresses that depend on it:
 // the edges teardown follows, so dependents are deleted first.
 func (g *Graph) dependents() map[Address][]Address {

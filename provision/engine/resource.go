@@ -4,14 +4,30 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Address names one resource in a plan, as "<kind>.<name>", for example
 // "s3_bucket.semaphore-cache" or "iam_user.semaphore".
 type Address string
 
-// Addr builds an address from a kind and a name.
+// Addr builds an address from a kind and a name. Kinds hold no dot;
+// names may ("token.actions.githubusercontent.com").
 func Addr(kind, name string) Address { return Address(kind + "." + name) }
+
+// Kind is the address's kind: what comes before its first dot
+// ("iam_user" of "iam_user.semaphore").
+func (a Address) Kind() string {
+	k, _, _ := strings.Cut(string(a), ".")
+	return k
+}
+
+// Name is the address's name: what comes after its first dot
+// ("semaphore" of "iam_user.semaphore").
+func (a Address) Name() string {
+	_, n, _ := strings.Cut(string(a), ".")
+	return n
+}
 
 // Action is what a plan does to one resource (Terraform's plans.Action).
 type Action int
