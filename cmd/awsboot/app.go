@@ -95,15 +95,14 @@ func specFlags() []cli.Flag {
 }
 
 func newApp(e env) *cli.App {
-	return &cli.App{
-		Name:            "awsboot",
-		Usage:           "set up the AWS side of your CI from one declarative spec",
-		Version:         version,
-		Writer:          e.stdout,
-		ErrWriter:       e.stderr,
-		HideHelpCommand: true,
-		Flags:           awsFlags(),
-		ExitErrHandler:  func(*cli.Context, error) {}, // run prints errors
+	return withHabits(&cli.App{
+		Name:           "awsboot",
+		Usage:          "set up the AWS side of your CI from one declarative spec",
+		Version:        version,
+		Writer:         e.stdout,
+		ErrWriter:      e.stderr,
+		Flags:          awsFlags(),
+		ExitErrHandler: func(*cli.Context, error) {}, // run prints errors
 		Commands: []*cli.Command{
 			{
 				Name:  "plan",
@@ -181,7 +180,7 @@ func newApp(e env) *cli.App {
 				},
 			},
 		},
-	}
+	})
 }
 
 // outIsTerminal reports whether stdout is a terminal; false when unknown.

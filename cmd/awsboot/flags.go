@@ -25,6 +25,9 @@ const (
 	exitOK      = 0
 	exitError   = 1
 	exitChanges = 2
+	// exitUnknownCommand is urfave/cli's code for an unknown command,
+	// kept as documented.
+	exitUnknownCommand = 3
 	// exitInterrupted follows the shell's 128+SIGINT.
 	exitInterrupted = 130
 )
