@@ -10,7 +10,7 @@ import (
 // The habits of Terraform and aws CLI users, applied by withHabits to the
 // app newApp builds and to every command in it, so that a command added
 // later gets them too: `awsboot help <command>`, "Did you mean" for a
-// mistyped command or flag.
+// mistyped command or flag, shell completion (completion.go).
 
 // withHabits completes the app newApp declares.
 func withHabits(app *cli.App) *cli.App {
@@ -18,10 +18,12 @@ func withHabits(app *cli.App) *cli.App {
 	// and exits 3 with no "Error:" and no suggestion. Declaring a
 	// command named help also keeps urfave/cli from adding --help to the
 	// app's flags, so add it here.
-	app.Commands = append(app.Commands, helpCommand())
+	app.Commands = append(app.Commands, helpCommand(), completionCommand())
 	app.Flags = append(app.Flags, cli.HelpFlag)
 	app.Action = rootAction
 	app.OnUsageError = usageError
+	app.EnableBashCompletion = true
+	app.BashComplete = completeWords
 	setupCommands(app.Commands)
 	return app
 }
@@ -38,18 +40,34 @@ func setupCommands(cmds []*cli.Command) {
 		if c.OnUsageError == nil {
 			c.OnUsageError = usageError
 		}
+		for _, f := range c.Flags {
+			// fish completes file names for these (urfave/cli's
+			// ToFishCompletion reads TakesFile).
+			if sf, ok := f.(*cli.StringFlag); ok && fileFlags[sf.Name] {
+				sf.TakesFile = true
+			}
+		}
+		if c.BashComplete == nil {
+			// urfave/cli's default reads os.Args and offers a leaf
+			// command's flags only after a dash.
+			c.BashComplete = completeWords
+		}
 		setupCommands(c.Subcommands)
 	}
 }
+
+// fileFlags are the flags whose value is a file name, in every command.
+var fileFlags = map[string]bool{flagFile: true, flagWebIdentityTokenFile: true}
 
 // helpCommand is `awsboot help [command]`: the app's help, or one
 // command's.
 func helpCommand() *cli.Command {
 	return &cli.Command{
-		Name:      "help",
-		Aliases:   []string{"h"},
-		Usage:     "list the commands, or show one command's flags",
-		ArgsUsage: "[command]",
+		Name:         "help",
+		Aliases:      []string{"h"},
+		Usage:        "list the commands, or show one command's flags",
+		ArgsUsage:    "[command]",
+		BashComplete: completeCommandNames,
 		Action: func(c *cli.Context) error {
 			if !c.Args().Present() {
 				return cli.ShowAppHelp(c)
