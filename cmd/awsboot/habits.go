@@ -10,7 +10,8 @@ import (
 // The habits of Terraform and aws CLI users, applied by withHabits to the
 // app newApp builds and to every command in it, so that a command added
 // later gets them too: `awsboot help <command>`, "Did you mean" for a
-// mistyped command or flag, shell completion (completion.go).
+// mistyped command or flag, shell completion (completion.go), an
+// AWSBOOT_* variable for every flag (envflags.go).
 
 // withHabits completes the app newApp declares.
 func withHabits(app *cli.App) *cli.App {
@@ -25,6 +26,7 @@ func withHabits(app *cli.App) *cli.App {
 	app.EnableBashCompletion = true
 	app.BashComplete = completeWords
 	setupCommands(app.Commands)
+	addEnvVars(app)
 	return app
 }
 
