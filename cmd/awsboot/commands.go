@@ -31,6 +31,7 @@ type options struct {
 	json             bool
 	detailedExitcode bool
 	stats            bool
+	noColor          bool
 	parallelism      int
 	// lock, for bootstrap and teardown, takes the stack's lock for the
 	// whole run, waiting up to lockTimeout.
@@ -71,6 +72,7 @@ func optionsFrom(c *cli.Context, mode engine.Mode) options {
 		json:             c.Bool(flagJSON),
 		detailedExitcode: c.Bool(flagDetailedExitcode),
 		stats:            c.Bool(flagStats),
+		noColor:          boolFlag(c, flagNoColor),
 		parallelism:      c.Int(flagParallelism),
 		lockTimeout:      c.Duration(flagLockTimeout),
 		tokenFile:        c.String(flagWebIdentityTokenFile),
@@ -172,7 +174,7 @@ func planCommand(ctx context.Context, e env, o options) error {
 			return err
 		}
 	} else {
-		RenderText(e.stdout, p.plan)
+		RenderTextColor(e.stdout, p.plan, e.color(o.noColor))
 	}
 	if o.detailedExitcode && p.plan.HasChanges() {
 		return cli.Exit("", exitChanges)
@@ -195,7 +197,7 @@ func applyCommand(ctx context.Context, e env, o options) error {
 	if o.json {
 		renderPlanEvents(e.stdout, p.plan)
 	} else {
-		RenderText(e.stdout, p.plan)
+		RenderTextColor(e.stdout, p.plan, e.color(o.noColor))
 	}
 	if !p.plan.HasChanges() {
 		return nil

@@ -17,6 +17,9 @@ const (
 	// flagWebIdentityTokenFile gives verify a pipeline's OIDC token to
 	// prove role access with.
 	flagWebIdentityTokenFile = "web-identity-token-file"
+	// flagNoColor is global: every command accepts it, before or after
+	// the command name.
+	flagNoColor = "no-color"
 )
 
 // Exit codes. plan --detailed-exitcode follows Terraform: 0 no changes,

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -11,7 +12,7 @@ import (
 // app newApp builds and to every command in it, so that a command added
 // later gets them too: `awsboot help <command>`, "Did you mean" for a
 // mistyped command or flag, shell completion (completion.go), an
-// AWSBOOT_* variable for every flag (envflags.go).
+// AWSBOOT_* variable for every flag (envflags.go), --no-color (color.go).
 
 // withHabits completes the app newApp declares.
 func withHabits(app *cli.App) *cli.App {
@@ -20,7 +21,7 @@ func withHabits(app *cli.App) *cli.App {
 	// command named help also keeps urfave/cli from adding --help to the
 	// app's flags, so add it here.
 	app.Commands = append(app.Commands, helpCommand(), completionCommand())
-	app.Flags = append(app.Flags, cli.HelpFlag)
+	app.Flags = append(app.Flags, noColorFlag(), cli.HelpFlag)
 	app.Action = rootAction
 	app.OnUsageError = usageError
 	app.EnableBashCompletion = true
@@ -41,6 +42,9 @@ func setupCommands(cmds []*cli.Command) {
 		}
 		if c.OnUsageError == nil {
 			c.OnUsageError = usageError
+		}
+		if !slices.ContainsFunc(c.Flags, func(f cli.Flag) bool { return slices.Contains(f.Names(), flagNoColor) }) {
+			c.Flags = append(c.Flags, noColorFlag())
 		}
 		for _, f := range c.Flags {
 			// fish completes file names for these (urfave/cli's
