@@ -75,7 +75,7 @@ func awsFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: flagProfile, Usage: "AWS profile awsboot itself uses (default: AWS_PROFILE, else the default chain)"},
 		&cli.StringFlag{Name: flagRegion, Usage: "AWS region (default: the spec's region, AWS_REGION or the profile's)"},
-		&cli.StringFlag{Name: flagEndpointURL, Usage: "custom endpoint for every AWS API (default: AWS_ENDPOINT_URL); recorded in the written profile"},
+		&cli.StringFlag{Name: flagEndpointURL, Usage: "custom endpoint for every AWS API (default: the spec's endpoint, else AWS_ENDPOINT_URL_<SERVICE>, AWS_ENDPOINT_URL); recorded in the written profile"},
 	}
 }
 
