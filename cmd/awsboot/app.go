@@ -74,7 +74,7 @@ func run(args []string, e env) int {
 func awsFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: flagProfile, Usage: "AWS profile awsboot itself uses (default: AWS_PROFILE, else the default chain)"},
-		&cli.StringFlag{Name: flagRegion, Usage: "AWS region (default: the spec's region, AWS_REGION or the profile's)"},
+		&cli.StringFlag{Name: flagRegion, Usage: "AWS region (default: the spec's region, else AWS_REGION, AWS_DEFAULT_REGION or the profile's)"},
 		&cli.StringFlag{Name: flagEndpointURL, Usage: "custom endpoint for every AWS API (default: the spec's endpoint, else AWS_ENDPOINT_URL_<SERVICE>, AWS_ENDPOINT_URL); recorded in the written profile"},
 	}
 }

@@ -56,7 +56,7 @@ type ConnectOptions struct {
 }
 
 // Connect loads the SDK's default configuration (credential chain,
-// AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL and
+// AWS_PROFILE, AWS_REGION, AWS_DEFAULT_REGION, AWS_ENDPOINT_URL and
 // AWS_ENDPOINT_URL_<SERVICE>, AWS_CONFIG_FILE,
 // AWS_SHARED_CREDENTIALS_FILE), applies the options on top, builds the
 // clients with a call counter installed, and learns the Account: its ID
@@ -85,7 +85,7 @@ func Connect(ctx context.Context, o ConnectOptions) (*Clients, error) {
 		return nil, fmt.Errorf("loading AWS configuration: %w", err)
 	}
 	if cfg.Region == "" {
-		return nil, errors.New("no AWS region: set region in the spec, --region, AWS_REGION or the profile's region")
+		return nil, errors.New("no AWS region: set region in the spec, --region, AWS_REGION (or AWS_DEFAULT_REGION) or the profile's region")
 	}
 	if cfg.RetryMaxAttempts == 0 {
 		// Neither AWS_MAX_ATTEMPTS nor the profile's max_attempts is

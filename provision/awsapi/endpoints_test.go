@@ -156,4 +156,19 @@ func TestConnectServiceEndpoints(t *testing.T) {
 			t.Errorf("Account = %+v, want AWS", c.Account)
 		}
 	})
+
+	t.Run("AWS_DEFAULT_REGION", func(t *testing.T) {
+		isolateEndpoints(t, map[string]string{"AWS_ENDPOINT_URL": sts.URL, "AWS_REGION": "", "AWS_DEFAULT_REGION": "eu-west-1"})
+		c, err := Connect(context.Background(), ConnectOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Account.Region != "eu-west-1" {
+			t.Errorf("region %q, want AWS_DEFAULT_REGION's eu-west-1", c.Account.Region)
+		}
+		t.Setenv("AWS_REGION", "us-west-2")
+		if c, err = Connect(context.Background(), ConnectOptions{}); err != nil || c.Account.Region != "us-west-2" {
+			t.Errorf("with AWS_REGION too: region %q (%v), want us-west-2", c.Account.Region, err)
+		}
+	})
 }
