@@ -74,8 +74,8 @@ func run(args []string, e env) int {
 func awsFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: flagProfile, Usage: "AWS profile awsboot itself uses (default: AWS_PROFILE, else the default chain)"},
-		&cli.StringFlag{Name: flagRegion, Usage: "AWS region (default: the spec's region, AWS_REGION or the profile's)"},
-		&cli.StringFlag{Name: flagEndpointURL, Usage: "custom endpoint for every AWS API (default: AWS_ENDPOINT_URL); recorded in the written profile"},
+		&cli.StringFlag{Name: flagRegion, Usage: "AWS region (default: the spec's region, else AWS_REGION, AWS_DEFAULT_REGION or the profile's)"},
+		&cli.StringFlag{Name: flagEndpointURL, Usage: "custom endpoint for every AWS API (default: the spec's endpoint, else AWS_ENDPOINT_URL_<SERVICE>, AWS_ENDPOINT_URL); recorded in the written profile"},
 	}
 }
 
@@ -95,15 +95,14 @@ func specFlags() []cli.Flag {
 }
 
 func newApp(e env) *cli.App {
-	return &cli.App{
-		Name:            "awsboot",
-		Usage:           "set up the AWS side of your CI from one declarative spec",
-		Version:         version,
-		Writer:          e.stdout,
-		ErrWriter:       e.stderr,
-		HideHelpCommand: true,
-		Flags:           awsFlags(),
-		ExitErrHandler:  func(*cli.Context, error) {}, // run prints errors
+	return withHabits(&cli.App{
+		Name:           "awsboot",
+		Usage:          "set up the AWS side of your CI from one declarative spec",
+		Version:        version,
+		Writer:         e.stdout,
+		ErrWriter:      e.stderr,
+		Flags:          awsFlags(),
+		ExitErrHandler: func(*cli.Context, error) {}, // run prints errors
 		Commands: []*cli.Command{
 			{
 				Name:  "plan",
@@ -188,7 +187,7 @@ func newApp(e env) *cli.App {
 				},
 			},
 		},
-	}
+	})
 }
 
 // outIsTerminal reports whether stdout is a terminal; false when unknown.

@@ -31,6 +31,7 @@ type options struct {
 	json             bool
 	detailedExitcode bool
 	stats            bool
+	noColor          bool
 	parallelism      int
 	// lock, for bootstrap and teardown, takes the stack's lock for the
 	// whole run, waiting up to lockTimeout.
@@ -38,6 +39,10 @@ type options struct {
 	lockTimeout time.Duration
 	// tokenFile is verify's --web-identity-token-file.
 	tokenFile string
+	// origin says how --region and --endpoint-url were given ("--region
+	// X" or "AWSBOOT_REGION=X"), for the error when they contradict the
+	// spec.
+	origin map[string]string
 }
 
 // stringFlag returns a flag given after the command or, failing that,
@@ -67,9 +72,11 @@ func optionsFrom(c *cli.Context, mode engine.Mode) options {
 		json:             c.Bool(flagJSON),
 		detailedExitcode: c.Bool(flagDetailedExitcode),
 		stats:            c.Bool(flagStats),
+		noColor:          boolFlag(c, flagNoColor),
 		parallelism:      c.Int(flagParallelism),
 		lockTimeout:      c.Duration(flagLockTimeout),
 		tokenFile:        c.String(flagWebIdentityTokenFile),
+		origin:           map[string]string{flagRegion: flagOrigin(c, flagRegion), flagEndpointURL: flagOrigin(c, flagEndpointURL)},
 	}
 }
 
@@ -127,7 +134,7 @@ func connectAndPlan(ctx context.Context, e env, o options, s *spec.Spec) (*prepa
 	// Only plan and apply need to know whether grants can be managed
 	// policies (one iam:ListPolicies on a custom endpoint).
 	o.connect.ProbeManagedPolicies = s.PolicyStyle == "auto"
-	c, err := connectFor(ctx, e, s, o.connect)
+	c, err := connectFor(ctx, e, s, o.connect, o.origin)
 	if err != nil {
 		return nil, err
 	}
@@ -167,7 +174,7 @@ func planCommand(ctx context.Context, e env, o options) error {
 			return err
 		}
 	} else {
-		RenderText(e.stdout, p.plan)
+		RenderTextColor(e.stdout, p.plan, e.color(o.noColor))
 	}
 	if o.detailedExitcode && p.plan.HasChanges() {
 		return cli.Exit("", exitChanges)
@@ -193,7 +200,7 @@ func applyCommand(ctx context.Context, e env, o options) error {
 	if o.json {
 		renderPlanEvents(e.stdout, p.plan)
 	} else {
-		RenderText(e.stdout, p.plan)
+		RenderTextColor(e.stdout, p.plan, e.color(o.noColor))
 	}
 	if !p.plan.HasChanges() {
 		return nil
@@ -272,7 +279,7 @@ func verifyCommand(ctx context.Context, e env, o options) error {
 	if err != nil {
 		return cli.Exit("Error: "+err.Error(), exitError)
 	}
-	c, err := connectFor(ctx, e, s, o.connect)
+	c, err := connectFor(ctx, e, s, o.connect, o.origin)
 	if err != nil {
 		return err
 	}
@@ -308,22 +315,26 @@ func verifyCommand(ctx context.Context, e env, o options) error {
 }
 
 // connectFor connects with the flags, filling in the spec's region and
-// endpoints; a flag that contradicts the spec is an error, not a silent
-// choice.
-func connectFor(ctx context.Context, e env, s *spec.Spec, co awsapi.ConnectOptions) (*awsapi.Clients, error) {
+// endpoints; a flag (or its AWSBOOT_* variable) that contradicts the spec
+// is an error, not a silent choice. origin says how each flag was given.
+func connectFor(ctx context.Context, e env, s *spec.Spec, co awsapi.ConnectOptions, origin map[string]string) (*awsapi.Clients, error) {
 	for _, f := range []struct {
 		flag      string
 		set, spec *string
 		field     string
 	}{
-		{"--region", &co.Region, &s.Region, "region"},
-		{"--endpoint-url", &co.Endpoint, &s.Endpoint, "endpoint"},
+		{flagRegion, &co.Region, &s.Region, "region"},
+		{flagEndpointURL, &co.Endpoint, &s.Endpoint, "endpoint"},
 	} {
 		if *f.spec == "" {
 			continue
 		}
 		if *f.set != "" && *f.set != *f.spec {
-			return nil, cli.Exit(fmt.Sprintf("Error: %s %s conflicts with %s %s in %s", f.flag, *f.set, f.field, *f.spec, s.File), exitError)
+			given := origin[f.flag]
+			if given == "" {
+				given = "--" + f.flag + " " + *f.set
+			}
+			return nil, cli.Exit(fmt.Sprintf("Error: %s conflicts with %s %s in %s", given, f.field, *f.spec, s.File), exitError)
 		}
 		*f.set = *f.spec
 	}

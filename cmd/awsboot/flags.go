@@ -23,6 +23,9 @@ const (
 	// flagWebIdentityTokenFile gives verify a pipeline's OIDC token to
 	// prove role access with.
 	flagWebIdentityTokenFile = "web-identity-token-file"
+	// flagNoColor is global: every command accepts it, before or after
+	// the command name.
+	flagNoColor = "no-color"
 )
 
 // Exit codes. plan --detailed-exitcode follows Terraform: 0 no changes,
@@ -31,6 +34,9 @@ const (
 	exitOK      = 0
 	exitError   = 1
 	exitChanges = 2
+	// exitUnknownCommand is urfave/cli's code for an unknown command,
+	// kept as documented.
+	exitUnknownCommand = 3
 	// exitInterrupted follows the shell's 128+SIGINT.
 	exitInterrupted = 130
 )

@@ -16,7 +16,11 @@ import (
 // RenderText writes the plan the way Terraform users read one: a block per
 // changing resource with +, ~ and - lines, secrets as (sensitive value),
 // values only known after apply as (known after apply), and a summary line.
-func RenderText(w io.Writer, p *engine.Plan) {
+func RenderText(w io.Writer, p *engine.Plan) { RenderTextColor(w, p, false) }
+
+// RenderTextColor is RenderText with the +, ~ and - symbols coloured when
+// color is true, as Terraform does on a terminal.
+func RenderTextColor(w io.Writer, p *engine.Plan, color bool) {
 	if !p.HasChanges() {
 		if p.Mode == engine.ModeDestroy {
 			fmt.Fprintf(w, "Nothing to destroy: stack %q owns nothing that still exists.\n", p.Stack)
@@ -41,7 +45,7 @@ func RenderText(w io.Writer, p *engine.Plan) {
 		for _, n := range c.Notes {
 			fmt.Fprintf(w, "  # note: %s\n", n)
 		}
-		fmt.Fprintf(w, "  %s %s", c.Action.Symbol(), c.Addr)
+		fmt.Fprintf(w, "  %s %s", paintSymbol(c.Action.Symbol(), color), c.Addr)
 		if c.Action == engine.Delete || len(c.Diffs) == 0 {
 			fmt.Fprintln(w)
 			continue
@@ -52,7 +56,7 @@ func RenderText(w io.Writer, p *engine.Plan) {
 			width = max(width, len(d.Path))
 		}
 		for _, d := range c.Diffs {
-			writeDiff(w, c.Action, d, width)
+			writeDiff(w, c.Action, d, width, color)
 		}
 		fmt.Fprintln(w, "    }")
 	}
@@ -85,7 +89,7 @@ func verb(a engine.Action) string {
 	return "is unchanged"
 }
 
-func writeDiff(w io.Writer, a engine.Action, d engine.FieldDiff, width int) {
+func writeDiff(w io.Writer, a engine.Action, d engine.FieldDiff, width int, color bool) {
 	sym := "~"
 	switch {
 	case a == engine.Create || d.Before == "" && !d.Unknown && !d.Sensitive:
@@ -111,7 +115,7 @@ func writeDiff(w io.Writer, a engine.Action, d engine.FieldDiff, width int) {
 	default:
 		val = quote(d.Before) + " -> " + quote(d.After)
 	}
-	fmt.Fprintf(w, "      %s %s%s = %s\n", sym, d.Path, pad, val)
+	fmt.Fprintf(w, "      %s %s%s = %s\n", paintSymbol(sym, color), d.Path, pad, val)
 }
 
 // quote shows one-line values in quotes and multi-line values (policy

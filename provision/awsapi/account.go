@@ -20,15 +20,17 @@ type Account struct {
 	// Endpoint is the S3 API of an S3-compatible service, "" for AWS. It
 	// is what the written profiles and tool configs record.
 	Endpoint string
-	// IAMEndpoint serves IAM and STS when an S3-compatible service has
-	// them apart from S3 (Versity's gateway does).
+	// IAMEndpoint is where IAM calls go, "" for AWS: the spec's
+	// iam_endpoint when an S3-compatible service has IAM apart from S3
+	// (Versity's gateway does), else Endpoint, or an endpoint set for
+	// IAM alone (AWS_ENDPOINT_URL_IAM).
 	IAMEndpoint string
 	// PathStyle is the bucket addressing every S3 client uses.
 	PathStyle bool
 	// NoManagedPolicies is true when the service's IAM has no customer
 	// managed policies (Versity's gateway): grants are then inline
 	// policies under policy_style auto. Connect probes it only when asked
-	// (ConnectOptions.ProbeManagedPolicies) and only on a custom endpoint.
+	// (ConnectOptions.ProbeManagedPolicies) and only on a custom IAM endpoint.
 	NoManagedPolicies bool
 }
 
@@ -40,6 +42,9 @@ const UnknownAccountID = "000000000000"
 // follows the region's prefix (cn-: aws-cn, us-gov-: aws-us-gov, as
 // AWS's partitions.json has it) and the account ID is unknown.
 func Offline(region, endpoint, iamEndpoint string, pathStyle *bool) Account {
+	if iamEndpoint == "" {
+		iamEndpoint = endpoint
+	}
 	a := Account{ID: UnknownAccountID, Partition: PartitionOf(region), Region: region, Endpoint: endpoint, IAMEndpoint: iamEndpoint, PathStyle: endpoint != ""}
 	if pathStyle != nil {
 		a.PathStyle = *pathStyle
@@ -63,8 +68,9 @@ func PartitionOf(region string) string {
 }
 
 // Custom reports whether the stack talks to an S3-compatible service
-// rather than AWS: only then may a setting the service does not implement
-// be skipped (and the plan says so).
+// rather than AWS, for S3 or IAM, whichever way the endpoint was given:
+// only then may a setting the service does not implement be skipped (and
+// the plan says so).
 func (a Account) Custom() bool { return a.Endpoint != "" || a.IAMEndpoint != "" }
 
 // IAMARN is the ARN of an IAM resource of the account, such as

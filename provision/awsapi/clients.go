@@ -121,6 +121,9 @@ type Clients struct {
 	// base is the SDK config, kept to build clients for other credentials
 	// (checking a generated key).
 	base aws.Config
+	// stsEndpoint is where STS calls go ("" for AWS): IAM's endpoint,
+	// unless AWS_ENDPOINT_URL_STS says otherwise.
+	stsEndpoint string
 }
 
 // CallerWithKey asks STS (sts:GetCallerIdentity) whom the given static key
@@ -138,9 +141,18 @@ func (c *Clients) CallerWithKey(ctx context.Context, id string, secret engine.Se
 }
 
 func (c *Clients) stsOptions(o *sts.Options) {
-	if c.Account.IAMEndpoint != "" {
-		o.BaseEndpoint = aws.String(c.Account.IAMEndpoint)
+	if c.stsEndpoint != "" {
+		o.BaseEndpoint = aws.String(c.stsEndpoint)
 	}
+}
+
+// s3Options sends S3 calls where Connect decided, addressing buckets as
+// the account does.
+func (c *Clients) s3Options(o *s3.Options) {
+	if c.Account.Endpoint != "" {
+		o.BaseEndpoint = aws.String(c.Account.Endpoint)
+	}
+	o.UsePathStyle = c.Account.PathStyle
 }
 
 type staticCreds struct {
@@ -161,9 +173,8 @@ func StaticCredentials(id string, secret engine.Secret) aws.CredentialsProvider 
 // as the stack's clients do; maxAttempts > 0 bounds the SDK's retries.
 // awsboot verify uses it to act with only the credentials it wrote.
 func (c *Clients) S3With(creds aws.CredentialsProvider, maxAttempts int) *s3.Client {
-	return s3.NewFromConfig(c.base, func(o *s3.Options) {
+	return s3.NewFromConfig(c.base, c.s3Options, func(o *s3.Options) {
 		o.Credentials = creds
-		o.UsePathStyle = c.Account.PathStyle
 		if maxAttempts > 0 {
 			o.RetryMaxAttempts = maxAttempts
 		}

@@ -36,8 +36,10 @@ const DefaultRetryMode = aws.RetryModeAdaptive
 // empty values leave the SDK's own resolution (environment, shared files)
 // in charge.
 type ConnectOptions struct {
-	Profile  string
-	Region   string
+	Profile string
+	Region  string
+	// Endpoint, when set, serves every API (S3, IAM, STS), whatever
+	// AWS_ENDPOINT_URL_<SERVICE> or the profile's services section say.
 	Endpoint string
 	// IAMEndpoint serves IAM and STS when they are apart from S3.
 	IAMEndpoint string
@@ -54,7 +56,8 @@ type ConnectOptions struct {
 }
 
 // Connect loads the SDK's default configuration (credential chain,
-// AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL, AWS_CONFIG_FILE,
+// AWS_PROFILE, AWS_REGION, AWS_DEFAULT_REGION, AWS_ENDPOINT_URL and
+// AWS_ENDPOINT_URL_<SERVICE>, AWS_CONFIG_FILE,
 // AWS_SHARED_CREDENTIALS_FILE), applies the options on top, builds the
 // clients with a call counter installed, and learns the Account: its ID
 // and partition from sts:GetCallerIdentity (crossplane's Connect, apart
@@ -82,7 +85,7 @@ func Connect(ctx context.Context, o ConnectOptions) (*Clients, error) {
 		return nil, fmt.Errorf("loading AWS configuration: %w", err)
 	}
 	if cfg.Region == "" {
-		return nil, errors.New("no AWS region: set region in the spec, --region, AWS_REGION or the profile's region")
+		return nil, errors.New("no AWS region: set region in the spec, --region, AWS_REGION (or AWS_DEFAULT_REGION) or the profile's region")
 	}
 	if cfg.RetryMaxAttempts == 0 {
 		// Neither AWS_MAX_ATTEMPTS nor the profile's max_attempts is
@@ -97,25 +100,25 @@ func Connect(ctx context.Context, o ConnectOptions) (*Clients, error) {
 		// high --parallelism waits instead of failing.
 		cfg.RetryMode = DefaultRetryMode
 	}
-	endpoint := ""
-	if cfg.BaseEndpoint != nil {
-		endpoint = *cfg.BaseEndpoint
-	}
+	ep := resolveEndpoints(cfg, o)
 	// Custom endpoints (moto, MinIO, gateways) rarely serve
 	// virtual-hosted bucket names.
-	pathStyle := endpoint != ""
+	pathStyle := ep.s3 != ""
 	if o.PathStyle != nil {
 		pathStyle = *o.PathStyle
 	}
 	c := &Clients{
-		Account: Account{Region: cfg.Region, Endpoint: endpoint, IAMEndpoint: o.IAMEndpoint, PathStyle: pathStyle},
-		Calls:   counter,
-		base:    cfg,
+		Account:     Account{Region: cfg.Region, Endpoint: ep.s3, IAMEndpoint: ep.iam, PathStyle: pathStyle},
+		Calls:       counter,
+		base:        cfg,
+		stsEndpoint: ep.sts,
 	}
-	c.S3 = s3.NewFromConfig(cfg, func(so *s3.Options) { so.UsePathStyle = pathStyle })
+	// Every client gets its endpoint explicitly: the SDK would otherwise
+	// let AWS_ENDPOINT_URL_<SERVICE> override --endpoint-url.
+	c.S3 = s3.NewFromConfig(cfg, c.s3Options)
 	c.IAM = iam.NewFromConfig(cfg, func(io *iam.Options) {
-		if o.IAMEndpoint != "" {
-			io.BaseEndpoint = aws.String(o.IAMEndpoint)
+		if ep.iam != "" {
+			io.BaseEndpoint = aws.String(ep.iam)
 		}
 	})
 	c.STS = sts.NewFromConfig(cfg, c.stsOptions)
@@ -130,7 +133,7 @@ func Connect(ctx context.Context, o ConnectOptions) (*Clients, error) {
 	// The probe needs only the credentials, not the account: it goes
 	// out with GetCallerIdentity, one round trip for both.
 	probe := make(chan error, 1)
-	if o.ProbeManagedPolicies && c.Account.Custom() {
+	if o.ProbeManagedPolicies && c.Account.IAMEndpoint != "" {
 		go func() {
 			_, err := c.IAM.ListPolicies(ctx, &iam.ListPoliciesInput{MaxItems: aws.Int32(1), Scope: iamtypes.PolicyScopeTypeLocal})
 			probe <- err
@@ -141,7 +144,7 @@ func Connect(ctx context.Context, o ConnectOptions) (*Clients, error) {
 	id, err := c.STS.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	perr, probed := <-probe
 	if err != nil {
-		return nil, explainConnectError(err, c.Account.IAMEndpoint, endpoint)
+		return nil, explainConnectError(err, ep.sts)
 	}
 	c.Account.ID = aws.ToString(id.Account)
 	c.CallerARN = aws.ToString(id.Arn)
@@ -156,6 +159,37 @@ func Connect(ctx context.Context, o ConnectOptions) (*Clients, error) {
 		}
 	}
 	return c, nil
+}
+
+// endpoints are where the S3, IAM and STS calls go, "" for AWS.
+type endpoints struct{ s3, iam, sts string }
+
+// resolveEndpoints decides where each service's calls go. The options
+// come first: Endpoint serves every service, IAMEndpoint IAM and STS.
+// Otherwise each client resolves its own as the SDK does:
+// AWS_ENDPOINT_URL_<SERVICE> (S3, IAM, STS), AWS_ENDPOINT_URL, the
+// profile's services section, its endpoint_url; none of them under
+// AWS_IGNORE_CONFIGURED_ENDPOINT_URLS. awsboot reads the result back
+// from the clients rather than cfg.BaseEndpoint, which holds only the
+// global setting: an S3 endpoint given for S3 alone must also count as
+// custom (path-style addressing, the plan's notes, the written profile).
+func resolveEndpoints(cfg aws.Config, o ConnectOptions) endpoints {
+	if o.Endpoint != "" {
+		e := endpoints{o.Endpoint, o.Endpoint, o.Endpoint}
+		if o.IAMEndpoint != "" {
+			e.iam, e.sts = o.IAMEndpoint, o.IAMEndpoint
+		}
+		return e
+	}
+	e := endpoints{
+		s3:  aws.ToString(s3.NewFromConfig(cfg).Options().BaseEndpoint),
+		iam: aws.ToString(iam.NewFromConfig(cfg).Options().BaseEndpoint),
+		sts: aws.ToString(sts.NewFromConfig(cfg).Options().BaseEndpoint),
+	}
+	if o.IAMEndpoint != "" {
+		e.iam, e.sts = o.IAMEndpoint, o.IAMEndpoint
+	}
+	return e
 }
 
 // partitionOfARN is the partition of an ARN ("aws" when unknown).
@@ -183,14 +217,13 @@ var ErrEndpointUnreachable = errors.New("cannot reach the AWS endpoint")
 var ErrNoIAMAPI = errors.New("the endpoint does not serve the STS and IAM APIs awsboot needs")
 
 // explainConnectError turns sts:GetCallerIdentity's failure into one line
-// that says what is wrong and what to do.
-func explainConnectError(err error, iamEndpoint, endpoint string) error {
+// that says what is wrong and what to do; endpoint is where STS was asked
+// ("" for AWS).
+func explainConnectError(err error, endpoint string) error {
 	var ne net.Error
 	var dns *net.DNSError
 	where := "AWS"
-	if iamEndpoint != "" {
-		where = iamEndpoint
-	} else if endpoint != "" {
+	if endpoint != "" {
 		where = endpoint
 	}
 	code := ErrorCode(err)
@@ -204,7 +237,7 @@ func explainConnectError(err error, iamEndpoint, endpoint string) error {
 		}
 		return fmt.Errorf("%w (%s): the access key is wrong, deleted or expired, or its session token is missing; check which profile or variables awsboot used (AWS_PROFILE, --profile, AWS_ACCESS_KEY_ID)", ErrCredentialsRefused, code)
 	case errors.As(err, &dns), errors.As(err, &ne):
-		return fmt.Errorf("%w %s (%s): check --endpoint-url, AWS_ENDPOINT_URL and the network", ErrEndpointUnreachable, where, lastCause(err))
+		return fmt.Errorf("%w %s (%s): check --endpoint-url, AWS_ENDPOINT_URL (and AWS_ENDPOINT_URL_STS) and the network", ErrEndpointUnreachable, where, lastCause(err))
 	case endpoint != "" && (NotImplemented(err) || HTTPStatus(err) == 404 || HTTPStatus(err) == 405 || code == "InvalidAction"):
 		return fmt.Errorf("%w: %s answered sts:GetCallerIdentity with %s; if the service serves IAM and STS on another address, set iam_endpoint in the spec", ErrNoIAMAPI, where, lastCause(err))
 	}
