@@ -10,6 +10,7 @@ import (
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/awsboot/awsboot/policies"
 	"github.com/awsboot/awsboot/provision/engine"
 )
 
@@ -100,3 +101,18 @@ func TestSeconds(t *testing.T) {
 		}
 	}
 }
+
+// Every kind `awsboot show` prints has the hook with its own state type:
+// a Summary with another signature would silently not be one.
+var (
+	_ engine.KindSummarizer[bucketState]       = (*S3Bucket)(nil)
+	_ engine.KindSummarizer[policies.Document] = (*S3BucketPolicy)(nil)
+	_ engine.KindSummarizer[string]            = (*S3BucketReplication)(nil)
+	_ engine.KindSummarizer[policyState]       = (*IAMPolicy)(nil)
+	_ engine.KindSummarizer[userState]         = (*IAMUser)(nil)
+	_ engine.KindSummarizer[roleState]         = (*IAMRole)(nil)
+	_ engine.KindSummarizer[struct{}]          = (*IAMPolicyAttachment)(nil)
+	_ engine.KindSummarizer[policies.Document] = (*IAMInlinePolicy)(nil)
+	_ engine.KindSummarizer[keyState]          = (*IAMAccessKey)(nil)
+	_ engine.KindSummarizer[providerState]     = (*OIDCProvider)(nil)
+)
