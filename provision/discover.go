@@ -47,9 +47,10 @@ type discoverIAMAPI interface {
 // the account and region of c: buckets (ListBuckets, then each bucket's
 // tags), users, roles, customer managed policies (Scope=Local) and OIDC
 // providers (each listing, then each object's tags; a provider counts
-// when the stack created it or uses it). It then reads each as Show does,
-// through the same kinds, with each user's access keys, the bucket's
-// policy and replication, and returns what exists.
+// when the stack uses it, or created it and no stack uses it). It then
+// reads each as Show does, through the same kinds, with each user's
+// access keys, the bucket's policy and replication, and returns what the
+// stack owns.
 //
 // It costs one request per bucket, user, role, policy and provider of
 // the account, at most o.Parallelism at a time: meant for a lost spec,
@@ -98,6 +99,7 @@ func Discover(ctx context.Context, c *awsapi.Clients, stack string, o engine.Pla
 		return nil, err
 	}
 	s := shown(stack, c.Account, obs, true)
+	s.ByTags = true
 	s.Notes = f.notes
 	return s, nil
 }
@@ -355,8 +357,17 @@ func (f *finder) findProviders(ctx context.Context) error {
 		}
 		return iamTags(out.Tags), nil
 	}, func(tags map[string]string) bool {
-		// The stack created it, or uses a shared one.
-		return f.owns(tags) || tags[awskinds.UsesTag(f.stack)] != ""
+		// The stack uses it, or created it and no stack uses it any
+		// more: the rule OIDCProvider.Read owns it by.
+		if tags[awskinds.UsesTag(f.stack)] != "" {
+			return true
+		}
+		for k := range tags {
+			if strings.HasPrefix(k, awskinds.UsesTag("")) {
+				return false
+			}
+		}
+		return f.owns(tags)
 	})
 	f.providers = found
 	return err

@@ -35,6 +35,9 @@ type Shown struct {
 	// Notes say what could not be looked at (a bucket in another
 	// region).
 	Notes []string
+	// ByTags is true when the objects were found by the stack's tags
+	// (Discover), without a spec.
+	ByTags bool
 }
 
 // ShownObject is one object of Shown.
@@ -73,11 +76,17 @@ func (st *Stack) Show(ctx context.Context, o engine.PlanOptions) (*Shown, error)
 	return shown(st.Spec.Stack, st.Account, obs, false), nil
 }
 
-// shown turns observations into a Shown; onlyPresent drops the objects
-// that do not exist (discovery builds resources for what may be there).
-func shown(stack string, acct awsapi.Account, obs []engine.Observed, onlyPresent bool) *Shown {
+// shown turns observations into a Shown; onlyOwned drops the objects
+// the stack does not own (discovery builds resources for what may be
+// there: a bucket's policy, a user's keys).
+func shown(stack string, acct awsapi.Account, obs []engine.Observed, onlyOwned bool) *Shown {
 	s := &Shown{Stack: stack, AccountID: acct.ID, Region: acct.Region}
 	for _, o := range obs {
+		if o.Unwanted {
+			// Nothing there and nothing asked for: not the stack's,
+			// not missing either.
+			continue
+		}
 		so := ShownObject{Addr: o.Addr, What: o.What, Settings: o.Summary}
 		switch {
 		case !o.Obs.Exists:
@@ -89,7 +98,7 @@ func shown(stack string, acct awsapi.Account, obs []engine.Observed, onlyPresent
 		default:
 			so.Status, so.Owner = OtherStack, o.Obs.Owner
 		}
-		if onlyPresent && so.Status == Absent {
+		if onlyOwned && so.Status != Owned {
 			continue
 		}
 		s.Objects = append(s.Objects, so)

@@ -108,10 +108,16 @@ func NewIAMAccessKey(cfg IAMAccessKeyConfig) *IAMAccessKey {
 	if cfg.Clock == nil {
 		cfg.Clock = realClock{}
 	}
+	what := fmt.Sprintf("access key of IAM user %q (profile %q in %s)", cfg.User, cfg.Store.Profile(), cfg.Store.Path())
+	if cfg.Store.Profile() == "" {
+		// A key found without a spec (awsboot show --stack): which
+		// profile holds it is unknown.
+		what = fmt.Sprintf("access key of IAM user %q", cfg.User)
+	}
 	return &IAMAccessKey{cfg: cfg, report: engine.Report, Meta: engine.Meta{
 		Address: engine.Addr("iam_access_key", cfg.User),
 		After:   cfg.After,
-		What:    fmt.Sprintf("access key of IAM user %q (profile %q in %s)", cfg.User, cfg.Store.Profile(), cfg.Store.Path()),
+		What:    what,
 	}}
 }
 

@@ -43,6 +43,10 @@ type Observed struct {
 	// Summary is the object's key settings (Summarizer), nil when it
 	// does not exist or its kind has no summary.
 	Summary []KV
+	// Unwanted marks an absent object that nothing asks for: its Diff is
+	// empty, as for a bucket policy when the spec grants nothing
+	// through one. A plan makes it a no-op; it is not "to be created".
+	Unwanted bool
 }
 
 // Observe reads every resource of g, as MakePlan does for an apply
@@ -62,6 +66,11 @@ func Observe(ctx context.Context, g *Graph, opts PlanOptions) ([]Observed, error
 		out[i] = Observed{Addr: r.Addr(), What: describe(r), Obs: obs[i]}
 		if s, ok := r.(Summarizer); ok {
 			out[i].Summary = s.Summary(obs[i])
+		}
+		if !obs[i].Exists {
+			// Diff is pure: asking it costs no request.
+			d, err := r.Diff(obs[i])
+			out[i].Unwanted = err == nil && len(d) == 0
 		}
 	}
 	return out, nil
