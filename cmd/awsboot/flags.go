@@ -17,6 +17,9 @@ const (
 	// flagWebIdentityTokenFile gives verify a pipeline's OIDC token to
 	// prove role access with.
 	flagWebIdentityTokenFile = "web-identity-token-file"
+	// flagStack makes show find a stack's objects by their tags, without
+	// a spec.
+	flagStack = "stack"
 )
 
 // Exit codes. plan --detailed-exitcode follows Terraform: 0 no changes,
