@@ -140,7 +140,7 @@ func (b *builder) build() error {
 func (b *builder) bucketConfig() awskinds.S3BucketConfig {
 	s := b.s
 	cfg := awskinds.S3BucketConfig{
-		Stack: s.Stack, Name: s.Bucket.Name, Region: b.acct.Region, Tags: s.Bucket.Tags, Versioning: s.Bucket.Versioning,
+		Stack: s.Stack, Name: s.Bucket.Name, Region: b.acct.Region, Partition: b.acct.Partition, Tags: s.Bucket.Tags, Versioning: s.Bucket.Versioning,
 		ObjectOwnership: s.Bucket.S3ObjectOwnership(), Custom: b.acct.Custom(), DeleteData: b.o.DeleteData,
 		Intents: b.o.Intents,
 	}

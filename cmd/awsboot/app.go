@@ -178,6 +178,8 @@ func newApp(e env) *cli.App {
 					return nil
 				},
 			},
+			// Day two: what the stack owns now, and the values other tools need.
+			showCmd(e), outputCmd(e),
 			{
 				Name:  "version",
 				Usage: "print the version",

@@ -26,6 +26,9 @@ const (
 	// flagNoColor is global: every command accepts it, before or after
 	// the command name.
 	flagNoColor = "no-color"
+	// flagStack makes show find a stack's objects by their tags, without
+	// a spec.
+	flagStack = "stack"
 )
 
 // Exit codes. plan --detailed-exitcode follows Terraform: 0 no changes,

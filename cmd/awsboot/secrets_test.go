@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/awsboot/awsboot/provision"
 	"github.com/awsboot/awsboot/provision/awsapi"
 	"github.com/awsboot/awsboot/provision/consumers"
 	"github.com/awsboot/awsboot/provision/localfile"
@@ -17,7 +18,8 @@ import (
 var secretLine = regexp.MustCompile(`(?m)^\s*aws_secret_access_key\s*=\s*(\S+)`)
 
 // TestNoSecretInAnyOutput runs every command of awsboot, in every output
-// form (plain, --json, --stats, errors), over every example, against
+// form (plain, --json, --stats, errors; output for every name, show with
+// the spec and by the stack's tags), over every example, against
 // moto, and fails if any secret awsboot created appears anywhere in
 // stdout or stderr. The secrets are collected from the credentials file
 // after each run that may make one.
@@ -78,6 +80,24 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 		awsboot("plan", "-f", spec, "--json", "--detailed-exitcode")
 		awsboot("verify", "-f", spec)
 		awsboot("verify", "-f", spec, "--json")
+		awsboot("output", "-f", spec)
+		awsboot("output", "-f", spec, "--json")
+		loaded, err := provision.LoadSpec(spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		outs, err := provision.Outputs(loaded, awsapi.Offline(loaded.Region, loaded.Endpoint, loaded.IAMEndpoint, loaded.PathStyle), consumers.AWSFiles{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range outs {
+			awsboot("output", "-f", spec, o.Name)
+		}
+		awsboot("output", "-f", spec, "no_such_name")
+		awsboot("show", "-f", spec)
+		awsboot("status", "-f", spec, "--json", "--stats")
+		awsboot("show", "--stack", loaded.Stack)
+		awsboot("show", "--stack", loaded.Stack, "--json")
 		// Errors: another stack's spec over the same names, a conflicting
 		// region flag, a profile written by hand over awsboot's.
 		other := filepath.Join(home, "other-"+filepath.Base(path))

@@ -117,10 +117,16 @@ func NewIAMAccessKey(cfg IAMAccessKeyConfig) *IAMAccessKey {
 	if cfg.Clock == nil {
 		cfg.Clock = realClock{}
 	}
+	what := fmt.Sprintf("access key of IAM user %q (profile %q in %s)", cfg.User, cfg.Store.Profile(), cfg.Store.Path())
+	if cfg.Store.Profile() == "" {
+		// A key found without a spec (awsboot show --stack): which
+		// profile holds it is unknown.
+		what = fmt.Sprintf("access key of IAM user %q", cfg.User)
+	}
 	return &IAMAccessKey{cfg: cfg, report: engine.Report, Meta: engine.Meta{
 		Address: engine.Addr("iam_access_key", cfg.User),
 		After:   cfg.After,
-		What:    fmt.Sprintf("access key of IAM user %q (profile %q in %s)", cfg.User, cfg.Store.Profile(), cfg.Store.Path()),
+		What:    what,
 	}}
 }
 
@@ -634,4 +640,56 @@ func (k *IAMAccessKey) DestroyDescription(_ *engine.Observation, st keyState) st
 		what = "deletes access key " + strings.Join(ids, ", ")
 	}
 	return fmt.Sprintf("%s of user %q and removes section [%s] from %s", what, k.cfg.User, k.cfg.Store.Profile(), k.cfg.Store.Path())
+}
+
+// Summary implements engine.KindSummarizer: each of the user's keys by
+// id, with its status, creation time and age, and the profile that holds
+// the stack's key, with whether STS accepts it. The secret is never
+// part of it: the state holds it only as an engine.Secret, which is not
+// read here.
+func (k *IAMAccessKey) Summary(_ *engine.Observation, st keyState) []engine.KV {
+	kv := []engine.KV{{Key: "user", Value: k.cfg.User}}
+	now := k.cfg.Clock.Now()
+	for _, key := range st.keys {
+		p := "access_key." + aws.ToString(key.AccessKeyId)
+		created := aws.ToTime(key.CreateDate)
+		kv = append(kv,
+			engine.KV{Key: p + ".status", Value: string(key.Status)},
+			engine.KV{Key: p + ".created", Value: created.UTC().Format(time.RFC3339)},
+			engine.KV{Key: p + ".age", Value: Age(now.Sub(created))},
+		)
+	}
+	if k.cfg.Store.Profile() == "" {
+		return kv
+	}
+	var inProfile string
+	switch {
+	case st.file.ID == "":
+		inProfile = "none"
+	case st.valid:
+		inProfile = st.file.ID + " (accepted by STS)"
+	case st.unproven != "":
+		inProfile = st.file.ID + " (not accepted by STS yet)"
+	default:
+		inProfile = st.file.ID + " (not an active key of this user that STS accepts)"
+	}
+	return append(kv,
+		engine.KV{Key: "profile", Value: k.cfg.Store.Profile()},
+		engine.KV{Key: "credentials_file", Value: k.cfg.Store.Path()},
+		engine.KV{Key: "profile_key", Value: inProfile},
+	)
+}
+
+// Age shows how old something is in its largest whole unit: "12d",
+// "5h", "3m" (a negative age, from clock skew, is "0m").
+func Age(d time.Duration) string {
+	switch {
+	case d >= 24*time.Hour:
+		return fmt.Sprintf("%dd", int(d/(24*time.Hour)))
+	case d >= time.Hour:
+		return fmt.Sprintf("%dh", int(d/time.Hour))
+	case d > 0:
+		return fmt.Sprintf("%dm", int(d/time.Minute))
+	}
+	return "0m"
 }

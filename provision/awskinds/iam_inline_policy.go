@@ -3,6 +3,7 @@ package awskinds
 import (
 	"context"
 	"fmt"
+	"strconv"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -169,4 +170,14 @@ func (p *IAMInlinePolicy) Delete(ctx context.Context, _ *engine.Observation, _ p
 		return fmt.Errorf("deleting inline policy %q of %s %q: %w", p.cfg.Name, p.cfg.Kind, p.cfg.Principal, err)
 	}
 	return nil
+}
+
+// Summary implements engine.KindSummarizer: the inline policy's user or
+// role, name, and statement count.
+func (p *IAMInlinePolicy) Summary(_ *engine.Observation, doc policies.Document) []engine.KV {
+	return []engine.KV{
+		{Key: string(p.cfg.Kind), Value: p.cfg.Principal},
+		{Key: "policy_name", Value: p.cfg.Name},
+		{Key: "statements", Value: strconv.Itoa(len(doc.Statement))},
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strconv"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -71,6 +72,8 @@ type policyState struct {
 	doc            policies.Document
 	defaultVersion string
 	tags           map[string]string
+	// attachments is GetPolicy's AttachmentCount, for Summary.
+	attachments int32
 	// lone is what teardown's plan saw: attached at most once (the
 	// stack's own attachment, which goes first) and with one version,
 	// so DeletePolicy alone will do.
@@ -96,7 +99,7 @@ func (p *IAMPolicy) Read(ctx context.Context) (*engine.Observation, policyState,
 	if err != nil {
 		return nil, policyState{}, fmt.Errorf("reading policy %s: %w", p.ARN(), err)
 	}
-	st := policyState{defaultVersion: aws.ToString(out.Policy.DefaultVersionId), tags: map[string]string{}}
+	st := policyState{defaultVersion: aws.ToString(out.Policy.DefaultVersionId), tags: map[string]string{}, attachments: aws.ToInt32(out.Policy.AttachmentCount)}
 	addTags := func(tags []iamtypes.Tag) {
 		for _, t := range tags {
 			st.tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
@@ -338,4 +341,15 @@ func (p *IAMPolicy) Delete(ctx context.Context, _ *engine.Observation, st policy
 // DestroyDescription implements engine.KindDestroyDescriber.
 func (p *IAMPolicy) DestroyDescription(*engine.Observation, policyState) string {
 	return "detaches it from every user, role and group and deletes its old versions first"
+}
+
+// Summary implements engine.KindSummarizer: the policy's ARN, default
+// version, how many users, roles and groups it is attached to, and tags.
+func (p *IAMPolicy) Summary(_ *engine.Observation, st policyState) []engine.KV {
+	kv := []engine.KV{
+		{Key: "arn", Value: p.ARN()},
+		{Key: "default_version", Value: st.defaultVersion},
+		{Key: "attachments", Value: strconv.Itoa(int(st.attachments))},
+	}
+	return append(kv, tagsKV(st.tags)...)
 }

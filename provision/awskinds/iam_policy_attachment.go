@@ -125,3 +125,9 @@ func (a *IAMPolicyAttachment) Delete(ctx context.Context, _ *engine.Observation,
 	}
 	return nil
 }
+
+// Summary implements engine.KindSummarizer: which policy is attached to
+// which user or role.
+func (a *IAMPolicyAttachment) Summary(*engine.Observation, struct{}) []engine.KV {
+	return []engine.KV{{Key: string(a.cfg.Kind), Value: a.cfg.Principal}, {Key: string(pathPolicyARN), Value: a.cfg.Policy.ARN()}}
+}

@@ -230,3 +230,38 @@ func (r *IAMRole) deleteRole(ctx context.Context) error {
 	}
 	return err
 }
+
+// Summary implements engine.KindSummarizer: the role's ARN, whom its
+// trust policy lets assume it, its maximum session, policies and tags.
+func (r *IAMRole) Summary(_ *engine.Observation, st roleState) []engine.KV {
+	var trusted []string
+	for _, s := range st.trust.Statement {
+		if s.Effect != "Allow" || s.Principal == nil {
+			continue
+		}
+		if s.Principal.Any {
+			trusted = append(trusted, "*")
+		}
+		for _, vals := range s.Principal.Values {
+			trusted = append(trusted, vals...)
+		}
+	}
+	kv := []engine.KV{
+		{Key: "arn", Value: r.cfg.ARN},
+		{Key: "trusts", Value: listWord(sortedUnique(trusted))},
+		{Key: "max_session_duration", Value: seconds(st.maxSession)},
+	}
+	return append(kv, st.summary(r.cfg.PolicyARN)...)
+}
+
+// seconds shows a duration in seconds in the largest whole unit: "1h",
+// "90m", "45s".
+func seconds(n int32) string {
+	switch {
+	case n > 0 && n%3600 == 0:
+		return fmt.Sprintf("%dh", n/3600)
+	case n > 0 && n%60 == 0:
+		return fmt.Sprintf("%dm", n/60)
+	}
+	return fmt.Sprintf("%ds", n)
+}

@@ -225,3 +225,9 @@ func deleteAccessKey(ctx context.Context, api accessKeyDeleter, user, id string)
 func (u *IAMUser) DestroyDescription(*engine.Observation, userState) string {
 	return "deletes its access keys and detaches its policies first"
 }
+
+// Summary implements engine.KindSummarizer: the user's ARN, policies and
+// tags. Its keys are the access key's summary.
+func (u *IAMUser) Summary(_ *engine.Observation, st userState) []engine.KV {
+	return append([]engine.KV{{Key: "arn", Value: st.arn}}, st.summary(u.cfg.PolicyARN)...)
+}

@@ -281,3 +281,25 @@ func rolesTrusting(ctx context.Context, api iam.ListRolesAPIClient, providerARN 
 	}
 	return out, nil
 }
+
+// UsesTag is the tag by which stack marks its use of a shared OIDC
+// provider ("awsboot:uses:<stack>").
+func UsesTag(stack string) string { return usesTagPrefix + stack }
+
+// Summary implements engine.KindSummarizer: the provider's ARN, issuer,
+// audiences and thumbprints, the stack that created it (none when made
+// by hand) and the stacks that use it.
+func (p *OIDCProvider) Summary(_ *engine.Observation, st providerState) []engine.KV {
+	created := st.tags[engine.StackTag]
+	if created == "" {
+		created = "not awsboot (reused, never deleted)"
+	}
+	return []engine.KV{
+		{Key: "arn", Value: p.ARN()},
+		{Key: string(pathURL), Value: p.cfg.Issuer},
+		{Key: string(pathClientIDs), Value: listWord(st.clientIDs)},
+		{Key: string(pathThumbprints), Value: listWord(st.thumbprints)},
+		{Key: "created_by_stack", Value: created},
+		{Key: "used_by_stacks", Value: listWord(st.users())},
+	}
+}

@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -328,4 +331,34 @@ func (p permissions) forPolicy(arn string) permissions {
 		}
 	}
 	return out
+}
+
+// summary is what `awsboot show` prints of a user's or role's
+// permissions and tags (Summary of IAMUser and IAMRole): every managed
+// policy attached (the stack's first), every inline policy, every tag.
+func (p permissions) summary(policyARN string) []engine.KV {
+	var managed []string
+	if p.attached {
+		managed = append(managed, policyARN)
+	}
+	managed = append(managed, p.extra...)
+	kv := []engine.KV{{Key: "managed_policies", Value: listWord(managed)}, {Key: "inline_policies", Value: listWord(p.inline)}}
+	return append(kv, tagsKV(p.tags)...)
+}
+
+// listWord shows a list as one value: comma-separated, "none" when empty.
+func listWord(items []string) string {
+	if len(items) == 0 {
+		return "none"
+	}
+	return strings.Join(items, ", ")
+}
+
+// tagsKV are an object's tags as "tags.<key>" settings, sorted.
+func tagsKV(tags map[string]string) []engine.KV {
+	var kv []engine.KV
+	for _, k := range slices.Sorted(maps.Keys(tags)) {
+		kv = append(kv, engine.KV{Key: "tags." + k, Value: tags[k]})
+	}
+	return kv
 }

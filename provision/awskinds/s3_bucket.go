@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/awsboot/awsboot/policies"
 	"github.com/awsboot/awsboot/provision/awsapi"
 	"github.com/awsboot/awsboot/provision/engine"
 )
@@ -49,6 +50,8 @@ type S3BucketConfig struct {
 	Stack  string
 	Name   string
 	Region string
+	// Partition is the ARN partition ("aws"), for the ARN Summary shows.
+	Partition string
 	// Tags are the spec's tags; the ownership tag is added.
 	Tags map[string]string
 	// Versioning on (true) or off (false); nil leaves it as it is.
@@ -1051,4 +1054,62 @@ func firstError(errs []error) error {
 		}
 	}
 	return nil
+}
+
+// ARN is the bucket's ARN.
+func (b *S3Bucket) ARN() string {
+	return policies.Scope{Partition: b.cfg.Partition, Bucket: b.cfg.Name}.BucketARN()
+}
+
+// Summary implements engine.KindSummarizer: the settings `awsboot show`
+// prints, in the words plans use (versioning on or off). A setting the
+// service does not implement says so.
+func (b *S3Bucket) Summary(_ *engine.Observation, st bucketState) []engine.KV {
+	kv := []engine.KV{{Key: "arn", Value: b.ARN()}, {Key: "region", Value: st.region}}
+	setting := func(key, name, value string) {
+		if st.unsupported[name] {
+			value = "not implemented by this service"
+		}
+		kv = append(kv, engine.KV{Key: key, Value: value})
+	}
+	sse, ownership := st.sse, st.ownership
+	if sse == "" {
+		sse = "none"
+	}
+	if ownership == "" {
+		ownership = "none (ACLs enabled)"
+	}
+	setting(settingPAB, settingPAB, publicAccessBlockWord(st.pab))
+	setting(settingEncryption, settingEncryption, sse)
+	setting(settingOwnership, settingOwnership, ownership)
+	setting(settingVersioning, settingVersioning, versioningWord(st.versioning))
+	setting("lifecycle_rules", settingLifecycle, strconv.Itoa(len(st.rules)))
+	for _, k := range slices.Sorted(maps.Keys(st.tags)) {
+		kv = append(kv, engine.KV{Key: "tags." + k, Value: st.tags[k]})
+	}
+	return kv
+}
+
+// publicAccessBlockWord says whether all four public access block
+// settings are on ("on"), none ("off"), or which ones are.
+func publicAccessBlockWord(pab s3types.PublicAccessBlockConfiguration) string {
+	var on []string
+	for _, s := range []struct {
+		name string
+		v    *bool
+	}{
+		{"block_public_acls", pab.BlockPublicAcls}, {"ignore_public_acls", pab.IgnorePublicAcls},
+		{"block_public_policy", pab.BlockPublicPolicy}, {"restrict_public_buckets", pab.RestrictPublicBuckets},
+	} {
+		if aws.ToBool(s.v) {
+			on = append(on, s.name)
+		}
+	}
+	switch len(on) {
+	case 4:
+		return "on"
+	case 0:
+		return "off"
+	}
+	return "partly on: " + strings.Join(on, ", ")
 }

@@ -145,3 +145,16 @@ func (p *S3BucketPolicy) Delete(ctx context.Context, _ *engine.Observation, _ po
 	}
 	return nil
 }
+
+// Summary implements engine.KindSummarizer: the bucket and the Sid of
+// each statement of its policy.
+func (p *S3BucketPolicy) Summary(_ *engine.Observation, doc policies.Document) []engine.KV {
+	sids := make([]string, len(doc.Statement))
+	for i, s := range doc.Statement {
+		sids[i] = s.Sid
+		if sids[i] == "" {
+			sids[i] = "(no Sid)"
+		}
+	}
+	return []engine.KV{{Key: "bucket", Value: p.cfg.Bucket}, {Key: "statements", Value: listWord(sids)}}
+}

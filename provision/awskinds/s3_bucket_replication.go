@@ -165,3 +165,9 @@ func (r *S3BucketReplication) Delete(ctx context.Context, _ *engine.Observation,
 	}
 	return nil
 }
+
+// Summary implements engine.KindSummarizer: the bucket and its
+// replication rule, as plans show it.
+func (r *S3BucketReplication) Summary(_ *engine.Observation, cur string) []engine.KV {
+	return []engine.KV{{Key: "bucket", Value: r.cfg.Bucket}, {Key: string(pathRule), Value: cur}}
+}

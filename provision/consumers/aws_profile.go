@@ -475,3 +475,13 @@ func markerOwner(line string) (string, bool) {
 	}
 	return strings.TrimSpace(rest), true
 }
+
+// Summary implements engine.KindSummarizer for `awsboot show`: the file,
+// the profile, and the role it assumes (role access).
+func (p *AWSProfile) Summary(*engine.Observation, *localfile.INI) []engine.KV {
+	kv := []engine.KV{{Key: "file", Value: p.cfg.Path}, {Key: "profile", Value: p.cfg.Profile}, {Key: "section", Value: "[" + p.section() + "]"}}
+	if p.cfg.RoleARN != "" {
+		kv = append(kv, engine.KV{Key: "role_arn", Value: p.cfg.RoleARN}, engine.KV{Key: "web_identity_token_file", Value: p.cfg.TokenFile})
+	}
+	return kv
+}

@@ -589,3 +589,10 @@ func (r *GitLabRunnerCache) DestroyDescription(_ *engine.Observation, st gitlabR
 	return fmt.Sprintf("removes %s from [runners.cache] and %s from [runners.cache.s3] of runner %q in %s, and those tables when awsboot added them; every other line stays byte for byte",
 		strings.Join(gitlabOwnedKeys["cache"], ", "), strings.Join(gitlabOwnedKeys["s3"], ", "), r.cfg.Runner, r.cfg.Path)
 }
+
+// Summary implements engine.KindSummarizer for `awsboot show`: the file
+// and the runner whose cache settings awsboot wrote; never the settings'
+// values, which include the key's secret.
+func (r *GitLabRunnerCache) Summary(*engine.Observation, gitlabRunnerState) []engine.KV {
+	return []engine.KV{{Key: "file", Value: r.cfg.Path}, {Key: "runner", Value: r.cfg.Runner}}
+}

@@ -114,3 +114,9 @@ func (f *LocalFile) Delete(ctx context.Context, _ *engine.Observation, _ string)
 	}
 	return f.cfg.FS.Remove(f.cfg.Path)
 }
+
+// Summary implements engine.KindSummarizer for `awsboot show`: the file,
+// which is awsboot's whole.
+func (f *LocalFile) Summary(*engine.Observation, string) []engine.KV {
+	return []engine.KV{{Key: "file", Value: f.cfg.Path}}
+}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/awsboot/awsboot/provision/engine"
 	"github.com/awsboot/awsboot/provision/localfile"
@@ -355,4 +356,15 @@ func (b *ManagedBlock) write(out []byte) error {
 		perm = 0o600
 	}
 	return b.cfg.FS.WriteFile(b.cfg.Path, out, perm)
+}
+
+// Summary implements engine.KindSummarizer for `awsboot show`: the file
+// and the keys of awsboot's block in it (their values are the spec's
+// names, never a secret).
+func (b *ManagedBlock) Summary(*engine.Observation, blockState) []engine.KV {
+	keys := make([]string, len(b.cfg.Want))
+	for i, kv := range b.cfg.Want {
+		keys[i] = kv[0]
+	}
+	return []engine.KV{{Key: "file", Value: b.cfg.Path}, {Key: "block", Value: string(b.cfg.Prefix) + ": " + strings.Join(keys, ", ")}}
 }

@@ -91,22 +91,8 @@ type PlanOptions struct {
 // the first, so a user fixes them in one go.
 func MakePlan(ctx context.Context, g *Graph, mode Mode, stack string, opts PlanOptions) (*Plan, error) {
 	resources := g.Resources()
-	ctx = context.WithValue(WithReadCache(ctx), modeKey{}, mode)
-	obs := make([]*Observation, len(resources))
-	errs := make([]error, len(resources))
-	var read atomic.Int64
-	forEachBounded(len(resources), opts.Parallelism, func(i int, s *slot) {
-		o, err := resources[i].Read(context.WithValue(ctx, slotKey{}, s))
-		if opts.Read != nil {
-			opts.Read(int(read.Add(1)), len(resources))
-		}
-		if err != nil {
-			errs[i] = fmt.Errorf("%s: reading: %w", resources[i].Addr(), err)
-			return
-		}
-		obs[i] = o
-	})
-	if err := errors.Join(errs...); err != nil {
+	obs, err := readAll(ctx, resources, mode, opts)
+	if err != nil {
 		return nil, err
 	}
 
@@ -136,6 +122,28 @@ func MakePlan(ctx context.Context, g *Graph, mode Mode, stack string, opts PlanO
 		}
 	}
 	return p, nil
+}
+
+// readAll reads every resource, at most opts.Parallelism at once, with
+// one read cache and mode visible to the reads (PlanMode), and reports
+// every failed read.
+func readAll(ctx context.Context, resources []Resource, mode Mode, opts PlanOptions) ([]*Observation, error) {
+	ctx = context.WithValue(WithReadCache(ctx), modeKey{}, mode)
+	obs := make([]*Observation, len(resources))
+	errs := make([]error, len(resources))
+	var read atomic.Int64
+	forEachBounded(len(resources), opts.Parallelism, func(i int, s *slot) {
+		o, err := resources[i].Read(context.WithValue(ctx, slotKey{}, s))
+		if opts.Read != nil {
+			opts.Read(int(read.Add(1)), len(resources))
+		}
+		if err != nil {
+			errs[i] = fmt.Errorf("%s: reading: %w", resources[i].Addr(), err)
+			return
+		}
+		obs[i] = o
+	})
+	return obs, errors.Join(errs...)
 }
 
 func changeFor(r Resource, o *Observation, mode Mode, stack string, adopt bool) (Change, error) {
