@@ -89,10 +89,28 @@ const (
 // Read implements engine.Kind. GetPolicy answers the default version's
 // id and the tags; the document needs that id, so a read is two round
 // trips: GetPolicy, then GetPolicyVersion (with ListPolicyTags beside it
-// when GetPolicy showed no tags).
+// when GetPolicy showed no tags). Teardown's plan reads the versions
+// instead of the document, beside GetPolicy: one round trip.
 func (p *IAMPolicy) Read(ctx context.Context) (*engine.Observation, policyState, error) {
 	arn := aws.String(p.ARN())
-	out, err := p.api.GetPolicy(ctx, &iam.GetPolicyInput{PolicyArn: arn})
+	mode, planning := engine.PlanMode(ctx)
+	destroying := planning && mode == engine.ModeDestroy
+	var (
+		out              *iam.GetPolicyOutput
+		vs               *iam.ListPolicyVersionsOutput
+		err, versionsErr error
+	)
+	if destroying {
+		// Teardown needs the owner, not the document: whether the
+		// policy has other versions tells it how to delete. The listing
+		// needs only the ARN, so it goes with GetPolicy: one round trip.
+		concurrently(
+			func() { out, err = p.api.GetPolicy(ctx, &iam.GetPolicyInput{PolicyArn: arn}) },
+			func() { vs, versionsErr = p.api.ListPolicyVersions(ctx, &iam.ListPolicyVersionsInput{PolicyArn: arn}) },
+		)
+	} else {
+		out, err = p.api.GetPolicy(ctx, &iam.GetPolicyInput{PolicyArn: arn})
+	}
 	if awsapi.IsNotFound(err) {
 		return &engine.Observation{}, policyState{}, nil
 	}
@@ -118,17 +136,11 @@ func (p *IAMPolicy) Read(ctx context.Context) (*engine.Observation, policyState,
 	fns := []func(){func() {
 		v, docErr = p.api.GetPolicyVersion(ctx, &iam.GetPolicyVersionInput{PolicyArn: arn, VersionId: out.Policy.DefaultVersionId})
 	}}
-	destroying := false
-	if mode, ok := engine.PlanMode(ctx); ok && mode == engine.ModeDestroy {
-		// Teardown needs the owner, not the document: whether the
-		// policy has other versions tells it how to delete.
-		destroying = true
-		fns = []func(){func() {
-			var vs *iam.ListPolicyVersionsOutput
-			if vs, docErr = p.api.ListPolicyVersions(ctx, &iam.ListPolicyVersionsInput{PolicyArn: arn}); docErr == nil {
-				st.lone = aws.ToInt32(out.Policy.AttachmentCount) <= 1 && len(vs.Versions) == 1 && !vs.IsTruncated
-			}
-		}}
+	if destroying {
+		fns = nil
+		if docErr = versionsErr; docErr == nil {
+			st.lone = aws.ToInt32(out.Policy.AttachmentCount) <= 1 && len(vs.Versions) == 1 && !vs.IsTruncated
+		}
 	}
 	if len(out.Policy.Tags) == 0 {
 		fns = append(fns, func() {

@@ -177,15 +177,134 @@ func (b *S3Bucket) desiredTags() map[string]string {
 	return t
 }
 
-// Read implements engine.Kind. HeadBucket comes first, alone: when the
-// bucket is absent, or another account's, or in another region, nothing
-// else is worth asking. The other reads answer independent questions, so
-// they run at the same time: a plan waits two round trips for the bucket,
-// not nine. When several fail, the error returned is the one the first
+// Read implements engine.Kind. Every read answers an independent
+// question, so they all go at once, HeadBucket among them: a plan waits
+// one round trip for the bucket, not nine. HeadBucket's answer decides:
+// when the bucket is absent, or another account's, or in another region,
+// the other answers are dropped (they cost requests, not time). When
+// several other reads fail, the error returned is the one the first
 // failing read in the order below gives, as when they ran one after
-// another.
+// another. Only an S3-compatible service that leaves HeadBucket's region
+// header out costs a second round trip (GetBucketLocation).
 func (b *S3Bucket) Read(ctx context.Context) (*engine.Observation, bucketState, error) {
-	head, err := b.api.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(b.cfg.Name)})
+	var (
+		head *s3.HeadBucketOutput
+		err  error
+	)
+	st := bucketState{unsupported: map[string]bool{}, rules: map[string]string{}}
+	// Each read writes only its own variables; the unsupported flags are
+	// gathered after the wait, so no two goroutines share a map.
+	var noPAB, noSSE, noVersioning, noOwnership, noLifecycle bool
+	// Teardown's plan needs the owner (the tags) and whether the bucket
+	// holds data; apply's needs the settings and not the data. Outside a
+	// plan (verify), everything is read.
+	mode, planning := engine.PlanMode(ctx)
+	destroying, applying := planning && mode == engine.ModeDestroy, planning && mode == engine.ModeApply
+	var readErr error
+	concurrently(
+		func() { head, err = b.api.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(b.cfg.Name)}) },
+		func() {
+			readErr = firstError(errorsOf(
+				func() (err error) {
+					st.tags, err = bucketTags(ctx, b.api, b.cfg.Name)
+					return err
+				},
+				func() error {
+					if destroying {
+						return nil
+					}
+					pab, err := b.api.GetPublicAccessBlock(ctx, &s3.GetPublicAccessBlockInput{Bucket: aws.String(b.cfg.Name)})
+					switch {
+					case err == nil && pab.PublicAccessBlockConfiguration != nil:
+						st.pab = *pab.PublicAccessBlockConfiguration
+					case b.skippable(err):
+						noPAB = true
+					case err != nil && awsapi.ErrorCode(err) != "NoSuchPublicAccessBlockConfiguration":
+						return fmt.Errorf("reading public access block of bucket %q: %w", b.cfg.Name, err)
+					}
+					return nil
+				},
+				func() error {
+					if destroying {
+						return nil
+					}
+					enc, err := b.api.GetBucketEncryption(ctx, &s3.GetBucketEncryptionInput{Bucket: aws.String(b.cfg.Name)})
+					switch {
+					case err == nil && enc.ServerSideEncryptionConfiguration != nil:
+						for _, r := range enc.ServerSideEncryptionConfiguration.Rules {
+							if r.ApplyServerSideEncryptionByDefault != nil {
+								st.sse = string(r.ApplyServerSideEncryptionByDefault.SSEAlgorithm)
+							}
+						}
+					case b.skippable(err):
+						noSSE = true
+					case err != nil && awsapi.ErrorCode(err) != "ServerSideEncryptionConfigurationNotFoundError":
+						return fmt.Errorf("reading encryption of bucket %q: %w", b.cfg.Name, err)
+					}
+					return nil
+				},
+				func() error {
+					if destroying {
+						return nil
+					}
+					ver, err := b.api.GetBucketVersioning(ctx, &s3.GetBucketVersioningInput{Bucket: aws.String(b.cfg.Name)})
+					switch {
+					case err == nil:
+						st.versioning = string(ver.Status)
+					case b.skippable(err):
+						noVersioning = true
+					default:
+						return fmt.Errorf("reading versioning of bucket %q: %w", b.cfg.Name, err)
+					}
+					return nil
+				},
+				func() error {
+					if destroying {
+						return nil
+					}
+					own, err := b.api.GetBucketOwnershipControls(ctx, &s3.GetBucketOwnershipControlsInput{Bucket: aws.String(b.cfg.Name)})
+					switch {
+					case err == nil && own.OwnershipControls != nil && len(own.OwnershipControls.Rules) > 0:
+						st.ownership = string(own.OwnershipControls.Rules[0].ObjectOwnership)
+					case err == nil, awsapi.ErrorCode(err) == "OwnershipControlsNotFoundError":
+					case b.skippable(err):
+						noOwnership = true
+					default:
+						return fmt.Errorf("reading object ownership of bucket %q: %w", b.cfg.Name, err)
+					}
+					return nil
+				},
+				func() error {
+					if destroying {
+						return nil
+					}
+					lc, err := b.api.GetBucketLifecycleConfiguration(ctx, &s3.GetBucketLifecycleConfigurationInput{Bucket: aws.String(b.cfg.Name)})
+					switch {
+					case err == nil:
+						for _, r := range lc.Rules {
+							st.rules[aws.ToString(r.ID)] = ObservedRule(r).String()
+						}
+					case b.skippable(err):
+						noLifecycle = true
+					case awsapi.ErrorCode(err) != "NoSuchLifecycleConfiguration":
+						return fmt.Errorf("reading lifecycle of bucket %q: %w", b.cfg.Name, err)
+					}
+					return nil
+				},
+				func() error {
+					if applying {
+						return nil
+					}
+					vers, err := b.api.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: aws.String(b.cfg.Name), MaxKeys: aws.Int32(1)})
+					if err != nil {
+						return fmt.Errorf("checking whether bucket %q holds objects: %w", b.cfg.Name, err)
+					}
+					st.hasData = len(vers.Versions) > 0 || len(vers.DeleteMarkers) > 0
+					return nil
+				},
+			))
+		},
+	)
 	if err != nil {
 		switch awsapi.HTTPStatus(err) {
 		case http.StatusNotFound:
@@ -201,134 +320,22 @@ func (b *S3Bucket) Read(ctx context.Context) (*engine.Observation, bucketState, 
 		}
 		return nil, bucketState{}, fmt.Errorf("checking bucket %q: %w", b.cfg.Name, err)
 	}
-	st := bucketState{unsupported: map[string]bool{}, rules: map[string]string{}}
-	// Each read writes only its own variables; the unsupported flags are
-	// gathered after the wait, so no two goroutines share a map.
-	var noPAB, noSSE, noVersioning, noOwnership, noLifecycle bool
-	// Teardown's plan needs the owner (the tags) and whether the bucket
-	// holds data; apply's needs the settings and not the data. Outside a
-	// plan (verify), everything is read.
-	mode, planning := engine.PlanMode(ctx)
-	destroying, applying := planning && mode == engine.ModeDestroy, planning && mode == engine.ModeApply
-	err = firstError(errorsOf(
-		func() error {
-			if destroying {
-				return nil
-			}
-			// HeadBucket answers the region in x-amz-bucket-region
-			// (HeadBucket, S3 API Reference); an S3-compatible service
-			// that leaves it out is asked GetBucketLocation.
-			if r := aws.ToString(head.BucketRegion); r != "" {
-				st.region = r
-				return nil
-			}
+	if readErr != nil {
+		return nil, bucketState{}, readErr
+	}
+	if !destroying {
+		// HeadBucket answers the region in x-amz-bucket-region
+		// (HeadBucket, S3 API Reference); an S3-compatible service that
+		// leaves it out is asked GetBucketLocation.
+		if r := aws.ToString(head.BucketRegion); r != "" {
+			st.region = r
+		} else {
 			loc, err := b.api.GetBucketLocation(ctx, &s3.GetBucketLocationInput{Bucket: aws.String(b.cfg.Name)})
 			if err != nil {
-				return fmt.Errorf("reading location of bucket %q: %w", b.cfg.Name, err)
+				return nil, bucketState{}, fmt.Errorf("reading location of bucket %q: %w", b.cfg.Name, err)
 			}
 			st.region = normalizeLocation(string(loc.LocationConstraint))
-			return nil
-		},
-		func() (err error) {
-			st.tags, err = bucketTags(ctx, b.api, b.cfg.Name)
-			return err
-		},
-		func() error {
-			if destroying {
-				return nil
-			}
-			pab, err := b.api.GetPublicAccessBlock(ctx, &s3.GetPublicAccessBlockInput{Bucket: aws.String(b.cfg.Name)})
-			switch {
-			case err == nil && pab.PublicAccessBlockConfiguration != nil:
-				st.pab = *pab.PublicAccessBlockConfiguration
-			case b.skippable(err):
-				noPAB = true
-			case err != nil && awsapi.ErrorCode(err) != "NoSuchPublicAccessBlockConfiguration":
-				return fmt.Errorf("reading public access block of bucket %q: %w", b.cfg.Name, err)
-			}
-			return nil
-		},
-		func() error {
-			if destroying {
-				return nil
-			}
-			enc, err := b.api.GetBucketEncryption(ctx, &s3.GetBucketEncryptionInput{Bucket: aws.String(b.cfg.Name)})
-			switch {
-			case err == nil && enc.ServerSideEncryptionConfiguration != nil:
-				for _, r := range enc.ServerSideEncryptionConfiguration.Rules {
-					if r.ApplyServerSideEncryptionByDefault != nil {
-						st.sse = string(r.ApplyServerSideEncryptionByDefault.SSEAlgorithm)
-					}
-				}
-			case b.skippable(err):
-				noSSE = true
-			case err != nil && awsapi.ErrorCode(err) != "ServerSideEncryptionConfigurationNotFoundError":
-				return fmt.Errorf("reading encryption of bucket %q: %w", b.cfg.Name, err)
-			}
-			return nil
-		},
-		func() error {
-			if destroying {
-				return nil
-			}
-			ver, err := b.api.GetBucketVersioning(ctx, &s3.GetBucketVersioningInput{Bucket: aws.String(b.cfg.Name)})
-			switch {
-			case err == nil:
-				st.versioning = string(ver.Status)
-			case b.skippable(err):
-				noVersioning = true
-			default:
-				return fmt.Errorf("reading versioning of bucket %q: %w", b.cfg.Name, err)
-			}
-			return nil
-		},
-		func() error {
-			if destroying {
-				return nil
-			}
-			own, err := b.api.GetBucketOwnershipControls(ctx, &s3.GetBucketOwnershipControlsInput{Bucket: aws.String(b.cfg.Name)})
-			switch {
-			case err == nil && own.OwnershipControls != nil && len(own.OwnershipControls.Rules) > 0:
-				st.ownership = string(own.OwnershipControls.Rules[0].ObjectOwnership)
-			case err == nil, awsapi.ErrorCode(err) == "OwnershipControlsNotFoundError":
-			case b.skippable(err):
-				noOwnership = true
-			default:
-				return fmt.Errorf("reading object ownership of bucket %q: %w", b.cfg.Name, err)
-			}
-			return nil
-		},
-		func() error {
-			if destroying {
-				return nil
-			}
-			lc, err := b.api.GetBucketLifecycleConfiguration(ctx, &s3.GetBucketLifecycleConfigurationInput{Bucket: aws.String(b.cfg.Name)})
-			switch {
-			case err == nil:
-				for _, r := range lc.Rules {
-					st.rules[aws.ToString(r.ID)] = ObservedRule(r).String()
-				}
-			case b.skippable(err):
-				noLifecycle = true
-			case awsapi.ErrorCode(err) != "NoSuchLifecycleConfiguration":
-				return fmt.Errorf("reading lifecycle of bucket %q: %w", b.cfg.Name, err)
-			}
-			return nil
-		},
-		func() error {
-			if applying {
-				return nil
-			}
-			vers, err := b.api.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{Bucket: aws.String(b.cfg.Name), MaxKeys: aws.Int32(1)})
-			if err != nil {
-				return fmt.Errorf("checking whether bucket %q holds objects: %w", b.cfg.Name, err)
-			}
-			st.hasData = len(vers.Versions) > 0 || len(vers.DeleteMarkers) > 0
-			return nil
-		},
-	))
-	if err != nil {
-		return nil, bucketState{}, err
+		}
 	}
 	for name, no := range map[string]bool{settingPAB: noPAB, settingEncryption: noSSE, settingVersioning: noVersioning, settingOwnership: noOwnership, settingLifecycle: noLifecycle} {
 		if no {
