@@ -1,15 +1,18 @@
 // Command awsboot-demo is the program behind `make demo`: it runs awsboot
 // end to end against a local AWS emulator, so a newcomer can watch a
-// bootstrap without an AWS account.
+// bootstrap, and what sets awsboot apart, without an AWS account.
 //
 // It starts moto on a free loopback port, makes a throwaway HOME holding
 // examples/semaphore-cache.yaml and an existing Semaphore agent config,
-// runs `awsboot plan` and `awsboot bootstrap`, shows the files awsboot
-// wrote, proves the written profile works (S3 put/get/list/delete and STS
-// GetCallerIdentity with nothing but that profile), checks that a second
-// plan finds no changes, runs `awsboot teardown` and shows what is left.
-// Moto and the temporary HOME are always cleaned up, also on failure and
-// on Ctrl-C.
+// runs `awsboot bootstrap` (its plan is printed once), shows the files
+// awsboot wrote, runs `awsboot verify`, proves the written profile works
+// and is refused what it was not granted (S3 and STS calls with nothing
+// but that profile, with moto's IAM checks on for the moment), asks
+// `explain`, `show` and `output`, makes a drift by hand that `plan` shows
+// and `bootstrap` repairs, prints `graph --format mermaid`, then
+// `plan --destroy` and `teardown`, and shows what is left. Long outputs
+// are trimmed. Moto and the temporary HOME are always cleaned up, also on
+// failure and on Ctrl-C.
 //
 // Usage:
 //
@@ -25,10 +28,12 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net/http"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"syscall"
@@ -36,8 +41,12 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/awsboot/awsboot/provision/mototest"
 )
@@ -139,8 +148,13 @@ func (d *demo) run(ctx context.Context, awsbootPath, specPath string) error {
 		return err
 	}
 	d.spec, d.specFrom = filepath.Base(specPath), relToWD(specPath)
-	fmt.Fprintf(d.out, "awsboot demo: bootstrap %s against a local AWS emulator, use it, tear it down.\n", d.specFrom)
-	fmt.Fprintln(d.out, "Nothing here touches a real AWS account or your own ~/.aws.")
+	fmt.Fprintf(d.out, "awsboot demo: bootstrap %s, verify it, ask about it, drift it by hand\n", d.specFrom)
+	fmt.Fprintln(d.out, "and repair it, then tear it down.")
+	fmt.Fprintln(d.out, "moto, a local AWS emulator, stands in for AWS: nothing here touches a real AWS")
+	fmt.Fprintln(d.out, "account or your own ~/.aws. awsboot reaches moto through a custom endpoint, so it")
+	fmt.Fprintln(d.out, "treats it as an S3-compatible service: the \"S3-compatible endpoint ... skipped\" note")
+	fmt.Fprintln(d.out, "in the plan says a bucket setting such a service lacks would be skipped and named")
+	fmt.Fprintln(d.out, "by the next plan. moto has every setting this spec uses, so nothing is skipped.")
 	if len(ignored) > 0 {
 		fmt.Fprintf(d.out, "(Ignoring %s from your environment.)\n", strings.Join(ignored, ", "))
 	}
@@ -150,8 +164,11 @@ func (d *demo) run(ctx context.Context, awsbootPath, specPath string) error {
 		d.makeHome,
 		d.bootstrap,
 		d.showFiles,
+		d.verify,
 		d.useProfile,
-		d.planAgain,
+		d.ask,
+		d.drift,
+		d.graph,
 		d.teardown,
 	} {
 		if err := ctx.Err(); err != nil {
@@ -264,17 +281,16 @@ func (d *demo) makeHome(context.Context) error {
 	return d.showFile(agentConfig, false)
 }
 
-// bootstrap is step 3: plan, then bootstrap.
+// bootstrap is step 3: bootstrap, which prints its plan (once) and
+// applies it.
 func (d *demo) bootstrap(ctx context.Context) error {
-	d.heading("Planning and bootstrapping the stack")
+	d.heading("Bootstrapping the stack")
 	fmt.Fprintln(d.out, "awsboot itself runs as the emulator's admin: AWS_ACCESS_KEY_ID=testing and")
 	fmt.Fprintf(d.out, "AWS_ENDPOINT_URL=%s are in its environment. The profile it writes\n", d.moto.URL)
-	fmt.Fprintln(d.out, "is a new, separate identity.")
+	fmt.Fprintln(d.out, "is a new, separate identity. bootstrap prints its plan, then applies it; without")
+	fmt.Fprintln(d.out, "--auto-approve it asks first, and `awsboot plan` prints the same plan, changing nothing.")
 	d.env = awsbootEnv(d.home, d.moto.URL)
-	if _, err := d.awsbootRun(ctx, "plan", "-f", d.spec); err != nil {
-		return err
-	}
-	_, err := d.awsbootRun(ctx, "bootstrap", "-f", d.spec, "--auto-approve", "--stats")
+	_, err := d.awsbootFiltered(ctx, statsTotal, "bootstrap", "-f", d.spec, "--auto-approve", "--stats")
 	return err
 }
 
@@ -302,9 +318,40 @@ func awsbootEnv(home, endpoint string) []string {
 // returns the exit code; a non-zero code is an error.
 func (d *demo) awsbootRun(ctx context.Context, args ...string) (int, error) {
 	fmt.Fprintf(d.out, "\n$ awsboot %s\n", strings.Join(args, " "))
+	return d.exec(ctx, d.out, d.out, args)
+}
+
+// awsbootFiltered is awsbootRun with the output collected and passed
+// through trim before it is printed, to keep the demo short.
+func (d *demo) awsbootFiltered(ctx context.Context, trim func([]string) []string, args ...string) (int, error) {
+	fmt.Fprintf(d.out, "\n$ awsboot %s\n", strings.Join(args, " "))
+	var buf bytes.Buffer
+	code, err := d.exec(ctx, &buf, &buf, args)
+	if err != nil && code != 2 { // on failure, all of it
+		d.out.Write(buf.Bytes())
+		return code, err
+	}
+	lines := strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n")
+	for _, l := range trim(lines) {
+		fmt.Fprintln(d.out, l)
+	}
+	return code, err
+}
+
+// awsbootValue runs one awsboot command and returns its standard output,
+// trimmed; its standard error goes to the demo's output.
+func (d *demo) awsbootValue(ctx context.Context, args ...string) (string, error) {
+	var buf bytes.Buffer
+	_, err := d.exec(ctx, &buf, d.out, args)
+	return strings.TrimSpace(buf.String()), err
+}
+
+// exec runs awsboot with args in the temporary HOME. It returns the exit
+// code; a non-zero code is an error.
+func (d *demo) exec(ctx context.Context, stdout, stderr io.Writer, args []string) (int, error) {
 	cmd := exec.CommandContext(ctx, d.awsboot, args...)
 	cmd.Dir, cmd.Env = d.home, d.env
-	cmd.Stdout, cmd.Stderr = d.out, d.out // one writer: exec keeps the two streams in order
+	cmd.Stdout, cmd.Stderr = stdout, stderr // one writer: exec keeps the two streams in order
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
 	cmd.WaitDelay = 10 * time.Second
 	err := cmd.Run()
@@ -317,6 +364,80 @@ func (d *demo) awsbootRun(ctx context.Context, args ...string) (int, error) {
 	default: // not started, or killed by a signal
 		return -1, fmt.Errorf("`awsboot %s`: %w", strings.Join(args, " "), err)
 	}
+}
+
+// progress matches the per-resource progress lines of bootstrap and
+// teardown ("addr: Creating...", "addr: Destruction complete after 0.0s").
+var progress = regexp.MustCompile(`^\S+: (Creating|Creation complete|Modifying|Modifications complete|Destroying|Destruction complete|Still )`)
+
+// statsTotal keeps the total line of --stats ("AWS API calls: 23 (12
+// mutating)") and drops the per-operation table under it.
+func statsTotal(lines []string) []string {
+	var out []string
+	in := false
+	for _, l := range lines {
+		switch {
+		case strings.HasPrefix(l, "AWS API calls:"):
+			in = true
+			out = append(out, l+"  (the table per operation is trimmed by the demo)")
+		case in && strings.HasPrefix(l, "  "):
+		default:
+			in = false
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// afterPlan drops the plan an applying command repeats (the demo has just
+// shown it) and its progress lines, keeping the summary.
+func afterPlan(lines []string) []string {
+	out := []string{"(the plan shown above, and the progress lines, trimmed by the demo)"}
+	i := 0
+	for j, l := range lines {
+		if strings.HasPrefix(l, "Plan: ") {
+			i = j + 1
+			break
+		}
+	}
+	for _, l := range lines[i:] {
+		if l != "" && !progress.MatchString(l) {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// showTrimmed keeps show's blocks for the bucket and the access key and
+// only the heading of the others.
+func showTrimmed(lines []string) []string {
+	var out []string
+	keep, trimmed := true, false
+	for _, l := range lines {
+		switch {
+		case strings.HasPrefix(l, "# "):
+			keep = strings.HasPrefix(l, "# s3_bucket.") || strings.HasPrefix(l, "# iam_access_key.")
+			trimmed = trimmed || !keep
+			out = append(out, l)
+		case strings.HasPrefix(l, " "):
+			if keep {
+				out = append(out, l)
+			}
+		case l == "":
+			if keep {
+				out = append(out, l)
+			}
+		default: // the summary line
+			if len(out) > 0 && out[len(out)-1] != "" {
+				out = append(out, "")
+			}
+			out = append(out, l)
+		}
+	}
+	if trimmed {
+		out = append(out, "(show prints every resource's details; the demo keeps two)")
+	}
+	return out
 }
 
 // showFiles is step 4: everything now in the temporary HOME, with
@@ -348,6 +469,10 @@ func (d *demo) listHome() error {
 			return err
 		}
 		rel, _ := filepath.Rel(d.home, p)
+		if e.IsDir() && rel == filepath.Join(".cache", "awsboot") {
+			fmt.Fprintf(d.out, "%s %s/... (awsboot's locks and its journal of creates in flight)\n", info.Mode(), rel)
+			return fs.SkipDir
+		}
 		backups = backups || strings.HasSuffix(rel, ".awsboot.bak")
 		fmt.Fprintf(d.out, "%s %s\n", info.Mode(), rel)
 		return nil
@@ -386,9 +511,22 @@ func (d *demo) showFile(rel string, mask bool) error {
 	return sc.Err()
 }
 
+// verify is step 5: awsboot proves the grant with the written key only.
+func (d *demo) verify(ctx context.Context) error {
+	d.heading("Verifying the grant with nothing but the written key")
+	if _, err := d.awsbootRun(ctx, "verify", "-f", d.spec); err != nil {
+		return err
+	}
+	fmt.Fprintln(d.out, "moto here does not enforce IAM, so verify cannot show refusals: its \"skip\" line.")
+	fmt.Fprintln(d.out, "On AWS that line is checked too. The next step turns on moto's IAM checks for a")
+	fmt.Fprintln(d.out, "moment to show the refusals. (verify itself stays off them: with them on, moto")
+	fmt.Fprintln(d.out, "answers every presigned URL with an error 500, which would fail the presigned GET.)")
+	return nil
+}
+
 // useProfile is step 5: S3 and STS calls made with nothing but the
 // profile awsboot wrote, on the bucket the agent config names.
-func (d *demo) useProfile(ctx context.Context) error {
+func (d *demo) useProfile(ctx context.Context) (err error) {
 	env, err := agentEnv(filepath.Join(d.home, agentConfig))
 	if err != nil {
 		return err
@@ -405,7 +543,16 @@ func (d *demo) useProfile(ctx context.Context) error {
 	d.profile = profile
 	d.heading("Using the new credentials, as the Semaphore agent would")
 	fmt.Fprintf(d.out, "Nothing but profile %q from ~/%s and ~/%s (no AWS_* variables),\n", profile, awsConfig, awsCreds)
-	fmt.Fprintf(d.out, "on the bucket that SEMAPHORE_CACHE_S3_BUCKET in ~/%s names, as the cache CLI does.\n", agentConfig)
+	fmt.Fprintf(d.out, "on the bucket that SEMAPHORE_CACHE_S3_BUCKET in ~/%s names, as the cache CLI does,\n", agentConfig)
+	fmt.Fprintln(d.out, "with moto checking every call against IAM as AWS does (turned off again at the end).")
+	if err := d.moto.EnforceIAM(); err != nil {
+		return err
+	}
+	defer func() {
+		if e := d.stopEnforcingIAM(); e != nil && err == nil {
+			err = e
+		}
+	}()
 	cfg, err := config.LoadDefaultConfig(ctx,
 		config.WithSharedConfigProfile(profile),
 		config.WithSharedConfigFiles([]string{filepath.Join(d.home, awsConfig)}),
@@ -473,6 +620,34 @@ func (d *demo) useProfile(ctx context.Context) error {
 	}
 	d.ok("list s3://%s/: %s", bucket, strings.Join(keys, ", "))
 
+	// Outside the grant. The bucket still holds the object, so even an
+	// allowed DeleteBucket could not delete it.
+	refused := []struct {
+		what string
+		call func() error
+	}{
+		{"s3 delete-bucket s3://" + bucket, func() error {
+			_, err := client.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: &bucket})
+			return err
+		}},
+		{"s3 list-buckets", func() error {
+			_, err := client.ListBuckets(ctx, &s3.ListBucketsInput{})
+			return err
+		}},
+		{"iam create-user", func() error {
+			_, err := iam.NewFromConfig(cfg).CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("demo-intruder")})
+			return err
+		}},
+	}
+	for _, r := range refused {
+		err := r.call()
+		why, ok := denied(err)
+		if !ok {
+			return fmt.Errorf("%s with the written key: got %v, want access denied", r.what, err)
+		}
+		d.ok("%s refused: %s", r.what, why)
+	}
+
 	if _, err := client.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &bucket, Key: aws.String(demoKey)}); err != nil {
 		return fmt.Errorf("delete %s: %w", where, err)
 	}
@@ -480,24 +655,125 @@ func (d *demo) useProfile(ctx context.Context) error {
 	return nil
 }
 
-// planAgain is step 6: a plan right after bootstrap must find nothing to do.
-func (d *demo) planAgain(ctx context.Context) error {
-	d.heading("Planning again: bootstrap is idempotent")
+// denied says whether err is an access-denied answer, and how it reads:
+// the error code, else the HTTP status (moto's IAM answers a refusal with
+// a 403 whose body the SDK does not decode).
+func denied(err error) (string, bool) {
+	var api smithy.APIError
+	if errors.As(err, &api) && strings.HasPrefix(api.ErrorCode(), "AccessDenied") {
+		return api.ErrorCode(), true
+	}
+	var resp *smithyhttp.ResponseError
+	if errors.As(err, &resp) && resp.HTTPStatusCode() == http.StatusForbidden {
+		return "HTTP 403 Forbidden", true
+	}
+	return "", false
+}
+
+// stopEnforcingIAM lets every request through again, as moto does by
+// default (an unlimited count of unauthenticated actions).
+func (d *demo) stopEnforcingIAM() error {
+	if d.moto == nil {
+		return nil
+	}
+	resp, err := http.Post(d.moto.URL+"/moto-api/reset-auth", "text/plain", strings.NewReader("inf"))
+	if err != nil {
+		return fmt.Errorf("turning moto's IAM checks off: %w", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("turning moto's IAM checks off: %s", resp.Status)
+	}
+	return nil
+}
+
+// ask is step 7: explain, show and output, which answer questions about
+// the stack without changing it.
+func (d *demo) ask(ctx context.Context) error {
+	d.heading("Asking awsboot about the stack (explain, show, output)")
+	if _, err := d.awsbootRun(ctx, "explain", "-f", d.spec); err != nil {
+		return err
+	}
+	if _, err := d.awsbootFiltered(ctx, showTrimmed, "show", "-f", d.spec); err != nil {
+		return err
+	}
+	fmt.Fprintln(d.out, "\n$ echo \"the cache lives in s3://$(awsboot output -f "+d.spec+" bucket)\"")
+	bucket, err := d.awsbootValue(ctx, "output", "-f", d.spec, "bucket")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(d.out, "the cache lives in s3://%s\n", bucket)
+	fmt.Fprintln(d.out, "(`awsboot output` lists every value; `--json` for scripts)")
+	return nil
+}
+
+// drift is step 8: bootstrap is idempotent, and a change made by hand
+// shows in plan and is repaired by bootstrap.
+func (d *demo) drift(ctx context.Context) error {
+	d.heading("Drift: a change made by hand, found by plan, repaired by bootstrap")
 	code, err := d.awsbootRun(ctx, "plan", "-f", d.spec, "--detailed-exitcode")
 	if code == 2 {
-		return fmt.Errorf("plan still shows changes right after bootstrap (exit status 2)")
+		return fmt.Errorf("plan shows changes right after bootstrap (exit status 2)")
 	}
 	if err != nil {
 		return err
 	}
 	fmt.Fprintln(d.out, "(exit status 0: no changes; 2 would mean changes, 1 an error)")
-	return nil
+
+	bucket, err := d.awsbootValue(ctx, "output", "-f", d.spec, "bucket")
+	if err != nil {
+		return err
+	}
+	cfg, err := config.LoadDefaultConfig(ctx,
+		config.WithRegion("us-east-1"),
+		config.WithBaseEndpoint(d.moto.URL),
+		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("testing", "testing", "")),
+		config.WithSharedConfigFiles([]string{}), config.WithSharedCredentialsFiles([]string{}),
+	)
+	if err != nil {
+		return err
+	}
+	admin := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
+	fmt.Fprintf(d.out, "\nSomeone turns off the public access block of s3://%s by hand, as the admin\n", bucket)
+	fmt.Fprintln(d.out, "(the demo makes this call with the AWS SDK):")
+	fmt.Fprintf(d.out, "$ aws s3api delete-public-access-block --bucket %s\n", bucket)
+	if _, err := admin.DeletePublicAccessBlock(ctx, &s3.DeletePublicAccessBlockInput{Bucket: &bucket}); err != nil {
+		return fmt.Errorf("delete-public-access-block: %w", err)
+	}
+
+	code, err = d.awsbootRun(ctx, "plan", "-f", d.spec, "--detailed-exitcode")
+	if code == 0 {
+		return fmt.Errorf("plan does not show the drift (exit status 0)")
+	}
+	if code != 2 {
+		return err
+	}
+	fmt.Fprintln(d.out, "(exit status 2: changes)")
+	if _, err := d.awsbootFiltered(ctx, afterPlan, "bootstrap", "-f", d.spec, "--auto-approve"); err != nil {
+		return err
+	}
+	code, err = d.awsbootRun(ctx, "plan", "-f", d.spec, "--detailed-exitcode")
+	if code == 2 {
+		return fmt.Errorf("plan still shows changes after the repair (exit status 2)")
+	}
+	return err
 }
 
-// teardown is step 7: teardown, then what is left of the local files.
+// graph is step 9: the resource graph, as Mermaid for a Markdown page.
+func (d *demo) graph(ctx context.Context) error {
+	d.heading("The resource graph, as Mermaid (paste it into Markdown)")
+	_, err := d.awsbootRun(ctx, "graph", "-f", d.spec, "--format", "mermaid")
+	return err
+}
+
+// teardown is step 10: plan --destroy, teardown, then what is left of
+// the local files.
 func (d *demo) teardown(ctx context.Context) error {
 	d.heading("Tearing the stack down")
-	if _, err := d.awsbootRun(ctx, "teardown", "-f", d.spec, "--auto-approve"); err != nil {
+	if _, err := d.awsbootRun(ctx, "plan", "-f", d.spec, "--destroy"); err != nil {
+		return err
+	}
+	if _, err := d.awsbootFiltered(ctx, afterPlan, "teardown", "-f", d.spec, "--auto-approve"); err != nil {
 		return err
 	}
 	fmt.Fprintln(d.out)
