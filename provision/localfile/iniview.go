@@ -17,6 +17,7 @@ import (
 // returned is shared: callers must only read it.
 func ReadINI(sys System, path string) (*INI, error) {
 	if g, ok := sys.(*Gate); ok && !g.open.Load() {
+		g.read.Store(path, true) // a read through the gate, for Tidy
 		return g.ini.view(g.sys, path)
 	}
 	return readINI(sys, path)

@@ -442,3 +442,28 @@ func TestGateTidy(t *testing.T) {
 		}
 	}
 }
+
+// TestGateTidyAfterSharedINIRead: a file read through the gate's shared
+// INI parse (ReadINI on a closed gate, as a plan reads ~/.aws) counts as
+// read, so Tidy cleans beside it too.
+func TestGateTidyAfterSharedINIRead(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "credentials")
+	if err := os.WriteFile(path, []byte("[a]\nk = v\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	debris := filepath.Join(dir, ".credentials"+BackupSuffix+".tmp-1")
+	if err := os.WriteFile(debris, []byte("secret"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	g := NewGate(OS{})
+	if _, err := ReadINI(g, path); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Tidy(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(debris); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("%s is still there (%v)", debris, err)
+	}
+}
