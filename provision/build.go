@@ -3,6 +3,7 @@ package provision
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/awsboot/awsboot/policies"
 	"github.com/awsboot/awsboot/provision/awsapi"
@@ -33,6 +34,10 @@ type BuildOptions struct {
 	// ages for max_key_age, and the key waits.
 	Clock awskinds.Clock
 }
+
+// ShiftedClock is the wall clock moved by d, for BuildOptions.Clock: the
+// CLI's AWSBOOT_TEST_NOW test seam.
+func ShiftedClock(d time.Duration) awskinds.Clock { return awskinds.ShiftedClock(d) }
 
 // builder collects a stack's resources in listing order (the order plans
 // print ties in) and the kinds that need clients.

@@ -142,7 +142,7 @@ func connectAndPlan(ctx context.Context, e env, o options, s *spec.Spec) (*prepa
 		return nil, err
 	}
 	bo := provision.BuildOptions{Files: files, Adopt: o.adopt, DeleteData: o.deleteData}
-	if bo.Clock, err = keyClock(); err != nil {
+	if err := setKeyClock(&bo); err != nil {
 		return nil, cli.Exit("Error: "+err.Error(), exitError)
 	}
 	if o.rotate != nil {

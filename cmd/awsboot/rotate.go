@@ -9,7 +9,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/awsboot/awsboot/provision/awskinds"
+	"github.com/awsboot/awsboot/provision"
 	"github.com/awsboot/awsboot/provision/engine"
 	"github.com/awsboot/awsboot/provision/spec"
 )
@@ -73,16 +73,17 @@ func rotateSelection(s *spec.Spec, names []string) (func(string) bool, error) {
 // look older than max_key_age. It is read only by keyClock.
 const envTestNow = "AWSBOOT_TEST_NOW"
 
-// keyClock is the access keys' clock: the wall clock, unless the test
-// seam AWSBOOT_TEST_NOW moves it.
-func keyClock() (awskinds.Clock, error) {
+// setKeyClock sets the access keys' clock: the wall clock, unless the
+// test seam AWSBOOT_TEST_NOW moves it.
+func setKeyClock(bo *provision.BuildOptions) error {
 	v := os.Getenv(envTestNow)
 	if v == "" {
-		return nil, nil
+		return nil
 	}
 	t, err := time.Parse(time.RFC3339, v)
 	if err != nil {
-		return nil, fmt.Errorf("%s=%q: %w", envTestNow, v, err)
+		return fmt.Errorf("%s=%q: %w", envTestNow, v, err)
 	}
-	return awskinds.ShiftedClock(time.Until(t)), nil
+	bo.Clock = provision.ShiftedClock(time.Until(t))
+	return nil
 }
