@@ -3,6 +3,7 @@ package provision
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/awsboot/awsboot/policies"
 	"github.com/awsboot/awsboot/provision/awsapi"
@@ -26,7 +27,17 @@ type BuildOptions struct {
 	// Intents is the stack's journal of creates under way
 	// (localfile.NewIntents(stack) when nil).
 	Intents awskinds.IntentJournal
+	// Rotate asks for a new access key for the user entries it names
+	// (awsboot rotate); nil rotates none.
+	Rotate func(access string) bool
+	// Clock is the access keys' clock (the wall clock when nil): keys'
+	// ages for max_key_age, and the key waits.
+	Clock awskinds.Clock
 }
+
+// ShiftedClock is the wall clock moved by d, for BuildOptions.Clock: the
+// CLI's AWSBOOT_TEST_NOW test seam.
+func ShiftedClock(d time.Duration) awskinds.Clock { return awskinds.ShiftedClock(d) }
 
 // builder collects a stack's resources in listing order (the order plans
 // print ties in) and the kinds that need clients.
@@ -283,21 +294,33 @@ func (b *builder) access(a spec.Access, bucket *awskinds.S3Bucket, providers map
 		kind(b, at)
 		t.GrantAddr = at.Addr()
 	}
+	var retire *awskinds.IAMAccessKey
 	if a.Role == "" {
 		key := awskinds.NewIAMAccessKey(awskinds.IAMAccessKeyConfig{
 			Stack: s.Stack, User: a.User, Adopt: b.o.Adopt, Custom: acct.Custom(),
 			Store: consumers.NewCredentialsProfile(b.fs, s.Stack, b.o.Files.Credentials, a.Write[consumers.KeyAWSProfile]),
 			// The user only, not its grant: the key and the attachment
 			// are independent requests, one round trip for both.
-			After: []engine.Address{parent},
+			After:  []engine.Address{parent},
+			Rotate: b.o.Rotate != nil && b.o.Rotate(a.Name), MaxAge: a.MaxKeyAgeDuration(), Clock: b.o.Clock,
 		})
 		kind(b, key)
 		t.KeyAddr = key.Addr()
+		retire = key
 	}
 	files, err := consumers.Build(t)
 	if err != nil {
 		return err
 	}
 	b.resources = append(b.resources, files...)
+	if retire != nil {
+		// A rotation's old key goes last: after the key and every file
+		// of the entry holds the new one.
+		after := []engine.Address{retire.Addr()}
+		for _, f := range files {
+			after = append(after, f.Addr())
+		}
+		kind(b, awskinds.NewIAMAccessKeyRetirement(awskinds.IAMAccessKeyRetirementConfig{Stack: s.Stack, Key: retire, After: after}))
+	}
 	return nil
 }

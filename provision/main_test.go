@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/awsboot/awsboot/provision/awsapi"
+	"github.com/awsboot/awsboot/provision/awskinds"
 	"github.com/awsboot/awsboot/provision/consumers"
 	"github.com/awsboot/awsboot/provision/engine"
 	"github.com/awsboot/awsboot/provision/mototest"
@@ -156,13 +158,20 @@ func (e *testEnv) spec(example string) *spec.Spec {
 
 type runOpts struct {
 	adopt, deleteData bool
+	// rotate names the access entries to rotate; clock is the keys'.
+	rotate []string
+	clock  awskinds.Clock
 }
 
 // plan builds the spec's stack for the emulator's account, connects it
 // and plans; the stack is kept for applyPlan.
 func (e *testEnv) plan(s *spec.Spec, mode engine.Mode, o runOpts) (*engine.Plan, error) {
 	e.t.Helper()
-	st, err := Build(s, e.c.Account, BuildOptions{Files: e.files, Adopt: o.adopt, DeleteData: o.deleteData})
+	bo := BuildOptions{Files: e.files, Adopt: o.adopt, DeleteData: o.deleteData, Clock: o.clock}
+	if o.rotate != nil {
+		bo.Rotate = func(name string) bool { return slices.Contains(o.rotate, name) }
+	}
+	st, err := Build(s, e.c.Account, bo)
 	if err != nil {
 		e.t.Fatal(err)
 	}

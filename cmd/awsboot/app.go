@@ -126,6 +126,7 @@ func newApp(e env) *cli.App {
 				),
 				Action: func(c *cli.Context) error { return applyCommand(c.Context, e, optionsFrom(c, engine.ModeApply)) },
 			},
+			rotateCommand(e),
 			{
 				Name:    "teardown",
 				Aliases: []string{"destroy"},

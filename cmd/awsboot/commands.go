@@ -37,6 +37,9 @@ type options struct {
 	// whole run, waiting up to lockTimeout.
 	lock        bool
 	lockTimeout time.Duration
+	// rotate, non-nil for awsboot rotate, names the access entries whose
+	// keys rotate (empty: every user entry).
+	rotate []string
 	// tokenFile is verify's --web-identity-token-file.
 	tokenFile string
 	// origin says how --region and --endpoint-url were given ("--region
@@ -138,7 +141,16 @@ func connectAndPlan(ctx context.Context, e env, o options, s *spec.Spec) (*prepa
 	if err != nil {
 		return nil, err
 	}
-	st, err := provision.Build(s, c.Account, provision.BuildOptions{Files: files, Adopt: o.adopt, DeleteData: o.deleteData})
+	bo := provision.BuildOptions{Files: files, Adopt: o.adopt, DeleteData: o.deleteData}
+	if err := setKeyClock(&bo); err != nil {
+		return nil, cli.Exit("Error: "+err.Error(), exitError)
+	}
+	if o.rotate != nil {
+		if bo.Rotate, err = rotateSelection(s, o.rotate); err != nil {
+			return nil, cli.Exit("Error: "+err.Error(), exitError)
+		}
+	}
+	st, err := provision.Build(s, c.Account, bo)
 	if err != nil {
 		return nil, err
 	}
@@ -231,8 +243,11 @@ func applyCommand(ctx context.Context, e env, o options) error {
 		return writeEvent(e.stdout, map[string]any{"type": "apply_summary", "operation": o.mode.String(), "add": add, "change": change, "remove": destroy})
 	}
 	word := "Bootstrap"
-	if o.mode == engine.ModeDestroy {
+	switch {
+	case o.mode == engine.ModeDestroy:
 		word = "Teardown"
+	case o.rotate != nil:
+		word = "Rotation"
 	}
 	fmt.Fprintf(e.stdout, "\n%s complete! Resources: %d added, %d changed, %d destroyed.\n", word, add, change, destroy)
 	return nil

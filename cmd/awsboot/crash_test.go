@@ -14,6 +14,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
@@ -154,30 +155,9 @@ func TestCrashAtEveryCallConverges(t *testing.T) {
 	if os.Getenv("AWSBOOT_SKIP_MOTO") != "" {
 		t.Skip("AWSBOOT_SKIP_MOTO is set: skipping a test against the emulator")
 	}
-	bin := filepath.Join(t.TempDir(), "awsboot")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("building awsboot: %v\n%s", err, out)
-	}
-	srv, err := mototest.Start(mototest.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Stop)
-	w := &crashWorld{t: t, bin: bin, srv: srv, home: filepath.Join(t.TempDir(), "home")}
-	px, err := faultproxy.Start(srv.URL, faultproxy.Options{
-		Before: func(n int, _ string) bool { return !w.interrupt(n, false) },
-		After:  func(n int, _ string) { w.interrupt(n, true) },
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(px.Stop)
-	w.px = px
-	cfg, err := config.LoadDefaultConfig(context.Background(), config.WithRegion("us-east-1"), config.WithBaseEndpoint(srv.URL))
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.iam, w.s3 = iam.NewFromConfig(cfg), s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
+	w := startCrashWorld(t)
+	px := w.px
+	var err error
 
 	examples, err := filepath.Glob(filepath.Join("..", "..", "examples", "*.yaml"))
 	if err != nil || len(examples) == 0 {
@@ -252,4 +232,37 @@ func TestCrashAtEveryCallConverges(t *testing.T) {
 			t.Logf("%s %s: %d calls, %d interruptions", mode, w.spec, calls, len(trials))
 		}
 	}
+}
+
+// startCrashWorld builds awsboot and starts an emulator of its own behind
+// a proxy that interrupts the victim run where the test says.
+func startCrashWorld(t *testing.T) *crashWorld {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "awsboot")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("building awsboot: %v\n%s", err, out)
+	}
+	srv, err := mototest.Start(mototest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Stop)
+	w := &crashWorld{t: t, bin: bin, srv: srv, home: filepath.Join(t.TempDir(), "home")}
+	px, err := faultproxy.Start(srv.URL, faultproxy.Options{
+		Before: func(n int, _ string) bool { return !w.interrupt(n, false) },
+		After:  func(n int, _ string) { w.interrupt(n, true) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(px.Stop)
+	w.px = px
+	cfg, err := config.LoadDefaultConfig(context.Background(), config.WithRegion("us-east-1"), config.WithBaseEndpoint(srv.URL),
+		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("testing", "testing", "")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.iam, w.s3 = iam.NewFromConfig(cfg), s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
+	return w
+
 }

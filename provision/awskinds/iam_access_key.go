@@ -23,6 +23,15 @@ import (
 // as its own orphan and delete it instead of leaving it behind.
 const PendingKeyTag = "awsboot:pending-access-key"
 
+// RetiringKeyTag names, on the user, the access key a rotation replaces
+// (awsboot rotate, max_key_age). It is written with the pending tag,
+// before the new key is created, and removed only once the old key is
+// deleted (IAMAccessKeyRetirement). While it is there the key resource
+// never deletes that key as an unknown one: files may still hold it until
+// they are rewritten. It is also the rotation's intent: a run that finds
+// it naming the profile's key finishes the rotation.
+const RetiringKeyTag = "awsboot:retiring-access-key"
+
 // orphanSlack absorbs clock skew between this machine, which writes the
 // pending tag's time, and IAM, which stamps the key's CreateDate.
 const orphanSlack = 5 * time.Minute
@@ -90,9 +99,16 @@ type IAMAccessKeyConfig struct {
 	// KeyWait bounds how long Create waits for IAM to accept a new key
 	// (default DefaultKeyWait).
 	KeyWait time.Duration
-	// Clock is the time the pending tag records and the key wait runs
-	// on (default: the wall clock).
+	// Clock is the time the pending tag records, the key wait runs on
+	// and keys' ages are measured by (default: the wall clock).
 	Clock Clock
+	// Rotate asks for a new key in place of the profile's valid one
+	// (awsboot rotate): the old key is retired after the files hold the
+	// new one (IAMAccessKeyRetirement).
+	Rotate bool
+	// MaxAge rotates the profile's key once it is older than this (the
+	// entry's max_key_age); 0 never.
+	MaxAge time.Duration
 }
 
 // IAMAccessKey is the user's access key together with the profile in the
@@ -147,6 +163,13 @@ type keyState struct {
 	unproven string
 	orphans  []string // keys from an interrupted run
 	unknown  []string // keys of the user whose secret is not here
+	// retiring is the value of RetiringKeyTag, "" if none.
+	retiring string
+	// age is how old the profile's key is, when it is the user's.
+	age time.Duration
+	// rotate says why the profile's valid key is to be replaced now,
+	// "" when it is not.
+	rotate string
 }
 
 // The paths IAMAccessKey diffs.
@@ -160,6 +183,8 @@ const (
 	pathCredentialsFile engine.Path = "credentials_file"
 	pathProfile         engine.Path = "profile"
 	pathKeyAccepted     engine.Path = "accepted_by_sts"
+	pathRetiringTag                 = engine.Path("user_tags." + RetiringKeyTag)
+	pathKeyAge          engine.Path = "access_key_age"
 )
 
 // Read implements engine.Kind. Its three requests go at once: the user
@@ -207,14 +232,24 @@ func (k *IAMAccessKey) Read(ctx context.Context) (*engine.Observation, keyState,
 			return nil, st, fmt.Errorf("listing access keys of user %q: %w", k.cfg.User, keysErr)
 		}
 		st.userExists, st.userARN, st.pending = true, user.arn, user.tags[PendingKeyTag]
+		st.retiring = user.tags[RetiringKeyTag]
 		owner = user.tags[engine.StackTag]
 		st.keys = keys.AccessKeyMetadata
 		slices.SortFunc(st.keys, func(a, b iamtypes.AccessKeyMetadata) int {
 			return strings.Compare(aws.ToString(a.AccessKeyId), aws.ToString(b.AccessKeyId))
 		})
 	}
+	now := k.cfg.Clock.Now()
 	for _, key := range st.keys {
 		id := aws.ToString(key.AccessKeyId)
+		if id == st.file.ID {
+			st.age = now.Sub(aws.ToTime(key.CreateDate))
+		}
+		if id == st.retiring && id != st.file.ID {
+			// Being retired: files may still hold it until they are
+			// rewritten; IAMAccessKeyRetirement deletes it after.
+			continue
+		}
 		if st.file.Proven && id == st.file.ID && key.Status == iamtypes.StatusTypeActive && !st.file.Secret.IsZero() {
 			st.valid = true
 			continue
@@ -238,8 +273,12 @@ func (k *IAMAccessKey) Read(ctx context.Context) (*engine.Observation, keyState,
 			st.unknown = append(st.unknown, id)
 		}
 	}
+	st.rotate = k.rotation(st)
 	exists := len(st.keys) > 0 || st.file.Section && st.file.Owner != ""
 	o := &engine.Observation{Exists: exists, Owner: owner, DerivedOwnership: true}
+	if k.cfg.MaxAge > 0 && st.valid && st.rotate == "" {
+		o.Notes = append(o.Notes, fmt.Sprintf("access key %s is %s old (max_key_age %s)", st.file.ID, Age(st.age), Age(k.cfg.MaxAge)))
+	}
 	switch {
 	case !st.valid && len(st.unknown) == 1:
 		o.Notes = append(o.Notes, fmt.Sprintf("user %q already has access key %s whose secret is not in %s; it is left alone and a second key is created", k.cfg.User, st.unknown[0], k.cfg.Store.Path()))
@@ -248,6 +287,27 @@ func (k *IAMAccessKey) Read(ctx context.Context) (*engine.Observation, keyState,
 			k.cfg.User, strings.Join(st.unknown, ", "), k.cfg.Store.Path()))
 	}
 	return o, st, nil
+}
+
+// rotation says why the profile's key is to be replaced now, "" when it
+// is not. A rotation starts only from a valid key with no other
+// rotation under way; one whose RetiringKeyTag names the profile's key
+// was stopped before the new key reached the file, and goes on whatever
+// this run asked for.
+func (k *IAMAccessKey) rotation(st keyState) string {
+	switch {
+	case !st.valid:
+		return ""
+	case st.retiring == st.file.ID:
+		return "a rotation was stopped before the new key was saved"
+	case st.retiring != "":
+		return ""
+	case k.cfg.Rotate:
+		return "awsboot rotate"
+	case k.cfg.MaxAge > 0 && st.age > k.cfg.MaxAge:
+		return fmt.Sprintf("the key is %s old, more than max_key_age %s", Age(st.age), Age(k.cfg.MaxAge))
+	}
+	return ""
 }
 
 // isOrphan reports whether key was made by a run that died before saving
@@ -305,6 +365,9 @@ func (k *IAMAccessKey) Diff(_ *engine.Observation, st keyState) ([]engine.FieldD
 	for _, id := range st.orphans {
 		d = append(d, engine.Removed(pathOrphanedKey, id))
 	}
+	if st.rotate != "" {
+		return k.rotateDiff(d, st)
+	}
 	if st.valid || st.unproven != "" {
 		// A key whose secret is nowhere awsboot can see is a credential
 		// nobody manages (a retried create, a run on another machine, a
@@ -335,6 +398,28 @@ func (k *IAMAccessKey) Diff(_ *engine.Observation, st keyState) ([]engine.FieldD
 	), nil
 }
 
+// rotateDiff is the plan of a rotation: a new key in the profile (and in
+// every file that holds the key: they follow), the old one named in
+// RetiringKeyTag until IAMAccessKeyRetirement deletes it. IAM allows two
+// keys per user, so a key awsboot does not know must go first.
+func (k *IAMAccessKey) rotateDiff(d []engine.FieldDiff, st keyState) ([]engine.FieldDiff, error) {
+	if len(st.unknown) > 0 {
+		return nil, fmt.Errorf("cannot rotate the access key of IAM user %q: it also has access key %s, whose secret is not in profile %q of %s, and IAM allows two keys per user. "+
+			"Run bootstrap first (it deletes that key), or delete it with `aws iam delete-access-key --user-name %s --access-key-id %s`, then rotate again",
+			k.cfg.User, strings.Join(st.unknown, ", "), k.cfg.Store.Profile(), k.cfg.Store.Path(), k.cfg.User, st.unknown[0])
+	}
+	if k.cfg.MaxAge > 0 && st.age > k.cfg.MaxAge {
+		d = append(d, engine.FieldDiff{Path: pathKeyAge, Before: Age(st.age), After: "at most " + Age(k.cfg.MaxAge) + " (max_key_age): rotate"})
+	}
+	if st.retiring == "" {
+		d = append(d, engine.Added(pathRetiringTag, st.file.ID))
+	}
+	return append(d,
+		engine.FieldDiff{Path: pathAccessKeyID, Before: st.file.ID, Unknown: true},
+		engine.FieldDiff{Path: pathSecretAccessKey, Sensitive: true},
+	), nil
+}
+
 // Create implements engine.Kind.
 func (k *IAMAccessKey) Create(ctx context.Context, _ *engine.Observation, st keyState) error {
 	return k.converge(ctx, st)
@@ -357,6 +442,9 @@ func (k *IAMAccessKey) Update(ctx context.Context, _ *engine.Observation, st key
 // overlaps another change of the user: IAM may refuse it with
 // ConcurrentModification.
 func (k *IAMAccessKey) converge(ctx context.Context, st keyState) error {
+	if st.rotate != "" {
+		return k.rotateKey(ctx, st)
+	}
 	extra := st.orphans
 	if st.valid || st.unproven != "" {
 		extra = append(slices.Clone(extra), st.unknown...)
@@ -405,12 +493,41 @@ func (k *IAMAccessKey) converge(ctx context.Context, st keyState) error {
 	return k.createKey(ctx, before, st.userARN)
 }
 
-// markPending returns the write of the pending tag, with the time now.
-func (k *IAMAccessKey) markPending(ctx context.Context) func() error {
+// rotateKey starts (or, after a stop before the save, restarts) a
+// rotation: the orphans of a stopped attempt go, the user gets the
+// pending tag and RetiringKeyTag naming the profile's key in one call
+// (a run stopped after it finds the new key an orphan, the rotation
+// still due, and the old key protected), then the new key is created,
+// saved over the old one in the profile, and proven later as any new
+// key. The old key stays active: the files that hold it are rewritten
+// after this change (they depend on the key) and
+// IAMAccessKeyRetirement deletes it after them.
+func (k *IAMAccessKey) rotateKey(ctx context.Context, st keyState) error {
+	var before []string
+	listBefore := func() (err error) {
+		before, err = k.keyIDs(ctx)
+		return err
+	}
+	deleteOrphans := func() error {
+		return forEach(st.orphans, func(id string) error { return deleteAccessKey(ctx, k.api, k.cfg.User, id) })
+	}
+	if err := allOf(deleteOrphans, listBefore); err != nil {
+		return err
+	}
+	k.report(ctx, "rotating access key %s of user %q (%s)", st.file.ID, k.cfg.User, st.rotate)
+	if err := k.markPending(ctx, tag(RetiringKeyTag, st.file.ID))(); err != nil {
+		return err
+	}
+	return k.createKey(ctx, before, st.userARN)
+}
+
+// markPending returns the write of the pending tag, with the time now,
+// and of the other tags given.
+func (k *IAMAccessKey) markPending(ctx context.Context, also ...iamtypes.Tag) func() error {
 	return func() error {
-		_, err := k.api.TagUser(ctx, &iam.TagUserInput{UserName: aws.String(k.cfg.User), Tags: []iamtypes.Tag{
+		_, err := k.api.TagUser(ctx, &iam.TagUserInput{UserName: aws.String(k.cfg.User), Tags: append([]iamtypes.Tag{
 			tag(PendingKeyTag, k.cfg.Clock.Now().UTC().Format(time.RFC3339)),
-		}})
+		}, also...)})
 		if err != nil {
 			return fmt.Errorf("marking user %q before creating a key: %w", k.cfg.User, err)
 		}

@@ -166,3 +166,16 @@ func (realClock) Sleep(ctx context.Context, d time.Duration) error {
 		return nil
 	}
 }
+
+// ShiftedClock is the wall clock moved by d: it sleeps in real time, but
+// Now is d later. It is the clock of AWSBOOT_TEST_NOW, a test seam that
+// makes keys look older than max_key_age.
+func ShiftedClock(d time.Duration) Clock { return shiftedClock{d} }
+
+type shiftedClock struct{ d time.Duration }
+
+func (c shiftedClock) Now() time.Time { return time.Now().Add(c.d) }
+
+func (shiftedClock) Sleep(ctx context.Context, d time.Duration) error {
+	return realClock{}.Sleep(ctx, d)
+}

@@ -171,8 +171,11 @@ type gitlabRunnerCacheConfig struct {
 	// Credentials is the profile holding the key of the entry's user,
 	// read at plan time for the diff and at apply time for the values.
 	Credentials *CredentialsProfile
-	After       []engine.Address
-	FS          localfile.System
+	// KeyAddr is the access key's address: when it plans a new key, the
+	// file follows (Follow).
+	KeyAddr engine.Address
+	After   []engine.Address
+	FS      localfile.System
 }
 
 // GitLabRunnerCache is [runners.cache] and [runners.cache.s3] of one
@@ -208,7 +211,7 @@ func NewGitLabRunnerCache(t Target) (*GitLabRunnerCache, error) {
 		Bucket: t.Spec.Bucket.Name, Region: t.Region, ServerAddress: addr, Insecure: insecure,
 		CachePath:   strings.TrimSuffix(t.Access.Prefix, "/"),
 		Credentials: NewCredentialsProfile(t.FS, t.Spec.Stack, t.Files.Credentials, t.Access.Write[KeyAWSProfile]),
-		After:       []engine.Address{t.BucketAddr, t.KeyAddr}, FS: t.FS,
+		KeyAddr:     t.KeyAddr, After: []engine.Address{t.BucketAddr, t.KeyAddr}, FS: t.FS,
 	}
 	return &GitLabRunnerCache{cfg: cfg, Meta: engine.Meta{
 		Address: engine.Addr("gitlab_runner_config", cfg.Name), After: cfg.After,
@@ -419,6 +422,19 @@ func (r *GitLabRunnerCache) fieldDiffs(st gitlabRunnerState) []engine.FieldDiff 
 		d = append(d, engine.FieldDiff{Path: pathGitLabS3.Key(gitlabSecretKey), Sensitive: true})
 	}
 	return d
+}
+
+// Follow implements engine.KindFollower: the file holds the key and its
+// secret, so a new key (a rotation, or a key made again) is written here
+// in the same run, after the key's change, from the profile.
+func (r *GitLabRunnerCache) Follow(o *engine.Observation, st gitlabRunnerState, dep engine.Change) []engine.FieldDiff {
+	if dep.Addr != r.cfg.KeyAddr || !st.found || !o.Exists {
+		return nil
+	}
+	return []engine.FieldDiff{
+		{Path: pathGitLabS3.Key(gitlabAccessKey), Before: st.s3[gitlabAccessKey].String(), Unknown: true},
+		{Path: pathGitLabS3.Key(gitlabSecretKey), Sensitive: true},
+	}
 }
 
 // isZero reports a false or empty value, which GitLab Runner reads as an

@@ -109,6 +109,9 @@ func MakePlan(ctx context.Context, g *Graph, mode Mode, stack string, opts PlanO
 	if err := errors.Join(problems...); err != nil {
 		return nil, err
 	}
+	if mode == ModeApply {
+		follow(p.Changes)
+	}
 	if mode == ModeDestroy {
 		for i, j := 0, len(p.Changes)-1; i < j; i, j = i+1, j-1 {
 			p.Changes[i], p.Changes[j] = p.Changes[j], p.Changes[i]

@@ -3,6 +3,7 @@ package spec
 import (
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/awsboot/awsboot/policies"
 	"github.com/awsboot/awsboot/provision/localfile"
@@ -117,7 +118,39 @@ type Access struct {
 	MaxSession string `yaml:"max_session"`
 	// PresignExpiry is Bacalhau's PreSignedURLExpiration (default 1h).
 	PresignExpiry string `yaml:"presign_expiry"`
-	Write         Write  `yaml:"write"`
+	// MaxKeyAge is how old the user's access key may get, in days
+	// ("90d"), before plan reports it and bootstrap rotates it; "" never.
+	MaxKeyAge string `yaml:"max_key_age"`
+	Write     Write  `yaml:"write"`
+}
+
+// MaxKeyAgeDuration is MaxKeyAge as a duration, 0 when unset or invalid
+// (validation reports an invalid one).
+func (a Access) MaxKeyAgeDuration() time.Duration {
+	days, ok := parseDays(a.MaxKeyAge)
+	if !ok {
+		return 0
+	}
+	return time.Duration(days) * 24 * time.Hour
+}
+
+// maxKeyAgeDays bounds max_key_age: ten years.
+const maxKeyAgeDays = 3650
+
+// parseDays reads "<n>d" with 1 <= n <= maxKeyAgeDays.
+func parseDays(v string) (int, bool) {
+	n, ok := strings.CutSuffix(v, "d")
+	if !ok || n == "" || n[0] == '0' || len(n) > 4 {
+		return 0, false
+	}
+	days := 0
+	for _, c := range n {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		days = days*10 + int(c-'0')
+	}
+	return days, days <= maxKeyAgeDays
 }
 
 // Write maps a consumer's key (aws_profile, semaphore_agent, ...) to the

@@ -420,5 +420,14 @@ func (v *Validator) validateAccess(s *Spec, checks []AccessCheck) {
 		if a.Role == "" && a.MaxSession != "" {
 			v.Errorf(p("max_session"), "is for role (OIDC) access")
 		}
+		switch {
+		case a.MaxKeyAge == "":
+		case a.Role != "":
+			v.Errorf(p("max_key_age"), "is for user access (an access key); a role's credentials are temporary")
+		default:
+			if _, ok := parseDays(a.MaxKeyAge); !ok {
+				v.Errorf(p("max_key_age"), "%q: use a number of days from 1d to %dd, like 90d", a.MaxKeyAge, maxKeyAgeDays)
+			}
+		}
 	}
 }
