@@ -11,7 +11,6 @@ import (
 	"github.com/awsboot/awsboot/provision/awsapi"
 	"github.com/awsboot/awsboot/provision/consumers"
 	"github.com/awsboot/awsboot/provision/engine"
-	"github.com/awsboot/awsboot/provision/mototest"
 )
 
 // sgrColor matches the colour sequences, not the status line's \r\033[K.
@@ -83,24 +82,7 @@ func TestColorEnabled(t *testing.T) {
 // terminal: coloured by default, plain with --no-color before or after
 // the command, AWSBOOT_NO_COLOR or NO_COLOR.
 func TestPlanColorOnATerminal(t *testing.T) {
-	if os.Getenv("AWSBOOT_SKIP_MOTO") != "" {
-		t.Skip("AWSBOOT_SKIP_MOTO is set: skipping a test against the emulator")
-	}
-	srv, err := mototest.Start(mototest.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Stop)
-	home := t.TempDir()
-	for k, v := range map[string]string{
-		"HOME": home, "XDG_CACHE_HOME": filepath.Join(home, ".cache"),
-		"AWS_CONFIG_FILE": filepath.Join(home, ".aws", "config"), "AWS_SHARED_CREDENTIALS_FILE": filepath.Join(home, ".aws", "credentials"),
-		"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": "us-east-1",
-		"AWS_EC2_METADATA_DISABLED": "true", "AWS_PROFILE": "", "AWS_SESSION_TOKEN": "", "AWS_ENDPOINT_URL": srv.URL,
-		"NO_COLOR": "", "AWSBOOT_NO_COLOR": "",
-	} {
-		t.Setenv(k, v)
-	}
+	_, home := motoHome(t, map[string]string{"NO_COLOR": "", "AWSBOOT_NO_COLOR": ""})
 	os.Unsetenv("AWSBOOT_NO_COLOR")
 	spec := filepath.Join(home, "spec.yaml")
 	if err := os.WriteFile(spec, []byte("version: 1\nstack: demo\nbucket: {name: demo-bucket}\naccess:\n  - {name: cache, grant: cache, user: ci, write: {aws_profile: ci}}\n"), 0o644); err != nil {

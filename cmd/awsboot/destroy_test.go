@@ -16,7 +16,6 @@ import (
 	"github.com/awsboot/awsboot/provision"
 	"github.com/awsboot/awsboot/provision/awsapi"
 	"github.com/awsboot/awsboot/provision/consumers"
-	"github.com/awsboot/awsboot/provision/mototest"
 )
 
 // TestDestroyPlanTakesNoLock: plan --destroy and teardown --dry-run run
@@ -68,23 +67,7 @@ func TestDestroyPlanTakesNoLock(t *testing.T) {
 // keeps the bucket and says why, and with --delete-data plans its
 // deletion, as teardown --dry-run with the same flags does.
 func TestDestroyPlanDeleteData(t *testing.T) {
-	if os.Getenv("AWSBOOT_SKIP_MOTO") != "" {
-		t.Skip("AWSBOOT_SKIP_MOTO is set: skipping a test against the emulator")
-	}
-	srv, err := mototest.Start(mototest.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Stop)
-	home := t.TempDir()
-	for k, v := range map[string]string{
-		"HOME": home, "XDG_CACHE_HOME": filepath.Join(home, ".cache"),
-		"AWS_CONFIG_FILE": filepath.Join(home, ".aws", "config"), "AWS_SHARED_CREDENTIALS_FILE": filepath.Join(home, ".aws", "credentials"),
-		"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": "us-east-1",
-		"AWS_EC2_METADATA_DISABLED": "true", "AWS_PROFILE": "", "AWS_SESSION_TOKEN": "", "AWS_ENDPOINT_URL": srv.URL,
-	} {
-		t.Setenv(k, v)
-	}
+	srv, home := motoHome(t, nil)
 	spec := filepath.Join(home, "spec.yaml")
 	if err := os.WriteFile(spec, []byte("version: 1\nstack: data\nbucket: {name: data-bucket}\naccess:\n  - {name: ci, grant: cache, user: data, write: {aws_profile: data}}\n"), 0o644); err != nil {
 		t.Fatal(err)

@@ -10,7 +10,6 @@ import (
 
 	"github.com/awsboot/awsboot/provision/awsapi"
 	"github.com/awsboot/awsboot/provision/consumers"
-	"github.com/awsboot/awsboot/provision/mototest"
 )
 
 // TestOutputForPeopleAndMachines runs the Semaphore cache example on moto
@@ -19,23 +18,7 @@ import (
 // and teardown --json print one JSON event per line, and need
 // --auto-approve.
 func TestOutputForPeopleAndMachines(t *testing.T) {
-	if os.Getenv("AWSBOOT_SKIP_MOTO") != "" {
-		t.Skip("AWSBOOT_SKIP_MOTO is set: skipping a test against the emulator")
-	}
-	srv, err := mototest.Start(mototest.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Stop)
-	home := t.TempDir()
-	for k, v := range map[string]string{
-		"HOME": home, "XDG_CACHE_HOME": filepath.Join(home, ".cache"),
-		"AWS_CONFIG_FILE": filepath.Join(home, ".aws", "config"), "AWS_SHARED_CREDENTIALS_FILE": filepath.Join(home, ".aws", "credentials"),
-		"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": "us-east-1",
-		"AWS_EC2_METADATA_DISABLED": "true", "AWS_PROFILE": "", "AWS_SESSION_TOKEN": "", "AWS_ENDPOINT_URL": srv.URL,
-	} {
-		t.Setenv(k, v)
-	}
+	_, home := motoHome(t, nil)
 	data, err := os.ReadFile(filepath.Join("..", "..", "examples", "semaphore-cache.yaml"))
 	if err != nil {
 		t.Fatal(err)

@@ -12,7 +12,6 @@ import (
 	"github.com/awsboot/awsboot/provision/awsapi"
 	"github.com/awsboot/awsboot/provision/consumers"
 	"github.com/awsboot/awsboot/provision/localfile"
-	"github.com/awsboot/awsboot/provision/mototest"
 )
 
 var secretLine = regexp.MustCompile(`(?m)^\s*aws_secret_access_key\s*=\s*(\S+)`)
@@ -24,23 +23,7 @@ var secretLine = regexp.MustCompile(`(?m)^\s*aws_secret_access_key\s*=\s*(\S+)`)
 // stdout or stderr. The secrets are collected from the credentials file
 // after each run that may make one.
 func TestNoSecretInAnyOutput(t *testing.T) {
-	if os.Getenv("AWSBOOT_SKIP_MOTO") != "" {
-		t.Skip("AWSBOOT_SKIP_MOTO is set: skipping a test against the emulator")
-	}
-	srv, err := mototest.Start(mototest.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Stop)
-	home := t.TempDir()
-	for k, v := range map[string]string{
-		"HOME": home, "XDG_CACHE_HOME": filepath.Join(home, ".cache"),
-		"AWS_CONFIG_FILE": filepath.Join(home, ".aws", "config"), "AWS_SHARED_CREDENTIALS_FILE": filepath.Join(home, ".aws", "credentials"),
-		"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": "us-east-1",
-		"AWS_EC2_METADATA_DISABLED": "true", "AWS_PROFILE": "", "AWS_SESSION_TOKEN": "", "AWS_ENDPOINT_URL": srv.URL,
-	} {
-		t.Setenv(k, v)
-	}
+	_, home := motoHome(t, nil)
 	var out bytes.Buffer
 	secrets := map[string]bool{}
 	collect := func() {
