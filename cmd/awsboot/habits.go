@@ -58,7 +58,23 @@ func setupCommands(cmds []*cli.Command) {
 			// command's flags only after a dash.
 			c.BashComplete = completeWords
 		}
+		if c.ArgsUsage == "" && c.Action != nil {
+			c.Action = noArguments(c.Name, c.Action)
+		}
 		setupCommands(c.Subcommands)
+	}
+}
+
+// noArguments refuses arguments to a command that takes none. urfave/cli
+// stops reading flags at the first argument, so `teardown now --dry-run`
+// would otherwise drop --dry-run without a word and tear down.
+func noArguments(name string, action cli.ActionFunc) cli.ActionFunc {
+	return func(c *cli.Context) error {
+		if c.Args().Present() {
+			return cli.Exit(fmt.Sprintf("Error: awsboot %s takes no arguments, but was given %q; flags after it were not read. "+
+				"Give the spec with -f, and every flag before any other word", name, c.Args().First()), exitError)
+		}
+		return action(c)
 	}
 }
 
