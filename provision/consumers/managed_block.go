@@ -307,6 +307,12 @@ func (b *ManagedBlock) savePrior(data []byte, existed bool) error {
 	if vals := values[b.cfg.OwnerKey]; len(vals) > 0 && vals[0] == b.cfg.OwnerValue {
 		return nil // already this stack's block: the original was saved then, or predates this
 	}
+	// A copy this stack saved before stays: the file now differs from
+	// awsboot's block because of drift (a value edited by hand) or a
+	// renamed bucket, and saving it would lose the true original.
+	if prior, err := b.readPrior(); err != nil || prior != nil {
+		return err
+	}
 	return writePrior(b.cfg.FS, b.cfg.Path, b.cfg.Stack, data, existed)
 }
 
