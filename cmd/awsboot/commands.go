@@ -240,7 +240,7 @@ func applyCommand(ctx context.Context, e env, o options) error {
 		return fmt.Errorf("%w\n\nWhat succeeded stays in place. Fix the cause and run the same command again: it reads what exists and finishes the rest", err)
 	}
 	if o.json {
-		return writeEvent(e.stdout, map[string]any{"type": "apply_summary", "operation": o.mode.String(), "add": add, "change": change, "remove": destroy})
+		return writeEvent(e.stdout, map[string]any{"type": "apply_summary", "operation": o.mode.String(), "summary": JSONSummary{Add: add, Change: change, Destroy: destroy}})
 	}
 	word := "Bootstrap"
 	switch {

@@ -121,8 +121,9 @@ func (p *progress) PostApply(c engine.Change, err error) {
 	}
 	if p.json {
 		if err != nil {
-			// The error itself is printed once, at the end, by run.
-			p.event("apply_errored", c.Addr, c.Action, map[string]any{"elapsed_seconds": elapsed.Seconds()})
+			// Errors name resources, files and AWS codes, never a secret
+			// (engine.Secret does not format).
+			p.event("apply_errored", c.Addr, c.Action, map[string]any{"elapsed_seconds": elapsed.Seconds(), "error": err.Error()})
 		} else {
 			p.event("apply_complete", c.Addr, c.Action, map[string]any{"elapsed_seconds": elapsed.Seconds()})
 		}

@@ -135,6 +135,9 @@ func TestProgressJSON(t *testing.T) {
 			t.Fatalf("not a JSON line: %q", l)
 		}
 		counts[ev["type"].(string)]++
+		if ev["type"] == "apply_errored" && ev["error"] != "BucketNotEmpty" {
+			t.Errorf("apply_errored without its error: %s", l)
+		}
 		if ev["address"] == nil {
 			t.Errorf("event without address: %s", l)
 		}
