@@ -209,6 +209,19 @@ func applyCommand(ctx context.Context, e env, o options) error {
 	if err := p.stack.Tidy(); err != nil {
 		return err
 	}
+	if o.rotate != nil {
+		// Rotating replaces keys that exist; creating the stack is
+		// bootstrap's job, and doing it under rotate would surprise.
+		var missing []string
+		for _, c := range p.plan.Changes {
+			if c.Addr.Kind() == "iam_user" && c.Action == engine.Create {
+				missing = append(missing, c.Addr.Name())
+			}
+		}
+		if len(missing) > 0 {
+			return cli.Exit(fmt.Sprintf("Error: nothing to rotate: IAM user %s does not exist yet. Run awsboot bootstrap first; it creates the user and its key", strings.Join(missing, ", ")), exitError)
+		}
+	}
 	if o.json {
 		renderPlanEvents(e.stdout, p.plan)
 	} else {
