@@ -199,6 +199,7 @@ func TestCrashAtEveryCallConverges(t *testing.T) {
 					trials = append(trials, trial{at, true, syscall.SIGINT})
 				}
 			}
+			unkilled := 0
 			for _, tr := range trials {
 				what := fmt.Sprintf("%s %s, %v at call %d of %d (after it acted: %v)", mode, w.spec, tr.signal, tr.at, calls, tr.after)
 				w.fresh()
@@ -209,7 +210,14 @@ func TestCrashAtEveryCallConverges(t *testing.T) {
 				w.victim.at, w.victim.after, w.victim.signal = tr.at, tr.after, tr.signal
 				w.victim.Unlock()
 				if code, out := w.awsboot(true, mode, "-f", w.spec, "--auto-approve"); tr.signal == syscall.SIGKILL && code != -1 {
-					t.Fatalf("%s: the run was not killed (exit %d): the test would prove nothing\n%s", what, code, out)
+					if code != 0 {
+						t.Fatalf("%s: the run was not killed (exit %d): the test would prove nothing\n%s", what, code, out)
+					}
+					// Concurrent requests make a run's count vary by a
+					// call or two: this one ended before call at. The
+					// checks below still hold; too many such runs fail.
+					unkilled++
+					t.Logf("%s: the run ended before that call (its calls vary with concurrency)", what)
 				}
 				w.victim.Lock()
 				w.victim.at = 0
@@ -228,6 +236,9 @@ func TestCrashAtEveryCallConverges(t *testing.T) {
 				if tmp, _ := filepath.Glob(filepath.Join(w.home, ".aws", ".*.tmp-*")); len(tmp) > 0 {
 					t.Errorf("%s: temporary files left: %v", what, tmp)
 				}
+			}
+			if unkilled > 4 {
+				t.Errorf("%s %s: %d of %d runs ended before the call they were to be killed at: the test proves too little", mode, w.spec, unkilled, len(trials))
 			}
 			t.Logf("%s %s: %d calls, %d interruptions", mode, w.spec, calls, len(trials))
 		}

@@ -118,6 +118,14 @@ func TestCrashDuringRotateConverges(t *testing.T) {
 	if id := w.rotatedEverywhere("rotate", user, profile, runner); id == old {
 		t.Fatalf("rotate kept key %s", old)
 	}
+	unkilled := 0
+	defer func() {
+		// A few runs may end before their call; most must be killed, or
+		// the test proves nothing.
+		if unkilled > 4 {
+			t.Errorf("%d of %d runs ended before the call they were to be killed at", unkilled, 2*calls)
+		}
+	}()
 	for at := 1; at <= calls; at++ {
 		for _, after := range []bool{false, true} {
 			what := fmt.Sprintf("rotate killed at call %d of %d (after it acted: %v)", at, calls, after)
@@ -125,7 +133,15 @@ func TestCrashDuringRotateConverges(t *testing.T) {
 			w.victim.Lock()
 			w.victim.at, w.victim.after, w.victim.signal = at, after, syscall.SIGKILL
 			w.victim.Unlock()
-			if code, out := w.awsboot(true, "rotate", "-f", w.spec, "--auto-approve"); code != -1 {
+			switch code, out := w.awsboot(true, "rotate", "-f", w.spec, "--auto-approve"); code {
+			case -1: // killed
+			case 0:
+				// Concurrent requests make a run's count vary by a call or
+				// two: this one ended before call at. It converged anyway;
+				// the checks below still hold.
+				unkilled++
+				t.Logf("%s: the run ended before that call (its calls vary with concurrency)", what)
+			default:
 				t.Fatalf("%s: the run was not killed (exit %d)\n%s", what, code, out)
 			}
 			w.victim.Lock()
