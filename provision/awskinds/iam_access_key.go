@@ -276,8 +276,12 @@ func (k *IAMAccessKey) Read(ctx context.Context) (*engine.Observation, keyState,
 	st.rotate = k.rotation(st)
 	exists := len(st.keys) > 0 || st.file.Section && st.file.Owner != ""
 	o := &engine.Observation{Exists: exists, Owner: owner, DerivedOwnership: true}
-	if k.cfg.MaxAge > 0 && st.valid && st.rotate == "" {
+	switch {
+	case !st.valid || st.rotate != "":
+	case k.cfg.MaxAge > 0:
 		o.Notes = append(o.Notes, fmt.Sprintf("access key %s is %s old (max_key_age %s)", st.file.ID, Age(st.age), Age(k.cfg.MaxAge)))
+	case st.age >= keyAgeWorthSaying:
+		o.Notes = append(o.Notes, fmt.Sprintf("access key %s is %s old (no max_key_age: awsboot rotate replaces it)", st.file.ID, Age(st.age)))
 	}
 	switch {
 	case !st.valid && len(st.unknown) == 1:
@@ -796,6 +800,11 @@ func (k *IAMAccessKey) Summary(_ *engine.Observation, st keyState) []engine.KV {
 		engine.KV{Key: "profile_key", Value: inProfile},
 	)
 }
+
+// keyAgeWorthSaying is the age from which a plan notes how old a user's
+// key is even without max_key_age: a day, so that keys made minutes ago
+// (every test, every fresh stack) add nothing to "No changes".
+const keyAgeWorthSaying = 24 * time.Hour
 
 // Age shows how old something is in its largest whole unit: "12d",
 // "5h", "3m" (a negative age, from clock skew, is "0m").

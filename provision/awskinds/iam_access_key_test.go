@@ -324,12 +324,20 @@ func TestIAMAccessKeyRead(t *testing.T) {
 			store: storedKey("demo", "AKIA1"), user: owned, sts: sts(userTestARN),
 			keys:      []iamtypes.AccessKeyMetadata{keyMeta("AKIA1", created, iamtypes.StatusTypeActive)},
 			wantObs:   engine.Observation{Exists: true, Owner: "demo", DerivedOwnership: true},
+			wantNote:  true, // 30 days old: the plan says so
 			wantValid: true, wantCalls: []string{"GetCallerIdentity AKIA1"},
+		},
+		"a valid key an hour old: no note": {
+			store: proven(storedKey("demo", "AKIA1")), user: owned,
+			keys:      []iamtypes.AccessKeyMetadata{keyMeta("AKIA1", keyTestNow.Add(-time.Hour), iamtypes.StatusTypeActive)},
+			wantObs:   engine.Observation{Exists: true, Owner: "demo", DerivedOwnership: true},
+			wantValid: true,
 		},
 		"a key the profile marks as proven: no STS call": {
 			store: proven(storedKey("demo", "AKIA1")), user: owned,
 			keys:      []iamtypes.AccessKeyMetadata{keyMeta("AKIA1", created, iamtypes.StatusTypeActive)},
 			wantObs:   engine.Observation{Exists: true, Owner: "demo", DerivedOwnership: true},
+			wantNote:  true, // 30 days old: the plan says so
 			wantValid: true,
 		},
 		"a proven key made inactive in IAM: not valid": {
@@ -391,6 +399,7 @@ func TestIAMAccessKeyRead(t *testing.T) {
 				keyMeta("AKIA1", created, iamtypes.StatusTypeActive),
 			},
 			wantObs:   engine.Observation{Exists: true, Owner: "demo", DerivedOwnership: true},
+			wantNote:  true, // 30 days old: the plan says so
 			wantValid: true, wantOrphans: []string{"AKIA2"}, wantCalls: []string{"GetCallerIdentity AKIA1"},
 			want: []engine.FieldDiff{
 				{Path: "orphaned_key", Before: "AKIA2"},
