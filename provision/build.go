@@ -279,7 +279,9 @@ func (b *builder) access(a spec.Access, bucket *awskinds.S3Bucket, providers map
 		kind(b, role)
 		parent, t.RoleARN = role.Addr(), role.ARN()
 	} else {
-		user := awskinds.NewIAMUser(awskinds.IAMUserConfig{Stack: s.Stack, Name: a.User, PolicyARN: policyARN, InlinePolicy: inlineName, Custom: acct.Custom()})
+		// Every user entry has a key, created right after the user: the
+		// user is created with the key's pending tag.
+		user := awskinds.NewIAMUser(awskinds.IAMUserConfig{Stack: s.Stack, Name: a.User, PolicyARN: policyARN, InlinePolicy: inlineName, Custom: acct.Custom(), PendingKey: true})
 		kind(b, user)
 		parent = user.Addr()
 	}
@@ -297,7 +299,7 @@ func (b *builder) access(a spec.Access, bucket *awskinds.S3Bucket, providers map
 	var retire *awskinds.IAMAccessKey
 	if a.Role == "" {
 		key := awskinds.NewIAMAccessKey(awskinds.IAMAccessKeyConfig{
-			Stack: s.Stack, User: a.User, Adopt: b.o.Adopt, Custom: acct.Custom(),
+			Stack: s.Stack, User: a.User, Adopt: b.o.Adopt, Custom: acct.Custom(), UserCreatedPending: true,
 			Store: consumers.NewCredentialsProfile(b.fs, s.Stack, b.o.Files.Credentials, a.Write[consumers.KeyAWSProfile]),
 			// The user only, not its grant: the key and the attachment
 			// are independent requests, one round trip for both.

@@ -96,6 +96,10 @@ type IAMAccessKeyConfig struct {
 	// permissions, so the key need not wait for the attachment.)
 	After  []engine.Address
 	Custom bool
+	// UserCreatedPending says that the user, when this run creates it,
+	// is created with the pending tag (IAMUserConfig.PendingKey), so a
+	// key for a user the plan found missing needs no TagUser first.
+	UserCreatedPending bool
 	// KeyWait bounds how long Create waits for IAM to accept a new key
 	// (default DefaultKeyWait).
 	KeyWait time.Duration
@@ -486,9 +490,17 @@ func (k *IAMAccessKey) converge(ctx context.Context, st keyState) error {
 		return err
 	}
 	var err error
-	if len(extra) == 0 {
+	switch {
+	case !st.userExists && k.cfg.UserCreatedPending && len(extra) == 0:
+		// The user was created in this run, by a CreateUser that carried
+		// the pending tag (IAMUserConfig.PendingKey): it has no key and
+		// is marked already, one round trip less.
+	case len(extra) == 0:
 		err = allOf(listBefore, k.markPending(ctx))
-	} else if err = allOf(deleteExtra, listBefore); err == nil {
+	default:
+		if err = allOf(deleteExtra, listBefore); err != nil {
+			break
+		}
 		err = k.markPending(ctx)()
 	}
 	if err != nil {

@@ -509,9 +509,20 @@ func TestIAMAccessKeyCalls(t *testing.T) {
 		want      inOrder
 		wantSaved []string
 		wantErr   string
+		// userCreatedPending: the user is created with the pending tag.
+		userCreatedPending bool
 	}{
 		"no key: created, saved, proved": {
 			op: "create", st: keyState{userExists: true, userARN: userTestARN},
+			want: createCalls, wantSaved: []string{"AKIANEW " + keyTestNewSecret},
+		},
+		"a user this run creates, with the pending tag: no TagUser": {
+			op: "create", st: keyState{}, userCreatedPending: true,
+			want:      seq("CreateAccessKey semaphore").then([]string{"GetCallerIdentity AKIANEW", "UntagUser semaphore awsboot:pending-access-key"}),
+			wantSaved: []string{"AKIANEW " + keyTestNewSecret},
+		},
+		"a user this run creates, without it: marked first": {
+			op: "create", st: keyState{},
 			want: createCalls, wantSaved: []string{"AKIANEW " + keyTestNewSecret},
 		},
 		"valid key: no call": {
@@ -565,6 +576,7 @@ func TestIAMAccessKeyCalls(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			store := &fakeKeyStore{key: tc.st.file, saveErr: tc.saveErr}
 			k := newTestKey(store, tc.adopt)
+			k.cfg.UserCreatedPending = tc.userCreatedPending
 			fake := &fakeKeyAPI{user: fakeUserReads{arn: userTestARN, tags: userOwned}}
 			k.api = fake
 			k.callerWithKey = fakeCaller(&fake.iamCallLog, map[string]stsKey{"AKIANEW": {secret: keyTestNewSecret, arn: userTestARN}})

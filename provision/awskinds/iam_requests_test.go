@@ -52,9 +52,9 @@ func motoClients(t *testing.T) *awsapi.Clients {
 func entryGraph(t *testing.T, c *awsapi.Clients, store KeyStore) *engine.Graph {
 	t.Helper()
 	policy := NewIAMPolicy(IAMPolicyConfig{Stack: "demo", Name: policyTestName, ARN: c.Account.IAMARN("policy/" + policyTestName), Description: "awsboot demo", Document: iamGrantDoc()})
-	user := NewIAMUser(IAMUserConfig{Stack: "demo", Name: userTestName, PolicyARN: policy.ARN(), Custom: c.Account.Custom()})
+	user := NewIAMUser(IAMUserConfig{Stack: "demo", Name: userTestName, PolicyARN: policy.ARN(), Custom: c.Account.Custom(), PendingKey: true})
 	attachment := NewIAMPolicyAttachment(IAMPolicyAttachmentConfig{Kind: User, Principal: userTestName, Parent: user.Addr(), Policy: policy, Custom: c.Account.Custom()})
-	key := NewIAMAccessKey(IAMAccessKeyConfig{Stack: "demo", User: userTestName, Store: store, After: []engine.Address{user.Addr(), attachment.Addr()}, Custom: c.Account.Custom()})
+	key := NewIAMAccessKey(IAMAccessKeyConfig{Stack: "demo", User: userTestName, Store: store, After: []engine.Address{user.Addr(), attachment.Addr()}, Custom: c.Account.Custom(), UserCreatedPending: true})
 	for _, k := range []Connector{policy, user, attachment, key} {
 		k.Connect(c)
 	}
@@ -145,6 +145,11 @@ func TestIAMEntryRequests(t *testing.T) {
 	}
 	if teardown["IAM.DeletePolicy"] != 1 || teardown["IAM.ListEntitiesForPolicy"]+teardown["IAM.ListPolicyVersions"] != 0 {
 		t.Errorf("teardown of a lone policy: %v", teardown)
+	}
+	// The user is created with the key's pending tag: no TagUser, and
+	// no listing of a brand-new user's keys.
+	if create["IAM.TagUser"] != 0 || create["IAM.ListAccessKeys"] != 0 {
+		t.Errorf("create tags the new user or lists its keys: %v", create)
 	}
 	// Neither the key's create nor the user's delete reads the user again.
 	for step, calls := range map[string]map[string]int{"create": create, "teardown": teardown} {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -42,6 +43,11 @@ type IAMUserConfig struct {
 	InlinePolicy string
 	// Custom is true against an S3-compatible service.
 	Custom bool
+	// PendingKey makes CreateUser also carry the access key's pending
+	// tag (PendingKeyTag, with the time now): the user's key is created
+	// right after it, and the tag must be on the user before that key
+	// exists (IAMAccessKeyConfig.UserCreatedPending).
+	PendingKey bool
 }
 
 // IAMUser is the IAM user an access entry's key belongs to. Besides its
@@ -87,10 +93,11 @@ func (u *IAMUser) Diff(o *engine.Observation, st userState) ([]engine.FieldDiff,
 // Create implements engine.Kind. The tag is part of the create call, so a
 // user awsboot created is always recognisably its own.
 func (u *IAMUser) Create(ctx context.Context, _ *engine.Observation, _ userState) error {
-	_, err := u.api.CreateUser(ctx, &iam.CreateUserInput{
-		UserName: aws.String(u.cfg.Name),
-		Tags:     []iamtypes.Tag{tag(engine.StackTag, u.cfg.Stack)},
-	})
+	tags := []iamtypes.Tag{tag(engine.StackTag, u.cfg.Stack)}
+	if u.cfg.PendingKey {
+		tags = append(tags, tag(PendingKeyTag, time.Now().UTC().Format(time.RFC3339)))
+	}
+	_, err := u.api.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String(u.cfg.Name), Tags: tags})
 	if err != nil && !(awsapi.IsAlreadyExists(err) && u.ownedNow(ctx)) {
 		return fmt.Errorf("creating user %q: %w", u.cfg.Name, err)
 	}
