@@ -48,11 +48,7 @@ func (w *crashWorld) awsboot(victim bool, args ...string) (int, string) {
 	w.t.Helper()
 	cmd := exec.Command(w.bin, args...)
 	cmd.Dir = w.home
-	cmd.Env = append(os.Environ(),
-		"HOME="+w.home, "XDG_CACHE_HOME="+filepath.Join(w.home, ".cache"),
-		"AWS_CONFIG_FILE="+filepath.Join(w.home, ".aws", "config"), "AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(w.home, ".aws", "credentials"),
-		"AWS_ACCESS_KEY_ID=testing", "AWS_SECRET_ACCESS_KEY=testing", "AWS_REGION=us-east-1", "AWS_EC2_METADATA_DISABLED=true",
-		"AWS_PROFILE=", "AWS_SESSION_TOKEN=", "AWS_ENDPOINT_URL="+w.px.URL, "AWS_MAX_ATTEMPTS=2")
+	cmd.Env = childEnv(w.home, w.px.URL, "AWS_MAX_ATTEMPTS=2")
 	var out strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &out
 	w.px.ResetCount()
@@ -249,10 +245,7 @@ func TestCrashAtEveryCallConverges(t *testing.T) {
 // a proxy that interrupts the victim run where the test says.
 func startCrashWorld(t *testing.T) *crashWorld {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "awsboot")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("building awsboot: %v\n%s", err, out)
-	}
+	bin := buildAwsboot(t)
 	srv, err := mototest.Start(mototest.Options{})
 	if err != nil {
 		t.Fatal(err)

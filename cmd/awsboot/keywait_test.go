@@ -68,10 +68,7 @@ func TestCtrlCDuringKeyWait(t *testing.T) {
 	if os.Getenv("AWSBOOT_SKIP_MOTO") != "" {
 		t.Skip("AWSBOOT_SKIP_MOTO is set: skipping a test against the emulator")
 	}
-	bin := filepath.Join(t.TempDir(), "awsboot")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("building awsboot: %v\n%s", err, out)
-	}
+	bin := buildAwsboot(t)
 	srv, err := mototest.Start(mototest.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -98,11 +95,7 @@ func TestCtrlCDuringKeyWait(t *testing.T) {
 	command := func(args ...string) (*exec.Cmd, *strings.Builder) {
 		cmd := exec.Command(bin, args...)
 		cmd.Dir = home
-		cmd.Env = append(os.Environ(),
-			"HOME="+home, "XDG_CACHE_HOME="+filepath.Join(home, ".cache"),
-			"AWS_CONFIG_FILE="+filepath.Join(home, ".aws", "config"), "AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(home, ".aws", "credentials"),
-			"AWS_ACCESS_KEY_ID=testing", "AWS_SECRET_ACCESS_KEY=testing", "AWS_REGION=us-east-1", "AWS_EC2_METADATA_DISABLED=true",
-			"AWS_PROFILE=", "AWS_SESSION_TOKEN=", "AWS_CA_BUNDLE=", "AWS_ENDPOINT_URL=http://"+ln.Addr().String())
+		cmd.Env = childEnv(home, "http://"+ln.Addr().String(), "AWS_CA_BUNDLE=")
 		out := &strings.Builder{}
 		cmd.Stdout, cmd.Stderr = out, out
 		return cmd, out
