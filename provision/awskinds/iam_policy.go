@@ -133,14 +133,11 @@ func (p *IAMPolicy) Read(ctx context.Context) (*engine.Observation, policyState,
 	addTags(out.Policy.Tags)
 	var v *iam.GetPolicyVersionOutput
 	var tagsErr, docErr error
-	fns := []func(){func() {
-		v, docErr = p.api.GetPolicyVersion(ctx, &iam.GetPolicyVersionInput{PolicyArn: arn, VersionId: out.Policy.DefaultVersionId})
-	}}
-	if destroying {
-		fns = nil
-		if docErr = versionsErr; docErr == nil {
-			st.lone = aws.ToInt32(out.Policy.AttachmentCount) <= 1 && len(vs.Versions) == 1 && !vs.IsTruncated
-		}
+	var fns []func()
+	if !destroying {
+		fns = append(fns, func() {
+			v, docErr = p.api.GetPolicyVersion(ctx, &iam.GetPolicyVersionInput{PolicyArn: arn, VersionId: out.Policy.DefaultVersionId})
+		})
 	}
 	if len(out.Policy.Tags) == 0 {
 		fns = append(fns, func() {
@@ -158,6 +155,10 @@ func (p *IAMPolicy) Read(ctx context.Context) (*engine.Observation, policyState,
 		return nil, policyState{}, fmt.Errorf("reading document of policy %s: %w", p.ARN(), docErr)
 	}
 	if destroying {
+		if versionsErr != nil {
+			return nil, policyState{}, fmt.Errorf("listing versions of policy %s: %w", p.ARN(), versionsErr)
+		}
+		st.lone = aws.ToInt32(out.Policy.AttachmentCount) <= 1 && len(vs.Versions) == 1 && !vs.IsTruncated
 		return &engine.Observation{Exists: true, Owner: st.tags[engine.StackTag]}, st, nil
 	}
 	st.doc, err = policies.Parse(aws.ToString(v.PolicyVersion.Document))
