@@ -13,7 +13,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"github.com/awsboot/awsboot/provision"
 	"github.com/awsboot/awsboot/provision/awsapi"
 	"github.com/awsboot/awsboot/provision/consumers"
 )
@@ -23,17 +22,8 @@ import (
 // they get as far as connecting, where teardown stops at once with the
 // lock error. A plan never takes the lock.
 func TestDestroyPlanTakesNoLock(t *testing.T) {
-	dir := t.TempDir()
-	t.Setenv("XDG_CACHE_HOME", filepath.Join(dir, "cache"))
-	spec := filepath.Join(dir, "one.yaml")
-	if err := os.WriteFile(spec, []byte("version: 1\nstack: one\nbucket: {name: one-bucket}\naccess:\n  - {name: ci, grant: cache, user: one, write: {aws_profile: one}}\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	unlock, err := provision.LockStack("one", 0, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer unlock()
+	spec := lockedStack(t)
+	dir := filepath.Dir(spec)
 	errConnected := errors.New("connect reached")
 	for _, args := range [][]string{
 		{"plan", "--destroy"},

@@ -20,17 +20,8 @@ import (
 // that it waits. (concurrent.txtar shows the lock at work between real
 // processes.)
 func TestLockedStackFailsClearly(t *testing.T) {
-	dir := t.TempDir()
-	t.Setenv("XDG_CACHE_HOME", filepath.Join(dir, "cache"))
-	spec := filepath.Join(dir, "one.yaml")
-	if err := os.WriteFile(spec, []byte("version: 1\nstack: one\nbucket: {name: one-bucket}\naccess:\n  - {name: ci, grant: cache, user: one, write: {aws_profile: one}}\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	unlock, err := provision.LockStack("one", 0, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer unlock()
+	spec := lockedStack(t)
+	dir := filepath.Dir(spec)
 	for _, tc := range []struct{ timeout, want string }{
 		{"0", `Error: another awsboot run is changing stack "one" and did not finish within 0s`},
 		{"100ms", `Waiting for another awsboot run that is changing stack "one" (up to 100ms, --lock-timeout)...`},
@@ -52,4 +43,22 @@ func TestLockedStackFailsClearly(t *testing.T) {
 			t.Errorf("connected while locked:\n%s", stderr.String())
 		}
 	}
+}
+
+// lockedStack writes the spec of stack "one" into a fresh directory and
+// holds the stack's lock, as another run would, until the test ends.
+func lockedStack(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	t.Setenv("XDG_CACHE_HOME", filepath.Join(dir, "cache"))
+	spec := filepath.Join(dir, "one.yaml")
+	if err := os.WriteFile(spec, []byte("version: 1\nstack: one\nbucket: {name: one-bucket}\naccess:\n  - {name: ci, grant: cache, user: one, write: {aws_profile: one}}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	unlock, err := provision.LockStack("one", 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(unlock)
+	return spec
 }
