@@ -15,6 +15,7 @@ import (
 
 	"github.com/awsboot/awsboot/provision"
 	"github.com/awsboot/awsboot/provision/awsapi"
+	"github.com/awsboot/awsboot/provision/consumers"
 	"github.com/awsboot/awsboot/provision/engine"
 	"github.com/awsboot/awsboot/provision/localfile"
 	"github.com/awsboot/awsboot/provision/spec"
@@ -299,13 +300,9 @@ func printStats(w io.Writer, calls *awsapi.CallCounter) {
 }
 
 func verifyCommand(ctx context.Context, e env, o options) error {
-	s, err := provision.LoadSpec(o.file)
+	s, files, err := loadSpecAndFiles(o.file, e)
 	if err != nil {
-		return specExit(err)
-	}
-	files, err := e.files()
-	if err != nil {
-		return cli.Exit("Error: "+err.Error(), exitError)
+		return err
 	}
 	c, err := connectFor(ctx, e, s, o.connect, o.origin)
 	if err != nil {
@@ -375,17 +372,27 @@ func connectFor(ctx context.Context, e env, s *spec.Spec, co awsapi.ConnectOptio
 // implies, without any AWS call: validate and explain check the same
 // graph plan and bootstrap use.
 func loadOffline(file string, e env) (*provision.Stack, error) {
-	s, err := provision.LoadSpec(file)
+	s, files, err := loadSpecAndFiles(file, e)
 	if err != nil {
-		return nil, specExit(err)
-	}
-	files, err := e.files()
-	if err != nil {
-		return nil, cli.Exit("Error: "+err.Error(), exitError)
+		return nil, err
 	}
 	st, err := provision.Offline(s, provision.BuildOptions{Files: files})
 	if err != nil {
 		return nil, specExit(err)
 	}
 	return st, nil
+}
+
+// loadSpecAndFiles loads and validates the spec (before any AWS call)
+// and learns where the shared AWS files are, with the CLI's errors.
+func loadSpecAndFiles(file string, e env) (*spec.Spec, consumers.AWSFiles, error) {
+	s, err := provision.LoadSpec(file)
+	if err != nil {
+		return nil, consumers.AWSFiles{}, specExit(err)
+	}
+	files, err := e.files()
+	if err != nil {
+		return nil, consumers.AWSFiles{}, cli.Exit("Error: "+err.Error(), exitError)
+	}
+	return s, files, nil
 }

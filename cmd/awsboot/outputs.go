@@ -46,13 +46,9 @@ func outputCmd(e env) *cli.Command {
 }
 
 func outputCommand(ctx context.Context, e env, o options, name string) error {
-	s, err := provision.LoadSpec(o.file)
+	s, files, err := loadSpecAndFiles(o.file, e)
 	if err != nil {
-		return specExit(err)
-	}
-	files, err := e.files()
-	if err != nil {
-		return cli.Exit("Error: "+err.Error(), exitError)
+		return err
 	}
 	// The names, and the values the spec alone gives, are known offline.
 	outs, err := provision.Outputs(s, awsapi.Offline(s.Region, s.Endpoint, s.IAMEndpoint, s.PathStyle), files)

@@ -60,13 +60,9 @@ func showCommand(ctx context.Context, e env, o options, stack string) error {
 			return err
 		}
 	} else {
-		s, err := provision.LoadSpec(o.file)
+		s, files, err := loadSpecAndFiles(o.file, e)
 		if err != nil {
-			return specExit(err)
-		}
-		files, err := e.files()
-		if err != nil {
-			return cli.Exit("Error: "+err.Error(), exitError)
+			return err
 		}
 		c, err := connectFor(ctx, e, s, o.connect, o.origin)
 		if err != nil {
