@@ -58,8 +58,8 @@ func TestManagedByInTeardown(t *testing.T) {
 			if c.Action != tc.wantAction || c.Reason != tc.wantReason {
 				t.Errorf("change = %v %q, want %v %q", c.Action, c.Reason, tc.wantAction, tc.wantReason)
 			}
-			if c.ManagedBy != tc.obs.ManagedBy {
-				t.Errorf("ManagedBy = %q, want %q", c.ManagedBy, tc.obs.ManagedBy)
+			if want := map[bool]string{true: cfnManaged}[tc.wantReason != ""]; c.ManagedBy != want {
+				t.Errorf("ManagedBy = %q, want %q (set only on what is left for CloudFormation)", c.ManagedBy, want)
 			}
 			if err := (Executor{}).Apply(context.Background(), p); err != nil {
 				t.Fatal(err)
@@ -109,6 +109,9 @@ func TestManagedByInApply(t *testing.T) {
 			c := p.Changes[0]
 			if c.Action != tc.wantAction || c.Reason != "" {
 				t.Errorf("change = %v %q, want %v and no reason", c.Action, c.Reason, tc.wantAction)
+			}
+			if c.ManagedBy != tc.res.obs.ManagedBy {
+				t.Errorf("ManagedBy = %q, want %q", c.ManagedBy, tc.res.obs.ManagedBy)
 			}
 			if d := cmp.Diff(tc.wantNotes, c.Notes); d != "" {
 				t.Errorf("notes (-want +got):\n%s", d)

@@ -37,7 +37,9 @@ type Change struct {
 	Reason string   `json:"reason,omitempty"`
 	Notes  []string `json:"notes,omitempty"`
 	// ManagedBy is the observation's ManagedBy: what manages the object
-	// besides awsboot (a CloudFormation stack), "" for none.
+	// besides awsboot (a CloudFormation stack), "" for none. In teardown
+	// it is set only on the no-ops it causes: what is left in place for
+	// that manager to delete.
 	ManagedBy string `json:"managed_by,omitempty"`
 
 	res Resource
@@ -154,7 +156,7 @@ func readAll(ctx context.Context, resources []Resource, mode Mode, opts PlanOpti
 }
 
 func changeFor(r Resource, o *Observation, mode Mode, stack string, adopt bool) (Change, error) {
-	c := Change{Addr: r.Addr(), res: r, obs: o, ManagedBy: o.ManagedBy}
+	c := Change{Addr: r.Addr(), res: r, obs: o}
 	if mode == ModeDestroy {
 		switch {
 		case !o.Exists:
@@ -162,7 +164,7 @@ func changeFor(r Resource, o *Observation, mode Mode, stack string, adopt bool) 
 		case o.ManagedBy != "":
 			// Its manager deletes it, whichever stack's it is: a
 			// delete here would leave that manager's stack broken.
-			c.Action = NoOp
+			c.Action, c.ManagedBy = NoOp, o.ManagedBy
 			c.Reason = ManagedReason(o.ManagedBy)
 			if o.KeepReason != "" {
 				c.Reason += "; " + o.KeepReason
@@ -202,6 +204,7 @@ func changeFor(r Resource, o *Observation, mode Mode, stack string, adopt bool) 
 	c.Diffs = diffs
 	c.Notes = o.Notes
 	if o.ManagedBy != "" {
+		c.ManagedBy = o.ManagedBy
 		c.Notes = append(slices.Clone(o.Notes), ManagedNote(o.ManagedBy))
 	}
 	switch {
