@@ -133,10 +133,18 @@ func (f *taggedReplicationAPI) GetBucketTagging(context.Context, *s3.GetBucketTa
 }
 
 // describedPolicyAPI is fakePolicyAPI whose GetPolicy also answers a
-// description.
+// description; it counts the tag listings.
 type describedPolicyAPI struct {
 	*fakePolicyAPI
 	description string
+	listed      int
+}
+
+func (f *describedPolicyAPI) ListPolicyTags(ctx context.Context, in *iam.ListPolicyTagsInput, o ...func(*iam.Options)) (*iam.ListPolicyTagsOutput, error) {
+	callLogMu.Lock()
+	f.listed++
+	callLogMu.Unlock()
+	return f.fakePolicyAPI.ListPolicyTags(ctx, in, o...)
 }
 
 func (f *describedPolicyAPI) GetPolicy(ctx context.Context, in *iam.GetPolicyInput, o ...func(*iam.Options)) (*iam.GetPolicyOutput, error) {
@@ -304,6 +312,10 @@ func TestIAMPolicyCloudFormationMarkDiff(t *testing.T) {
 		wantDiffs   []engine.FieldDiff
 		wantNotes   []string
 		wantCalls   []string
+		// wantListed is how many ListPolicyTags calls the read makes:
+		// none for a marked policy, made by AWS's CloudFormation, whose
+		// GetPolicy answers every tag.
+		wantListed int
 	}{
 		"marked, converged": {description: marked, document: iamGrantDoc().JSON(), wantNotes: []string{tagNote}},
 		"marked, document changed: the document alone": {
@@ -313,8 +325,9 @@ func TestIAMPolicyCloudFormationMarkDiff(t *testing.T) {
 		},
 		"not marked: the tag is missing, as before": {
 			description: "awsboot demo", document: iamGrantDoc().JSON(),
-			wantDiffs: []engine.FieldDiff{{Path: "tags.awsboot:stack", After: "demo"}},
-			wantCalls: []string{"TagPolicy " + policyTestARN + " awsboot:stack=demo"},
+			wantDiffs:  []engine.FieldDiff{{Path: "tags.awsboot:stack", After: "demo"}},
+			wantCalls:  []string{"TagPolicy " + policyTestARN + " awsboot:stack=demo"},
+			wantListed: 1,
 		},
 	}
 	for name, tc := range tests {
@@ -328,6 +341,9 @@ func TestIAMPolicyCloudFormationMarkDiff(t *testing.T) {
 			}
 			if d := cmp.Diff(tc.wantNotes, o.Notes); d != "" {
 				t.Errorf("notes (-want +got):\n%s", d)
+			}
+			if fake.listed != tc.wantListed {
+				t.Errorf("ListPolicyTags calls = %d, want %d", fake.listed, tc.wantListed)
 			}
 			diffs, err := p.Diff(o, st)
 			if err != nil {

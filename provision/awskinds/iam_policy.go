@@ -115,8 +115,9 @@ const (
 // Read implements engine.Kind. GetPolicy answers the default version's
 // id and the tags; the document needs that id, so a read is two round
 // trips: GetPolicy, then GetPolicyVersion (with ListPolicyTags beside it
-// when GetPolicy showed no tags). Teardown's plan reads the versions
-// instead of the document, beside GetPolicy: one round trip.
+// when GetPolicy showed no tags and no CloudFormation mark). Teardown's
+// plan reads the versions instead of the document, beside GetPolicy: one
+// round trip.
 func (p *IAMPolicy) Read(ctx context.Context) (*engine.Observation, policyState, error) {
 	arn := aws.String(p.ARN())
 	mode, planning := engine.PlanMode(ctx)
@@ -160,7 +161,10 @@ func (p *IAMPolicy) Read(ctx context.Context) (*engine.Observation, policyState,
 	// marker; at most 50 tags per policy,
 	// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html).
 	// ListPolicyTags is asked only when it showed none, for services that
-	// leave them out.
+	// leave them out, and not for a policy whose description carries the
+	// CloudFormation mark: only AWS's CloudFormation makes one, and AWS's
+	// GetPolicy leaves no tag out, so a converged plan of a CloudFormation
+	// stack makes no more requests than one of a stack awsboot created.
 	addTags(out.Policy.Tags)
 	var v *iam.GetPolicyVersionOutput
 	var tagsErr, docErr error
@@ -170,7 +174,7 @@ func (p *IAMPolicy) Read(ctx context.Context) (*engine.Observation, policyState,
 			v, docErr = p.api.GetPolicyVersion(ctx, &iam.GetPolicyVersionInput{PolicyArn: arn, VersionId: out.Policy.DefaultVersionId})
 		})
 	}
-	if len(out.Policy.Tags) == 0 {
+	if len(out.Policy.Tags) == 0 && st.markStack == "" {
 		fns = append(fns, func() {
 			var tags *iam.ListPolicyTagsOutput
 			if tags, tagsErr = p.api.ListPolicyTags(ctx, &iam.ListPolicyTagsInput{PolicyArn: arn}); tagsErr == nil {
