@@ -2,6 +2,7 @@ package provision
 
 import (
 	"context"
+	"slices"
 
 	"github.com/awsboot/awsboot/provision/awsapi"
 	"github.com/awsboot/awsboot/provision/engine"
@@ -48,7 +49,9 @@ type ShownObject struct {
 	Status ShowStatus
 	// Owner is the stack whose mark it carries (OtherStack).
 	Owner string
-	// Settings are the kind's Summary: never a secret.
+	// Settings are the kind's Summary: never a secret. An object a
+	// CloudFormation stack manages has "managed_by" last
+	// (`CloudFormation stack "x"`).
 	Settings []engine.KV
 }
 
@@ -88,6 +91,11 @@ func shown(stack string, acct awsapi.Account, obs []engine.Observed, onlyOwned b
 			continue
 		}
 		so := ShownObject{Addr: o.Addr, What: o.What, Settings: o.Summary}
+		if o.Obs.ManagedBy != "" {
+			// Teardown leaves it to that manager: say so beside its
+			// settings (engine.Observation.ManagedBy).
+			so.Settings = append(slices.Clip(so.Settings), engine.KV{Key: "managed_by", Value: o.Obs.ManagedBy})
+		}
 		switch {
 		case !o.Obs.Exists:
 			so.Status = Absent

@@ -22,7 +22,9 @@ func RenderText(w io.Writer, p *engine.Plan) { RenderTextColor(w, p, false) }
 // color is true, as Terraform does on a terminal.
 func RenderTextColor(w io.Writer, p *engine.Plan, color bool) {
 	if !p.HasChanges() {
-		if p.Mode == engine.ModeDestroy {
+		if n := leftInPlace(p); n > 0 {
+			fmt.Fprintf(w, "Nothing to destroy: stack %q owns nothing that still exists besides what CloudFormation manages, which is left in place (%s, below).\n", p.Stack, objects(n))
+		} else if p.Mode == engine.ModeDestroy {
 			fmt.Fprintf(w, "Nothing to destroy: stack %q owns nothing that still exists.\n", p.Stack)
 		} else {
 			fmt.Fprintf(w, "No changes. Stack %q matches the spec.\n", p.Stack)
@@ -62,6 +64,29 @@ func RenderTextColor(w io.Writer, p *engine.Plan, color bool) {
 	}
 	add, change, destroy := p.Counts()
 	fmt.Fprintf(w, "\nPlan: %d to add, %d to change, %d to destroy.\n", add, change, destroy)
+	if n := leftInPlace(p); n > 0 {
+		fmt.Fprintf(w, "Left in place: %s managed by CloudFormation (delete with CloudFormation: the stack, or its StackSet instance).\n", objects(n))
+	}
+}
+
+// leftInPlace counts the objects a teardown plan leaves in place because
+// CloudFormation manages them (engine.Change.ManagedBy on a no-op).
+func leftInPlace(p *engine.Plan) int {
+	n := 0
+	for _, c := range p.Changes {
+		if p.Mode == engine.ModeDestroy && c.Action == engine.NoOp && c.ManagedBy != "" {
+			n++
+		}
+	}
+	return n
+}
+
+// objects is "1 object" or "<n> objects".
+func objects(n int) string {
+	if n == 1 {
+		return "1 object"
+	}
+	return fmt.Sprintf("%d objects", n)
 }
 
 // writeKept shows an unchanged resource only when there is something to
@@ -152,6 +177,10 @@ type JSONChange struct {
 	Reason  string             `json:"reason,omitempty"`
 	Notes   []string           `json:"notes,omitempty"`
 	Diffs   []engine.FieldDiff `json:"diffs,omitempty"`
+	// ManagedBy names what manages the object besides awsboot (a
+	// CloudFormation stack: `CloudFormation stack "x"`); in a teardown
+	// plan, set on what is left in place for it.
+	ManagedBy string `json:"managed_by,omitempty"`
 }
 
 // JSONSummary counts the changes.
@@ -166,7 +195,7 @@ type JSONSummary struct {
 func ToJSON(p *engine.Plan, calls []awsapi.OpCount) JSONPlan {
 	out := JSONPlan{FormatVersion: "1", Mode: p.Mode.String(), Stack: p.Stack, Changes: []JSONChange{}, Calls: calls}
 	for _, c := range p.Changes {
-		jc := JSONChange{Address: string(c.Addr), Action: c.Action.String(), Reason: c.Reason, Notes: c.Notes}
+		jc := JSONChange{Address: string(c.Addr), Action: c.Action.String(), Reason: c.Reason, Notes: c.Notes, ManagedBy: c.ManagedBy}
 		for _, d := range c.Diffs {
 			if d.Sensitive {
 				d.Before, d.After = "", ""

@@ -123,7 +123,9 @@ func (p *IAMInlinePolicy) Read(ctx context.Context) (*engine.Observation, polici
 	if err != nil {
 		return nil, policies.Document{}, fmt.Errorf("inline policy %q of %s %q: %w", p.cfg.Name, p.cfg.Kind, p.cfg.Principal, err)
 	}
-	o.Exists, o.Owner = true, tags[engine.StackTag]
+	// A CloudFormation stack that manages the user or role manages its
+	// inline policy too (the template holds it).
+	o.Exists, o.Owner, o.ManagedBy = true, tags[engine.StackTag], managedByTags(tags)
 	return o, parsed, nil
 }
 

@@ -78,6 +78,32 @@ type policyState struct {
 	// stack's own attachment, which goes first) and with one version,
 	// so DeletePolicy alone will do.
 	lone bool
+	// markStack and markCFNStack are what the description's
+	// CloudFormation mark names (ParseCloudFormationPolicyDescription):
+	// the awsboot stack and the CloudFormation stack; "" without a mark.
+	markStack, markCFNStack string
+}
+
+// observation is what the engine sees of an existing policy. Its owner
+// is its awsboot:stack tag or, for a policy without one, the awsboot
+// stack its description's CloudFormation mark names; a CloudFormation
+// stack manages it when the mark or a tag (cloudFormationStack) says so.
+func (st policyState) observation() *engine.Observation {
+	o := &engine.Observation{Exists: true, Owner: st.tags[engine.StackTag]}
+	if o.Owner == "" {
+		o.Owner = st.markStack
+	}
+	cfn := st.markCFNStack
+	if cfn == "" {
+		cfn = cloudFormationStack(st.tags)
+	}
+	o.ManagedBy = managedByCloudFormation(cfn)
+	if st.markStack != "" && st.tags[engine.StackTag] == "" {
+		o.Notes = []string{fmt.Sprintf("its description marks it as CloudFormation stack %q's for awsboot stack %q: "+
+			"CloudFormation cannot tag a managed policy (AWS::IAM::ManagedPolicy has no Tags), so awsboot does not add the %s tag either",
+			st.markCFNStack, st.markStack, engine.StackTag)}
+	}
+	return o
 }
 
 // The paths IAMPolicy diffs.
@@ -89,8 +115,9 @@ const (
 // Read implements engine.Kind. GetPolicy answers the default version's
 // id and the tags; the document needs that id, so a read is two round
 // trips: GetPolicy, then GetPolicyVersion (with ListPolicyTags beside it
-// when GetPolicy showed no tags). Teardown's plan reads the versions
-// instead of the document, beside GetPolicy: one round trip.
+// when GetPolicy showed no tags and no CloudFormation mark). Teardown's
+// plan reads the versions instead of the document, beside GetPolicy: one
+// round trip.
 func (p *IAMPolicy) Read(ctx context.Context) (*engine.Observation, policyState, error) {
 	arn := aws.String(p.ARN())
 	mode, planning := engine.PlanMode(ctx)
@@ -118,6 +145,11 @@ func (p *IAMPolicy) Read(ctx context.Context) (*engine.Observation, policyState,
 		return nil, policyState{}, fmt.Errorf("reading policy %s: %w", p.ARN(), err)
 	}
 	st := policyState{defaultVersion: aws.ToString(out.Policy.DefaultVersionId), tags: map[string]string{}, attachments: aws.ToInt32(out.Policy.AttachmentCount)}
+	// GetPolicy answers the description too (Policy, IAM API Reference:
+	// "included in the response to the GetPolicy operation"): a policy a
+	// CloudFormation stack made from awsboot's template carries its mark
+	// there, having no tags.
+	st.markStack, st.markCFNStack, _ = ParseCloudFormationPolicyDescription(aws.ToString(out.Policy.Description))
 	addTags := func(tags []iamtypes.Tag) {
 		for _, t := range tags {
 			st.tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
@@ -129,7 +161,10 @@ func (p *IAMPolicy) Read(ctx context.Context) (*engine.Observation, policyState,
 	// marker; at most 50 tags per policy,
 	// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html).
 	// ListPolicyTags is asked only when it showed none, for services that
-	// leave them out.
+	// leave them out, and not for a policy whose description carries the
+	// CloudFormation mark: only AWS's CloudFormation makes one, and AWS's
+	// GetPolicy leaves no tag out, so a converged plan of a CloudFormation
+	// stack makes no more requests than one of a stack awsboot created.
 	addTags(out.Policy.Tags)
 	var v *iam.GetPolicyVersionOutput
 	var tagsErr, docErr error
@@ -139,7 +174,7 @@ func (p *IAMPolicy) Read(ctx context.Context) (*engine.Observation, policyState,
 			v, docErr = p.api.GetPolicyVersion(ctx, &iam.GetPolicyVersionInput{PolicyArn: arn, VersionId: out.Policy.DefaultVersionId})
 		})
 	}
-	if len(out.Policy.Tags) == 0 {
+	if len(out.Policy.Tags) == 0 && st.markStack == "" {
 		fns = append(fns, func() {
 			var tags *iam.ListPolicyTagsOutput
 			if tags, tagsErr = p.api.ListPolicyTags(ctx, &iam.ListPolicyTagsInput{PolicyArn: arn}); tagsErr == nil {
@@ -159,17 +194,20 @@ func (p *IAMPolicy) Read(ctx context.Context) (*engine.Observation, policyState,
 			return nil, policyState{}, fmt.Errorf("listing versions of policy %s: %w", p.ARN(), versionsErr)
 		}
 		st.lone = aws.ToInt32(out.Policy.AttachmentCount) <= 1 && len(vs.Versions) == 1 && !vs.IsTruncated
-		return &engine.Observation{Exists: true, Owner: st.tags[engine.StackTag]}, st, nil
+		return st.observation(), st, nil
 	}
 	st.doc, err = policies.Parse(aws.ToString(v.PolicyVersion.Document))
 	if err != nil {
 		return nil, policyState{}, fmt.Errorf("policy %s: %w", p.ARN(), err)
 	}
-	return &engine.Observation{Exists: true, Owner: st.tags[engine.StackTag]}, st, nil
+	return st.observation(), st, nil
 }
 
 // Diff implements engine.Kind. Documents are compared as data, so a
-// reordered or re-encoded but equivalent document is no change.
+// reordered or re-encoded but equivalent document is no change. A policy
+// whose description carries the CloudFormation mark is owned through the
+// mark, so its missing awsboot:stack tag is no change: TagPolicy would be
+// drift to the CloudFormation stack, whose template can hold no tag.
 func (p *IAMPolicy) Diff(o *engine.Observation, st policyState) ([]engine.FieldDiff, error) {
 	if !o.Exists {
 		return []engine.FieldDiff{engine.Added(pathName, p.cfg.Name), engine.Added(pathARN, p.ARN()),
@@ -178,6 +216,9 @@ func (p *IAMPolicy) Diff(o *engine.Observation, st policyState) ([]engine.FieldD
 	var d []engine.FieldDiff
 	if !policies.Equal(st.doc, p.cfg.Document) {
 		d = append(d, engine.FieldDiff{Path: pathDocument, Before: st.doc.JSON(), After: p.cfg.Document.JSON()})
+	}
+	if st.markStack != "" {
+		return d, nil
 	}
 	return engine.DiffField(d, pathStackTag, st.tags[engine.StackTag], p.cfg.Stack), nil
 }

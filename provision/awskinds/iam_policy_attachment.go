@@ -80,7 +80,9 @@ func (a *IAMPolicyAttachment) Read(ctx context.Context) (*engine.Observation, st
 		}
 		perms = &st.permissions
 	}
-	return &engine.Observation{Exists: perms.attached, Owner: perms.tags[engine.StackTag], DerivedOwnership: true}, struct{}{}, nil
+	// A CloudFormation stack that manages the user or role manages its
+	// attachment too (the template attaches the policy).
+	return &engine.Observation{Exists: perms.attached, Owner: perms.tags[engine.StackTag], DerivedOwnership: true, ManagedBy: managedByTags(perms.tags)}, struct{}{}, nil
 }
 
 // Diff implements engine.Kind.

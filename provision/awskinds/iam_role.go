@@ -93,7 +93,7 @@ func (r *IAMRole) Read(ctx context.Context) (*engine.Observation, roleState, err
 	if err != nil || st == nil {
 		return &engine.Observation{}, roleState{}, err
 	}
-	return &engine.Observation{Exists: true, Owner: st.tags[engine.StackTag]}, *st, nil
+	return &engine.Observation{Exists: true, Owner: st.tags[engine.StackTag], ManagedBy: managedByTags(st.tags)}, *st, nil
 }
 
 // Diff implements engine.Kind.

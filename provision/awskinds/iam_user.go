@@ -78,7 +78,7 @@ func (u *IAMUser) Read(ctx context.Context) (*engine.Observation, userState, err
 	if err != nil || st == nil {
 		return &engine.Observation{}, userState{}, err
 	}
-	return &engine.Observation{Exists: true, Owner: st.tags[engine.StackTag]}, *st, nil
+	return &engine.Observation{Exists: true, Owner: st.tags[engine.StackTag], ManagedBy: managedByTags(st.tags)}, *st, nil
 }
 
 // Diff implements engine.Kind.

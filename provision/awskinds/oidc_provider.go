@@ -122,7 +122,11 @@ func (p *OIDCProvider) Read(ctx context.Context) (*engine.Observation, providerS
 	for _, t := range tags {
 		st.tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
 	}
-	o := &engine.Observation{Exists: true, DerivedOwnership: true}
+	// A provider a CloudFormation stack manages is left alone entirely:
+	// teardown neither deletes it nor removes a uses tag, and no stack
+	// adds one (Diff), since a tag the template does not list is drift
+	// to CloudFormation.
+	o := &engine.Observation{Exists: true, DerivedOwnership: true, ManagedBy: managedByTags(st.tags)}
 	// This stack uses the provider when its uses tag is there, or when
 	// this stack created it and no stack's uses tag is left: the state an
 	// older awsboot left when a teardown stopped between untagging and
@@ -138,7 +142,9 @@ func (p *OIDCProvider) Read(ctx context.Context) (*engine.Observation, providerS
 
 // Diff implements engine.Kind. Thumbprints are compared as a set and only
 // when the spec lists them, so an equivalent list returned in another
-// order, or one AWS filled in itself, never shows as a change.
+// order, or one AWS filled in itself, never shows as a change. The uses
+// tag is wanted only on a provider awsboot created and no CloudFormation
+// stack manages.
 func (p *OIDCProvider) Diff(o *engine.Observation, st providerState) ([]engine.FieldDiff, error) {
 	if !o.Exists {
 		d := []engine.FieldDiff{engine.Added(pathURL, p.cfg.Issuer), engine.Added(pathClientIDs, strings.Join(p.cfg.Audiences, ", "))}
@@ -156,7 +162,7 @@ func (p *OIDCProvider) Diff(o *engine.Observation, st providerState) ([]engine.F
 	if len(p.cfg.Thumbprints) > 0 {
 		d = engine.DiffField(d, pathThumbprints, strings.Join(st.thumbprints, ", "), strings.Join(p.cfg.Thumbprints, ", "))
 	}
-	if st.tags[engine.StackTag] != "" {
+	if st.tags[engine.StackTag] != "" && cloudFormationStack(st.tags) == "" {
 		d = engine.DiffField(d, pathTags.Key(p.usesTag()), st.tags[p.usesTag()], "true")
 	}
 	return d, nil

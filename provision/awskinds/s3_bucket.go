@@ -359,7 +359,16 @@ func (b *S3Bucket) Read(ctx context.Context) (*engine.Observation, bucketState, 
 			o.Notes = append(o.Notes, fmt.Sprintf("skipped: %s (this S3-compatible service does not implement it)", name))
 		}
 	}
-	if st.hasData && !b.cfg.DeleteData {
+	o.ManagedBy = managedByTags(st.tags)
+	switch {
+	case o.ManagedBy != "" && b.cfg.DeleteData:
+		// Teardown leaves the bucket to CloudFormation (engine.ManagedReason);
+		// emptying a bucket that stays would only lose the data.
+		o.KeepReason = "--delete-data does not apply: the bucket is not deleted, so it is not emptied either"
+	case o.ManagedBy != "":
+		// Kept whatever it holds: the data's reason would point to
+		// --delete-data, which does not delete it either.
+	case st.hasData && !b.cfg.DeleteData:
 		o.KeepReason = "the bucket holds objects, so it is kept to protect the data; run teardown with --delete-data to delete every object, every version and the bucket"
 	}
 	return o, st, nil

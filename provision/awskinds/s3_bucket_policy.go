@@ -89,7 +89,10 @@ func (p *S3BucketPolicy) Read(ctx context.Context) (*engine.Observation, policie
 		// Nothing wanted, and what is there is not awsboot's: leave it.
 		return &engine.Observation{}, none, nil
 	}
-	o := &engine.Observation{Exists: true, Notes: p.cfg.Notes}
+	// The policy follows its bucket: a CloudFormation stack that
+	// manages the bucket manages its policy too. The tags are the
+	// bucket's own read, shared within a plan: no request of its own.
+	o := &engine.Observation{Exists: true, Notes: p.cfg.Notes, ManagedBy: managedByTags(tags)}
 	if mine {
 		o.Owner = p.cfg.Stack
 	}

@@ -112,7 +112,10 @@ func (r *S3BucketReplication) Read(ctx context.Context) (*engine.Observation, st
 	if err != nil {
 		return nil, "", err
 	}
-	o.Exists = true
+	// The configuration follows its bucket, as for the owner: a
+	// CloudFormation stack that manages the bucket manages it too (the
+	// template's ReplicationConfiguration).
+	o.Exists, o.ManagedBy = true, managedByTags(tags)
 	if tags[engine.StackTag] == r.cfg.Stack {
 		o.Owner = r.cfg.Stack
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 )
@@ -35,6 +36,11 @@ type Change struct {
 	// adopted object).
 	Reason string   `json:"reason,omitempty"`
 	Notes  []string `json:"notes,omitempty"`
+	// ManagedBy is the observation's ManagedBy: what manages the object
+	// besides awsboot (a CloudFormation stack), "" for none. In teardown
+	// it is set only on the no-ops it causes: what is left in place for
+	// that manager to delete.
+	ManagedBy string `json:"managed_by,omitempty"`
 
 	res Resource
 	obs *Observation
@@ -155,6 +161,14 @@ func changeFor(r Resource, o *Observation, mode Mode, stack string, adopt bool) 
 		switch {
 		case !o.Exists:
 			c.Action = NoOp
+		case o.ManagedBy != "":
+			// Its manager deletes it, whichever stack's it is: a
+			// delete here would leave that manager's stack broken.
+			c.Action, c.ManagedBy = NoOp, o.ManagedBy
+			c.Reason = ManagedReason(o.ManagedBy)
+			if o.KeepReason != "" {
+				c.Reason += "; " + o.KeepReason
+			}
 		case o.Owner != stack:
 			c.Action = NoOp
 			switch {
@@ -189,6 +203,10 @@ func changeFor(r Resource, o *Observation, mode Mode, stack string, adopt bool) 
 	}
 	c.Diffs = diffs
 	c.Notes = o.Notes
+	if o.ManagedBy != "" {
+		c.ManagedBy = o.ManagedBy
+		c.Notes = append(slices.Clone(o.Notes), ManagedNote(o.ManagedBy))
+	}
 	switch {
 	case !o.Exists && len(diffs) == 0:
 		c.Action = NoOp // nothing wanted, nothing there
@@ -200,6 +218,19 @@ func changeFor(r Resource, o *Observation, mode Mode, stack string, adopt bool) 
 		c.Action = NoOp
 	}
 	return c, nil
+}
+
+// ManagedReason is why teardown leaves an object that by manages
+// (Observation.ManagedBy) in place.
+func ManagedReason(by string) string {
+	return fmt.Sprintf("managed by %s: left in place; delete it with CloudFormation (the stack, or its StackSet instance)", by)
+}
+
+// ManagedNote is the note a bootstrap plan gives an object that by
+// manages (Observation.ManagedBy): awsboot still repairs it, and the
+// repair is drift to its manager.
+func ManagedNote(by string) string {
+	return fmt.Sprintf("managed by %s: a change awsboot makes here is drift from the stack's template", by)
 }
 
 func describe(r Resource) string {

@@ -80,8 +80,18 @@ type Observation struct {
 	// reports a missing tag, so the plan does not report it twice.
 	DerivedOwnership bool
 	// KeepReason, when set in teardown, is why the object must stay
-	// (a bucket that still holds data).
+	// (a bucket that still holds data). For an object with ManagedBy it
+	// is added to the reason ManagedBy gives.
 	KeepReason string
+	// ManagedBy, when set, names in plain words what manages the object
+	// besides awsboot: today always a CloudFormation stack made from
+	// `awsboot export --format cloudformation`, as
+	// `CloudFormation stack "StackSet-x-123"` (a kind sets it when it sees
+	// CloudFormationStackTag or AWSCloudFormationStackNameTag, or its
+	// parent does). Teardown leaves such an object in place, whoever
+	// owns it, and says why; a bootstrap plan only notes it, since what
+	// awsboot changes there the stack sees as drift.
+	ManagedBy string
 	// Notes are shown under the resource in the plan.
 	Notes []string
 
@@ -117,6 +127,25 @@ type DestroyDescriber interface {
 // StackTag is the tag key that marks what awsboot created; its value is
 // the stack name.
 const StackTag = "awsboot:stack"
+
+// CloudFormationStackTag marks an object that a CloudFormation stack
+// manages, made from the template `awsboot export --format
+// cloudformation` writes: the template puts it, with the value
+// ${AWS::StackName}, on every object it creates that takes tags (the
+// bucket, the IAM users and roles, the OIDC providers), beside StackTag.
+// awsboot then shares the object with the CloudFormation stack: a plan
+// shows it converged, and teardown leaves it for CloudFormation to
+// delete (Observation.ManagedBy).
+const CloudFormationStackTag = "awsboot:cloudformation-stack"
+
+// AWSCloudFormationStackNameTag is the tag CloudFormation itself adds,
+// with the stack's name, to the resources of a stack that take tags (an
+// S3 bucket among them), beside the stack's own tags ("Resource tag",
+// AWS CloudFormation User Guide:
+// https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-resource-tags.html).
+// awsboot reads it as CloudFormationStackTag. Keys starting with aws:
+// are AWS's: nobody else can set or remove them.
+const AWSCloudFormationStackNameTag = "aws:cloudformation:stack-name"
 
 // ErrNotOwned is returned when an object exists but does not carry this
 // stack's ownership tag.

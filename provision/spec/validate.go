@@ -297,6 +297,10 @@ func (v *Validator) validateTags(tags map[string]string) {
 		switch {
 		case k == engine.StackTag:
 			v.Errorf(p, "the %s tag is set by awsboot from `stack`", engine.StackTag)
+		case k == engine.CloudFormationStackTag:
+			// On a bucket it would make teardown leave the bucket to a
+			// CloudFormation stack that does not exist.
+			v.Errorf(p, "the %s tag marks what a CloudFormation stack manages; its template sets it", engine.CloudFormationStackTag)
 		case strings.HasPrefix(strings.ToLower(k), "aws:"):
 			v.Errorf(p, "tag keys starting with aws: are reserved by AWS")
 		case k == "":
