@@ -3,6 +3,7 @@ package provision
 import (
 	"context"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/awsboot/awsboot/policies"
@@ -48,6 +49,12 @@ type Stack struct {
 func Offline(s *spec.Spec, o BuildOptions) (*Stack, error) {
 	return Build(s, awsapi.Offline(s.Region, s.Endpoint, s.IAMEndpoint, s.PathStyle), o)
 }
+
+// Kinds are the stack's AWS kinds in listing order (the graph's
+// resources are their engine.Typed wrappers): what an exporter needs to
+// write the same objects another way (awsboot export). The slice is a
+// copy.
+func (st *Stack) Kinds() []awskinds.Connector { return slices.Clone(st.kinds) }
 
 // Connect hands every AWS kind its clients (crossplane's Connect, apart
 // from Observe).

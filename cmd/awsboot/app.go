@@ -180,7 +180,7 @@ func newApp(e env) *cli.App {
 				},
 			},
 			// Day two: what the stack owns now, and the values other tools need.
-			showCmd(e), outputCmd(e),
+			showCmd(e), outputCmd(e), exportCmd(e),
 			{
 				Name:  "version",
 				Usage: "print the version",

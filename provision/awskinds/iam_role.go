@@ -114,15 +114,11 @@ func (r *IAMRole) Diff(o *engine.Observation, st roleState) ([]engine.FieldDiff,
 
 // Create implements engine.Kind.
 func (r *IAMRole) Create(ctx context.Context, _ *engine.Observation, _ roleState) error {
-	purpose := r.cfg.Purpose
-	if purpose == "" {
-		purpose = "assumed by CI pipelines with OIDC tokens"
-	}
 	_, err := r.api.CreateRole(ctx, &iam.CreateRoleInput{
 		RoleName:                 aws.String(r.cfg.Name),
 		AssumeRolePolicyDocument: aws.String(r.cfg.Trust.JSON()),
 		MaxSessionDuration:       aws.Int32(r.cfg.MaxSession),
-		Description:              aws.String("awsboot " + r.cfg.Stack + ": " + purpose),
+		Description:              aws.String(r.Description()),
 		Tags:                     []iamtypes.Tag{tag(engine.StackTag, r.cfg.Stack)},
 	})
 	if err != nil && !(awsapi.IsAlreadyExists(err) && r.ownedNow(ctx)) {
