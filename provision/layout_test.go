@@ -28,9 +28,13 @@ var importRules = map[string]struct {
 	"provision/consumers": {module: []string{"provision/engine", "provision/spec", "provision/localfile", "provision/awskinds", "templates"}},
 	"provision": {module: []string{"provision/engine", "provision/spec", "provision/awsapi", "provision/awskinds",
 		"provision/consumers", "provision/localfile", "policies"}, sdk: true},
+	// The CloudFormation exporter: the stack's kinds as a template
+	// (goformation's types, not the AWS SDK).
+	"provision/cfnexport": {module: []string{"provision", "provision/engine", "provision/awsapi", "provision/awskinds",
+		"provision/consumers", "policies"}},
 	// The CLI wires; it renders plans itself and needs no SDK package.
 	"cmd/awsboot": {module: []string{"provision", "provision/engine", "provision/spec", "provision/awsapi",
-		"provision/consumers", "provision/localfile"}},
+		"provision/consumers", "provision/localfile", "provision/cfnexport"}},
 	// The demo drives the built binary and checks results with the SDK.
 	"cmd/awsboot-demo":              {module: []string{"provision/mototest"}, sdk: true},
 	"policies/policytest":           {module: []string{"policies"}},

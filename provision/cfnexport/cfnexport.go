@@ -109,12 +109,13 @@ func Export(st *provision.Stack, files consumers.AWSFiles) (*Result, error) {
 		principals: map[string]string{}, providers: map[string]string{},
 	}
 	x.t.Parameters[ParamBucketName] = cloudformation.Parameter{
-		Type:                  "String",
-		Description:           cloudformation.String("The bucket's name before \"-<account ID>\" (the spec's bucket.name); S3 bucket names are global, so each account's bucket gets its ID."),
-		Default:               s.Bucket.Name,
-		AllowedPattern:        cloudformation.String(`^[a-z0-9][a-z0-9.-]*$`),
-		MinLength:             intPtr(1),
-		MaxLength:             intPtr(maxBucketName - bucketSuffixLen),
+		Type:        "String",
+		Description: cloudformation.String("The bucket's name before \"-<account ID>\" (the spec's bucket.name); S3 bucket names are global, so each account's bucket gets its ID."),
+		Default:     s.Bucket.Name,
+		// The length bound is in the pattern: the schema goformation
+		// carries types MinLength and MaxLength as strings, CloudFormation's
+		// documentation as integers.
+		AllowedPattern:        cloudformation.String(fmt.Sprintf(`^[a-z0-9][a-z0-9.-]{0,%d}$`, maxBucketName-bucketSuffixLen-1)),
 		ConstraintDescription: cloudformation.String(fmt.Sprintf("lower-case letters, digits, dots and hyphens, at most %d characters", maxBucketName-bucketSuffixLen)),
 	}
 	if err := x.run(files); err != nil {
@@ -131,8 +132,6 @@ func firstOf(vs ...string) string {
 	}
 	return ""
 }
-
-func intPtr(n int) *int { return &n }
 
 type exporter struct {
 	st   *provision.Stack
