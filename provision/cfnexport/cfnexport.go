@@ -568,7 +568,10 @@ func (x *exporter) outputs(files consumers.AWSFiles) {
 	}
 	names := map[string]string{}
 	for _, o := range outs {
-		if !awsOutput.MatchString(o.Name) || o.Name == "endpoint" {
+		if o.Name == "endpoint" {
+			continue // "" on AWS itself, the only place a template deploys to
+		}
+		if !awsOutput.MatchString(o.Name) {
 			x.leftOut = append(x.leftOut, LeftOut{What: "output " + o.Name, Why: "names something on the machine that runs awsboot, not in AWS"})
 			continue
 		}
