@@ -17,6 +17,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 
 	"github.com/awsboot/awsboot/provision/consumers"
+	"github.com/awsboot/awsboot/provision/engine"
+	"github.com/awsboot/awsboot/provision/spec"
 )
 
 // trickyProfileFiles are config and credentials files on which loading a
@@ -312,5 +314,35 @@ func TestSubsetRuleReviewedForSDK(t *testing.T) {
 	}
 	if !regexp.MustCompile(`(?m)^\s*` + regexp.QuoteMeta(reviewed) + `\s*$`).Match(mod) {
 		t.Errorf("go.mod no longer requires %s, the SDK that profileLoader's subset rule was checked against: review the rule (see the test's comment)", reviewed)
+	}
+}
+
+// TestAwsbootsFilesTakeSubsets: the files a bootstrap writes, for every
+// example that writes a profile and for a stack of several profiles,
+// take the subsets' path for every profile: CheckProfiles never falls
+// back to the whole files for them.
+func TestAwsbootsFilesTakeSubsets(t *testing.T) {
+	e := newTestEnv(t)
+	specs := []*spec.Spec{e.entriesSpec(3)}
+	for _, ex := range []string{"semaphore-cache.yaml", "gitlab-runner-cache.yaml", "bacalhau-publisher.yaml", "cross-account-artifacts.yaml"} {
+		specs = append(specs, e.spec(ex))
+	}
+	var profiles []string
+	for _, s := range specs {
+		e.apply(s, engine.ModeApply, runOpts{})
+		for _, a := range s.Access {
+			if p := a.Write[consumers.KeyAWSProfile]; p != "" {
+				profiles = append(profiles, p)
+			}
+		}
+	}
+	for _, p := range profiles {
+		if _, err := loadSharedConfigProfile(e.ctx, p, e.files); err != nil {
+			t.Fatalf("profile %q: %v", p, err)
+		}
+	}
+	l := compareProfileLoads(t, e.files, profiles)
+	if l.fullLoads != 0 || l.subsetLoads != len(profiles) {
+		t.Errorf("%d profiles loaded from subsets, %d from the whole files; want all %d from subsets", l.subsetLoads, l.fullLoads, len(profiles))
 	}
 }
