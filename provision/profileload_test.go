@@ -208,8 +208,8 @@ func FuzzProfileLoadMatchesWholeFiles(f *testing.F) {
 // profile is loaded from its own sections, and the SDK is handed each
 // section once in all, so the loads cost the size of the files; a
 // profile that names another section, and files with a header the SDK
-// might read differently, are loaded from the whole files. No
-// descriptor is left open.
+// might read differently, that it cannot parse or that cannot be read,
+// are loaded from the whole files. No descriptor is left open.
 func TestProfileLoaderTakesSubsets(t *testing.T) {
 	const n = 50
 	var cfg, creds strings.Builder
@@ -256,6 +256,15 @@ func TestProfileLoaderTakesSubsets(t *testing.T) {
 			}
 		})
 	}
+	t.Run("a directory for a file", func(t *testing.T) {
+		files := writeProfileFiles(t, nil, []byte(creds.String()), 1)
+		if err := os.Mkdir(files.Config, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if l := compareProfileLoads(t, files, profiles); l.fullLoads != n {
+			t.Errorf("%d loads from the whole files, want %d", l.fullLoads, n)
+		}
+	})
 	if after := openDescriptors(t); after != fds {
 		t.Errorf("%d descriptors open before, %d after", fds, after)
 	}
