@@ -188,7 +188,9 @@ func loadFromBytes(ctx context.Context, profile string, cfg, creds []byte) (conf
 		return config.SharedConfig{}, fmt.Errorf("%w: %w", errNotFed, err)
 	}
 	sc, err := sdkLoad(ctx, profile, cfgFiles, credsFiles)
-	if !cfgDone() || !credsDone() {
+	// Both pipes are released, whatever the first says.
+	cfgRead, credsRead := cfgDone(), credsDone()
+	if !cfgRead || !credsRead {
 		return config.SharedConfig{}, errNotFed
 	}
 	return sc, err
