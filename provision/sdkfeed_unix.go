@@ -10,8 +10,8 @@ import (
 
 // feedDir names the open descriptors of this process: opening
 // feedDir/N reads descriptor N's pipe (a new open of the pipe on Linux,
-// a copy of the descriptor elsewhere).
-const feedDir = "/dev/fd/"
+// a copy of the descriptor elsewhere). Tests change it.
+var feedDir = "/dev/fd/"
 
 // pipe makes a pipe whose ends are in blocking mode and closed on exec.
 // Blocking matters on macOS, where opening /dev/fd/N shares the
