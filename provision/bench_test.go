@@ -110,7 +110,9 @@ func bootstrapEntries(b *testing.B, n int) (*testEnv, *spec.Spec) {
 // not grow with the number of entries: every resource reads the shared
 // ~/.aws files, and before they were parsed once per plan a plan of 400
 // entries spent most of its CPU re-parsing them. check-cpu-ns/entry is
-// the part of it Stack.CheckProfiles takes, measured apart.
+// the part of it Stack.CheckProfiles takes, measured apart; it grew with
+// the entries too until the SDK loaded each profile from its own
+// sections.
 func BenchmarkPlanEntries(b *testing.B) {
 	if moto == nil {
 		b.Skip("needs moto")
@@ -149,7 +151,7 @@ func BenchmarkPlanEntries(b *testing.B) {
 			b.ReportMetric(float64(ms1.Mallocs-ms0.Mallocs)/per, "allocs/entry")
 			b.ReportMetric(float64(ms1.TotalAlloc-ms0.TotalAlloc)/per, "B/entry")
 			// The plan's last step on its own: loading every profile
-			// through the AWS SDK, which parses both files per profile.
+			// through the AWS SDK (profileLoader).
 			cpu := processCPU(b)
 			if err := st.CheckProfiles(e.ctx, e.files); err != nil {
 				b.Fatal(err)

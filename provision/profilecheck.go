@@ -21,6 +21,11 @@ var ErrProfileMismatch = errors.New("the AWS SDK resolves the profile differentl
 // awsboot reads back from the credentials profile (id and secret), or
 // the role and token file; the stack's region; its endpoint. A profile
 // not written yet is skipped. The secret is compared, never shown.
+//
+// Each profile is loaded by the SDK from the sections of the files that
+// can make it, or from the whole files where that could differ
+// (profileLoader): the SDK parses the whole files once per call, not once
+// per profile.
 func (st *Stack) CheckProfiles(ctx context.Context, files consumers.AWSFiles) error {
 	var errs []error
 	// Through the stack's closed gate, the credentials file is parsed once
@@ -29,12 +34,16 @@ func (st *Stack) CheckProfiles(ctx context.Context, files consumers.AWSFiles) er
 	if st.gate != nil {
 		fs = st.gate
 	}
+	var loader *profileLoader
 	for _, a := range st.Spec.Access {
 		profile := a.Write[consumers.KeyAWSProfile]
 		if profile == "" {
 			continue
 		}
-		sc, err := loadSharedConfigProfile(ctx, profile, files)
+		if loader == nil {
+			loader = newProfileLoader(ctx, files)
+		}
+		sc, err := loader.load(ctx, profile)
 		var missing config.SharedConfigProfileNotExistError
 		if errors.As(err, &missing) {
 			continue
@@ -75,18 +84,4 @@ func (st *Stack) CheckProfiles(ctx context.Context, files consumers.AWSFiles) er
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// loadSharedConfigProfile is config.LoadSharedConfigProfile on the two
-// files, with the SDK's panics (its INI parser panics on a value of one
-// double quote) turned into an error that names the files.
-func loadSharedConfigProfile(ctx context.Context, profile string, files consumers.AWSFiles) (sc config.SharedConfig, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("the AWS SDK for Go cannot parse %s or %s (it fails with %v): look for a value that is a lone double quote", files.Config, files.Credentials, r)
-		}
-	}()
-	return config.LoadSharedConfigProfile(ctx, profile, func(o *config.LoadSharedConfigOptions) {
-		o.ConfigFiles, o.CredentialsFiles = []string{files.Config}, []string{files.Credentials}
-	})
 }
