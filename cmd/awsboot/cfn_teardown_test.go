@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -16,8 +14,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
-	"github.com/awsboot/awsboot/provision/awsapi"
-	"github.com/awsboot/awsboot/provision/consumers"
 	"github.com/awsboot/awsboot/provision/engine"
 )
 
@@ -74,17 +70,7 @@ Left in place: 1 object managed by CloudFormation (delete with CloudFormation: t
 // teardown has nothing to do, says why, and exits 0.
 func TestTeardownLeavesCloudFormationObjects(t *testing.T) {
 	srv, home := motoHome(t, nil)
-	spec := filepath.Join(home, "spec.yaml")
-	if err := os.WriteFile(spec, []byte("version: 1\nstack: cfn\npolicy_style: inline\nbucket: {name: cfn-bucket}\naccess:\n  - {name: ci, grant: cache, user: cfn-user, write: {aws_profile: cfn}}\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	awsboot := func(args ...string) (string, int) {
-		var out, errOut bytes.Buffer
-		e := env{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, isTerminal: func() bool { return false },
-			connect: awsapi.Connect, files: consumers.DefaultAWSFiles}
-		code := run(append([]string{"awsboot"}, append(args, "-f", spec)...), e)
-		return out.String() + errOut.String(), code
-	}
+	awsboot := specRunner(t, home, "version: 1\nstack: cfn\npolicy_style: inline\nbucket: {name: cfn-bucket}\naccess:\n  - {name: ci, grant: cache, user: cfn-user, write: {aws_profile: cfn}}\n")
 	if out, code := awsboot("bootstrap", "--auto-approve"); code != 0 {
 		t.Fatalf("bootstrap: exit %d\n%s", code, out)
 	}

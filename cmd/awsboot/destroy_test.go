@@ -53,22 +53,31 @@ func TestDestroyPlanTakesNoLock(t *testing.T) {
 	}
 }
 
+// specRunner writes spec into home/spec.yaml and returns a function that
+// runs awsboot in process with args and -f that spec, against the real
+// connect and the AWS files of the environment (motoHome's), giving its
+// stdout and stderr together and its exit status.
+func specRunner(t *testing.T, home, spec string) func(args ...string) (string, int) {
+	t.Helper()
+	path := filepath.Join(home, "spec.yaml")
+	if err := os.WriteFile(path, []byte(spec), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return func(args ...string) (string, int) {
+		var out, errOut bytes.Buffer
+		e := env{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, isTerminal: func() bool { return false },
+			connect: awsapi.Connect, files: consumers.DefaultAWSFiles}
+		code := run(append([]string{"awsboot"}, append(args, "-f", path)...), e)
+		return out.String() + errOut.String(), code
+	}
+}
+
 // TestDestroyPlanDeleteData: with an object in the bucket, plan --destroy
 // keeps the bucket and says why, and with --delete-data plans its
 // deletion, as teardown --dry-run with the same flags does.
 func TestDestroyPlanDeleteData(t *testing.T) {
 	srv, home := motoHome(t, nil)
-	spec := filepath.Join(home, "spec.yaml")
-	if err := os.WriteFile(spec, []byte("version: 1\nstack: data\nbucket: {name: data-bucket}\naccess:\n  - {name: ci, grant: cache, user: data, write: {aws_profile: data}}\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	awsboot := func(args ...string) (string, int) {
-		var out, errOut bytes.Buffer
-		e := env{stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, isTerminal: func() bool { return false },
-			connect: awsapi.Connect, files: consumers.DefaultAWSFiles}
-		code := run(append([]string{"awsboot"}, append(args, "-f", spec)...), e)
-		return out.String() + errOut.String(), code
-	}
+	awsboot := specRunner(t, home, "version: 1\nstack: data\nbucket: {name: data-bucket}\naccess:\n  - {name: ci, grant: cache, user: data, write: {aws_profile: data}}\n")
 	if out, code := awsboot("bootstrap", "--auto-approve"); code != 0 {
 		t.Fatalf("bootstrap: exit %d\n%s", code, out)
 	}

@@ -39,7 +39,8 @@ func examples(t *testing.T) []string {
 	return paths
 }
 
-func export(t *testing.T, path string) (*spec.Spec, *cfnexport.Result, []byte) {
+// offline loads the spec at path and builds its stack as export does.
+func offline(t *testing.T, path string) *provision.Stack {
 	t.Helper()
 	s, err := provision.LoadSpec(path)
 	if err != nil {
@@ -49,6 +50,13 @@ func export(t *testing.T, path string) (*spec.Spec, *cfnexport.Result, []byte) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return st
+}
+
+func export(t *testing.T, path string) (*spec.Spec, *cfnexport.Result, []byte) {
+	t.Helper()
+	st := offline(t, path)
+	s := st.Spec
 	res, err := cfnexport.Export(st, files)
 	if err != nil {
 		t.Fatalf("Export(%s): %v", path, err)
@@ -243,15 +251,7 @@ func TestExportRefuses(t *testing.T) {
 			if err := os.WriteFile(path, []byte(tc.yaml), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			s, err := provision.LoadSpec(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			st, err := provision.Offline(s, provision.BuildOptions{Files: files})
-			if err != nil {
-				t.Fatal(err)
-			}
-			_, err = cfnexport.Export(st, files)
+			_, err := cfnexport.Export(offline(t, path), files)
 			if !errors.Is(err, cfnexport.ErrCannotExport) || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("Export: %v, want ErrCannotExport saying %q", err, tc.want)
 			}
