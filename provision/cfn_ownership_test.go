@@ -224,6 +224,16 @@ func TestCloudFormationOwnership(t *testing.T) {
 		}
 	}
 
+	// show --stack finds the policy by its description's mark: it has
+	// no tag, and ListPolicies answers no description.
+	found, err := Discover(e.ctx, e.c, s.Stack, engine.PlanOptions{Parallelism: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(found.Objects, func(o ShownObject) bool { return o.Addr == "iam_policy.semaphore-cache-policy" }) {
+		t.Errorf("Discover does not find the policy CloudFormation made: %v", found.Objects)
+	}
+
 	// Teardown, with --delete-data.
 	e.reconnect()
 	p, err = e.plan(s, engine.ModeDestroy, runOpts{deleteData: true})

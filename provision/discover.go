@@ -39,14 +39,17 @@ type discoverIAMAPI interface {
 	ListRoleTags(ctx context.Context, in *iam.ListRoleTagsInput, opts ...func(*iam.Options)) (*iam.ListRoleTagsOutput, error)
 	ListPolicies(ctx context.Context, in *iam.ListPoliciesInput, opts ...func(*iam.Options)) (*iam.ListPoliciesOutput, error)
 	ListPolicyTags(ctx context.Context, in *iam.ListPolicyTagsInput, opts ...func(*iam.Options)) (*iam.ListPolicyTagsOutput, error)
+	GetPolicy(ctx context.Context, in *iam.GetPolicyInput, opts ...func(*iam.Options)) (*iam.GetPolicyOutput, error)
 	ListOpenIDConnectProviders(ctx context.Context, in *iam.ListOpenIDConnectProvidersInput, opts ...func(*iam.Options)) (*iam.ListOpenIDConnectProvidersOutput, error)
 	ListOpenIDConnectProviderTags(ctx context.Context, in *iam.ListOpenIDConnectProviderTagsInput, opts ...func(*iam.Options)) (*iam.ListOpenIDConnectProviderTagsOutput, error)
 }
 
 // Discover finds, without a spec, what carries stack's ownership tags in
 // the account and region of c: buckets (ListBuckets, then each bucket's
-// tags), users, roles, customer managed policies (Scope=Local) and OIDC
-// providers (each listing, then each object's tags; a provider counts
+// tags), users, roles, customer managed policies (Scope=Local; each
+// one's GetPolicy gives its tags, or the description's mark of a policy
+// CloudFormation made from awsboot's template) and OIDC providers (each
+// listing, then each object's tags; a provider counts
 // when the stack uses it, or created it and no stack uses it). It then
 // reads each as Show does, through the same kinds, with each user's
 // access keys, the bucket's policy and replication, and returns what the
@@ -57,7 +60,7 @@ type discoverIAMAPI interface {
 // not for every run. Buckets in other regions are not looked at (their
 // tags are served from their region); a note says how many there are.
 func Discover(ctx context.Context, c *awsapi.Clients, stack string, o engine.PlanOptions) (*Shown, error) {
-	f := &finder{s3: c.S3, iam: c.IAM, stack: stack, region: c.Account.Region, limit: max(o.Parallelism, 1)}
+	f := &finder{s3: c.S3, iam: c.IAM, stack: stack, region: c.Account.Region, limit: max(o.Parallelism, 1), custom: c.Account.Custom()}
 	if err := f.find(ctx); err != nil {
 		return nil, err
 	}
@@ -114,6 +117,9 @@ type finder struct {
 	stack  string
 	region string
 	limit  int
+	// custom is true against an S3-compatible service, whose GetPolicy
+	// may leave tags out.
+	custom bool
 
 	buckets, users, providers []string
 	roles, policies           []named
@@ -317,12 +323,31 @@ func (f *finder) findPolicies(ctx context.Context) error {
 		}
 		marker = out.Marker
 	}
+	// GetPolicy, one request as ListPolicyTags, answers the tags and the
+	// description: a policy a CloudFormation stack made from awsboot's
+	// template has no tags but a marked description
+	// (awskinds.ParseCloudFormationPolicyDescription), which names its
+	// stack. ListPolicies answers neither.
 	found, err := matching(f, pols, func(p named) (map[string]string, error) {
-		out, err := f.iam.ListPolicyTags(ctx, &iam.ListPolicyTagsInput{PolicyArn: aws.String(p.arn)})
+		out, err := f.iam.GetPolicy(ctx, &iam.GetPolicyInput{PolicyArn: aws.String(p.arn)})
 		if err != nil {
-			return nil, goneOr(err, "reading tags of policy %s", p.arn)
+			return nil, goneOr(err, "reading policy %s", p.arn)
 		}
-		return iamTags(out.Tags), nil
+		tags := iamTags(out.Policy.Tags)
+		if _, ok := tags[engine.StackTag]; !ok {
+			if stack, _, marked := awskinds.ParseCloudFormationPolicyDescription(aws.ToString(out.Policy.Description)); marked {
+				tags[engine.StackTag] = stack
+			}
+		}
+		if len(tags) == 0 && f.custom {
+			// A service that leaves the tags out of GetPolicy.
+			lt, err := f.iam.ListPolicyTags(ctx, &iam.ListPolicyTagsInput{PolicyArn: aws.String(p.arn)})
+			if err != nil {
+				return nil, goneOr(err, "reading tags of policy %s", p.arn)
+			}
+			tags = iamTags(lt.Tags)
+		}
+		return tags, nil
 	}, f.owns)
 	// Two policies of one name (other paths) would share an address:
 	// keep the first, and say so.
