@@ -61,7 +61,8 @@ func kind[S any](b *builder, k interface {
 }
 
 // Build turns a validated spec into its resource graph for an account,
-// without any network call:
+// without any network call (the Stack's Spec is s.ForAccount(acct.ID):
+// with bucket.name_suffix, the bucket's name in that account):
 //
 //	s3_bucket ─────────────────────────────────────┐
 //	iam_policy ─┐                                  ├─ semaphore_agent_config
@@ -72,6 +73,7 @@ func kind[S any](b *builder, k interface {
 // config come last so a file never points at something that does not
 // exist yet. validate, explain, plan and bootstrap all use this graph.
 func Build(s *spec.Spec, acct awsapi.Account, o BuildOptions) (*Stack, error) {
+	s = s.ForAccount(acct.ID) // bucket.name_suffix: the bucket's name in this account
 	b := &builder{s: s, acct: acct, o: o, fs: o.FS}
 	if b.fs == nil {
 		b.fs = localfile.OS{}

@@ -50,13 +50,15 @@ func Outputs(s *spec.Spec, acct awsapi.Account, files consumers.AWSFiles) ([]Out
 		out = append(out, Output{Name: name, Value: value, NeedsAWS: needsAWS})
 	}
 	noRegion := s.Region == ""
+	suffixed := s.Bucket.NameSuffix != ""
+	s = s.ForAccount(acct.ID)
 	add("the stack", "stack", s.Stack, false)
 	add("the account", "account_id", acct.ID, true)
 	add("the region", "region", acct.Region, noRegion)
 	add("the endpoint", "endpoint", acct.Endpoint, s.Endpoint == "")
-	add("the bucket", "bucket", s.Bucket.Name, false)
+	add("the bucket", "bucket", s.Bucket.Name, suffixed)
 	// The partition follows the region.
-	add("the bucket", "bucket_arn", policies.Scope{Partition: acct.Partition, Bucket: s.Bucket.Name}.BucketARN(), noRegion)
+	add("the bucket", "bucket_arn", policies.Scope{Partition: acct.Partition, Bucket: s.Bucket.Name}.BucketARN(), noRegion || suffixed)
 	if r := s.Bucket.Replication; r != nil {
 		add("the replication role", "replication_role", r.Role, false)
 		add("the replication role", "replication_role_arn", acct.IAMARN("role/"+r.Role), true)

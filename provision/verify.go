@@ -74,6 +74,7 @@ func Failed(checks []Check) bool {
 // An entry without credentials to act with (role access without a token)
 // gets one NOT CHECKED line, which the CLI does not count as a pass.
 func Verify(ctx context.Context, c *awsapi.Clients, s *spec.Spec, files consumers.AWSFiles, o VerifyOptions) ([]Check, error) {
+	s = s.ForAccount(c.Account.ID)
 	enforced, err := enforcesIAM(ctx, c, s.Bucket.Name)
 	if err != nil {
 		return nil, err

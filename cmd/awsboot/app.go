@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -175,7 +176,11 @@ func newApp(e env) *cli.App {
 						return err
 					}
 					s := st.Spec
-					fmt.Fprintf(e.stdout, "%s: valid (stack %q, bucket %q, %d access entries)\n", s.File, s.Stack, s.Bucket.Name, len(s.Access))
+					bucket := strconv.Quote(s.Bucket.BaseName())
+					if s.Bucket.NameSuffix != "" {
+						bucket += " + \"-<account ID>\""
+					}
+					fmt.Fprintf(e.stdout, "%s: valid (stack %q, bucket %s, %d access entries)\n", s.File, s.Stack, bucket, len(s.Access))
 					return nil
 				},
 			},

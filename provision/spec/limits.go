@@ -46,11 +46,11 @@ func policyChars(d policies.Document) int {
 func (v *Validator) grantSize(s *Spec, i int) {
 	a := s.Access[i]
 	g, ok := policies.Lookup(a.Grant)
-	if !ok || BucketNameProblem(s.Bucket.Name) != "" {
+	if !ok || BucketNameProblem(s.Bucket.longestName()) != "" {
 		return
 	}
 	build := func(prefix string) int {
-		return policyChars(g.Build(policies.Scope{Partition: sizePartition, Bucket: s.Bucket.Name, Prefix: prefix}))
+		return policyChars(g.Build(policies.Scope{Partition: sizePartition, Bucket: s.Bucket.longestName(), Prefix: prefix}))
 	}
 	n := build(a.Prefix)
 	limit, where, hint := managedPolicyChars, "a managed policy", ""
@@ -101,10 +101,10 @@ func (v *Validator) trustSize(a Access, p func(...any) []any) {
 // bucketPolicySize checks that the bucket policy made from the writers
 // and the CDN fits S3's limit (the document as awsboot sends it).
 func (v *Validator) bucketPolicySize(b Bucket) {
-	if BucketNameProblem(b.Name) != "" {
+	if BucketNameProblem(b.longestName()) != "" {
 		return
 	}
-	doc := b.BucketPolicy(policies.Scope{Partition: sizePartition, Bucket: b.Name})
+	doc := b.BucketPolicy(policies.Scope{Partition: sizePartition, Bucket: b.longestName()})
 	if len(doc.Statement) == 0 {
 		return
 	}

@@ -35,6 +35,15 @@ type Spec struct {
 // Bucket is the S3 bucket of the stack.
 type Bucket struct {
 	Name string `yaml:"name"`
+	// NameSuffix "account_id" (NameSuffixAccountID) names the bucket
+	// "<name>-<account ID>" in the account awsboot runs against: S3
+	// bucket names are global, so a spec meant for many accounts (the
+	// template of awsboot export) needs one name per account. "" (the
+	// default) uses Name as it is. Spec.ForAccount applies it.
+	NameSuffix string `yaml:"name_suffix"`
+	// base is Name as the spec gives it, once ForAccount has added the
+	// suffix ("" before).
+	base string
 	// BlockPublicAccess turns on all four public access block settings.
 	// It defaults to true and awsboot refuses false: nothing it manages is
 	// ever public.
@@ -60,6 +69,47 @@ type Bucket struct {
 	CDN *CDN `yaml:"cdn"`
 	// Replication copies new objects into another bucket.
 	Replication *Replication `yaml:"replication"`
+}
+
+// NameSuffixAccountID is bucket.name_suffix's one value: the account's
+// 12-digit ID, after a hyphen.
+const NameSuffixAccountID = "account_id"
+
+// accountSuffixLen is the length of "-<12-digit account ID>".
+const accountSuffixLen = 13
+
+// BaseName is the bucket's name as the spec gives it, without the
+// account suffix ForAccount adds.
+func (b Bucket) BaseName() string {
+	if b.base != "" {
+		return b.base
+	}
+	return b.Name
+}
+
+// longestName is the longest name the bucket can have in any account:
+// what the size limits are checked with.
+func (b Bucket) longestName() string {
+	if b.NameSuffix == NameSuffixAccountID {
+		return b.BaseName() + "-000000000000"
+	}
+	return b.Name
+}
+
+// ForAccount is the spec as it applies in the account accountID (12
+// digits): with bucket.name_suffix account_id, a copy whose Bucket.Name
+// is "<name>-<accountID>" (BaseName keeps the spec's name); otherwise, or
+// when the suffix is already there, s itself. Names the defaults derive
+// from the bucket's (the replication role's) keep the spec's name, so
+// they are the same in every account.
+func (s *Spec) ForAccount(accountID string) *Spec {
+	if s.Bucket.NameSuffix != NameSuffixAccountID || s.Bucket.base != "" {
+		return s
+	}
+	c := *s
+	c.Bucket.base = s.Bucket.Name
+	c.Bucket.Name = s.Bucket.Name + "-" + accountID
+	return &c
 }
 
 // Writer is a principal (an account root or a role ARN) that may put

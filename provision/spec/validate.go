@@ -208,7 +208,13 @@ func (v *Validator) validateBucket(s *Spec) {
 	if v.Required([]any{"bucket", "name"}, b.Name) {
 		if msg := BucketNameProblem(b.Name); msg != "" {
 			v.Errorf([]any{"bucket", "name"}, "%q is not a valid S3 bucket name: %s", b.Name, msg)
+		} else if b.NameSuffix == NameSuffixAccountID && BucketNameProblem(b.longestName()) != "" {
+			v.Errorf([]any{"bucket", "name"}, "%q with name_suffix account_id has %d characters in an account (\"-<account ID>\" adds %d), above S3's %d: shorten it to at most %d",
+				b.Name, len(b.longestName()), accountSuffixLen, maxBucketNameLen, maxBucketNameLen-accountSuffixLen)
 		}
+	}
+	if b.NameSuffix != "" && b.NameSuffix != NameSuffixAccountID {
+		v.Errorf([]any{"bucket", "name_suffix"}, "unknown suffix %q (supported: %s, which names the bucket <name>-<account ID>)", b.NameSuffix, NameSuffixAccountID)
 	}
 	if !*b.BlockPublicAccess {
 		v.Errorf([]any{"bucket", "block_public_access"}, "awsboot never makes a bucket public; remove the field or set it to true")
@@ -327,11 +333,15 @@ func tagProblem(s string) string {
 	return ""
 }
 
+// maxBucketNameLen is S3's longest bucket name, in characters
+// (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html).
+const maxBucketNameLen = 63
+
 // BucketNameProblem checks the S3 general purpose bucket naming rules and
 // says what is wrong, "" if nothing is.
 func BucketNameProblem(n string) string {
 	switch {
-	case len(n) < 3 || len(n) > 63:
+	case len(n) < 3 || len(n) > maxBucketNameLen:
 		return "it must be 3 to 63 characters long"
 	case strings.Trim(n, "abcdefghijklmnopqrstuvwxyz0123456789.-") != "":
 		return "only lowercase letters, digits, '.' and '-' are allowed"
