@@ -122,3 +122,37 @@ func TestManagedByInApply(t *testing.T) {
 		})
 	}
 }
+
+// TestManagedKeepsWhatItNeeds: in teardown, what an object left for its
+// manager depends on, transitively, is left too (a role the stack
+// manages keeps the provider awsboot made), and says why; what depends
+// on the kept object, and what nothing kept needs, is deleted.
+func TestManagedKeepsWhatItNeeds(t *testing.T) {
+	log := &opLog{}
+	provider := &observedResource{fakeResource: fakeResource{addr: "iam_oidc_provider.p", log: log}, obs: Observation{Exists: true, Owner: "s"}}
+	cert := &observedResource{fakeResource: fakeResource{addr: "x.under_provider", log: log}, obs: Observation{Exists: true, Owner: "s"}}
+	provider.deps = []Address{"x.under_provider"}
+	role := &observedResource{fakeResource: fakeResource{addr: "iam_role.r", log: log, deps: []Address{"iam_oidc_provider.p"}},
+		obs: Observation{Exists: true, Owner: "s", ManagedBy: cfnManaged}}
+	key := &observedResource{fakeResource: fakeResource{addr: "iam_access_key.k", log: log, deps: []Address{"iam_role.r"}}, obs: Observation{Exists: true, Owner: "s"}}
+	other := &observedResource{fakeResource: fakeResource{addr: "s3_bucket.b", log: log}, obs: Observation{Exists: true, Owner: "s"}}
+	g, err := NewGraph(cert, provider, role, key, other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := MakePlan(context.Background(), g, ModeDestroy, "s", PlanOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[Address]Action{"iam_oidc_provider.p": NoOp, "x.under_provider": NoOp, "iam_role.r": NoOp, "iam_access_key.k": Delete, "s3_bucket.b": Delete}
+	for _, c := range p.Changes {
+		if c.Action != want[c.Addr] {
+			t.Errorf("%s: %v, want %v (%s)", c.Addr, c.Action, want[c.Addr], c.Reason)
+		}
+	}
+	for _, c := range p.Changes {
+		if c.Addr == "iam_oidc_provider.p" && (c.ManagedBy != cfnManaged || c.Reason != `iam_role.r, left in place for CloudFormation stack "StackSet-ci-123", depends on it: left in place too`) {
+			t.Errorf("provider: managed by %q, reason %q", c.ManagedBy, c.Reason)
+		}
+	}
+}

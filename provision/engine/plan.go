@@ -119,6 +119,7 @@ func MakePlan(ctx context.Context, g *Graph, mode Mode, stack string, opts PlanO
 		follow(p.Changes)
 	}
 	if mode == ModeDestroy {
+		keepManagersNeeds(p.Changes)
 		for i, j := 0, len(p.Changes)-1; i < j; i, j = i+1, j-1 {
 			p.Changes[i], p.Changes[j] = p.Changes[j], p.Changes[i]
 		}
@@ -218,6 +219,35 @@ func changeFor(r Resource, o *Observation, mode Mode, stack string, adopt bool) 
 		c.Action = NoOp
 	}
 	return c, nil
+}
+
+// keepManagersNeeds keeps, in a teardown plan, what an object left in
+// place for its manager depends on (transitively): a role a CloudFormation
+// stack manages still trusts the OIDC provider awsboot made, so deleting
+// the provider would break the stack's role (IAM keeps it while a role
+// names it, and teardown would report it deleted on every run).
+func keepManagersNeeds(changes []Change) {
+	byAddr := make(map[Address]*Change, len(changes))
+	for i := range changes {
+		byAddr[changes[i].Addr] = &changes[i]
+	}
+	var keep func(c *Change, by string, why Address)
+	keep = func(c *Change, by string, why Address) {
+		for _, d := range c.res.DependsOn() {
+			dc := byAddr[d]
+			if dc == nil || dc.Action != Delete {
+				continue
+			}
+			dc.Action, dc.ManagedBy = NoOp, by
+			dc.Reason = fmt.Sprintf("%s, left in place for %s, depends on it: left in place too", why, by)
+			keep(dc, by, why)
+		}
+	}
+	for i := range changes {
+		if c := &changes[i]; c.ManagedBy != "" && c.Action == NoOp && c.res != nil {
+			keep(c, c.ManagedBy, c.Addr)
+		}
+	}
 }
 
 // ManagedReason is why teardown leaves an object that by manages
