@@ -31,7 +31,7 @@ var importRules = map[string]struct {
 	// The CloudFormation exporter: the stack's kinds as a template
 	// (goformation's types, not the AWS SDK).
 	"provision/cfnexport": {module: []string{"provision", "provision/engine", "provision/awsapi", "provision/awskinds",
-		"provision/consumers", "policies"}},
+		"provision/consumers", "provision/spec", "policies"}},
 	// The CLI wires; it renders plans itself and needs no SDK package.
 	"cmd/awsboot": {module: []string{"provision", "provision/engine", "provision/spec", "provision/awsapi",
 		"provision/consumers", "provision/localfile", "provision/cfnexport"}},

@@ -3,10 +3,12 @@ package main
 import (
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/awsboot/awsboot/provision"
 	"github.com/awsboot/awsboot/provision/cfnexport"
 	"github.com/awsboot/awsboot/provision/localfile"
 )
@@ -40,7 +42,7 @@ func exportCmd(e env) *cli.Command {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: flagFile, Aliases: []string{"f"}, Value: "awsboot.yaml", Usage: "the spec file"},
 			&cli.StringFlag{Name: flagFormat, Value: formatCloudFormation, Usage: "the template language: cloudformation"},
-			&cli.StringFlag{Name: flagOutput, Aliases: []string{"o"}, Usage: "write the template to this file (0644, atomically) instead of stdout"},
+			&cli.StringFlag{Name: flagOutput, Aliases: []string{"o"}, Usage: "write the template to this regular file (0644, atomically; - is stdout) instead of stdout"},
 			&cli.BoolFlag{Name: flagJSON, Usage: "write the template as JSON instead of YAML"},
 		},
 		Action: func(c *cli.Context) error {
@@ -53,27 +55,30 @@ func exportCmd(e env) *cli.Command {
 }
 
 func exportCommand(e env, file, out string, asJSON bool) error {
-	st, err := loadOffline(file, e)
+	var res *cfnexport.Result
+	if out == "-" {
+		out = ""
+	}
+	s, files, err := loadSpecAndFiles(file, e)
 	if err != nil {
 		return err
 	}
-	files, err := e.files()
-	if err != nil {
+	if err := checkOutputFile(out, s.File); err != nil {
 		return cli.Exit("Error: "+err.Error(), exitError)
 	}
-	res, err := cfnexport.Export(st, files)
-	if errors.Is(err, cfnexport.ErrCannotExport) {
-		return cli.Exit(fmt.Sprintf("Error: %s: %v", st.Spec.File, err), exitError)
+	st, err := cfnexport.Offline(s, provision.BuildOptions{Files: files})
+	if err == nil {
+		res, err = cfnexport.Export(st, files)
 	}
 	if err != nil {
-		return cli.Exit("Error: "+err.Error(), exitError)
+		// Every such error comes from the spec: name it.
+		return cli.Exit(fmt.Sprintf("Error: %s: %v", s.File, err), exitError)
 	}
 	var data []byte
 	if asJSON {
-		data, err = res.Template.JSON()
-		data = append(data, '\n')
+		data, err = res.JSON()
 	} else {
-		data, err = res.Template.YAML()
+		data, err = res.YAML()
 	}
 	if err != nil {
 		return cli.Exit("Error: writing the template: "+err.Error(), exitError)
@@ -97,4 +102,47 @@ func exportCommand(e env, file, out string, asJSON bool) error {
 	abs, _ := filepath.Abs(out)
 	fmt.Fprintf(e.stderr, "Wrote %s (%d resources).\n", abs, len(res.Template.Resources))
 	return nil
+}
+
+// checkOutputFile refuses an -o path export must not replace: one that
+// exists and is not a regular file (a device, a pipe, a directory: the
+// atomic write would replace it with a file, or wait on it), the spec
+// itself, or one in a directory that does not exist. "" is stdout.
+func checkOutputFile(out, specFile string) error {
+	if out == "" {
+		return nil
+	}
+	if dir := filepath.Dir(out); dir != "" {
+		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+			return fmt.Errorf("--%s %s: directory %s does not exist", flagOutput, out, dir)
+		}
+	}
+	fi, err := os.Stat(out)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return nil
+	case err != nil:
+		return fmt.Errorf("--%s %s: %w", flagOutput, out, err)
+	case !fi.Mode().IsRegular():
+		return fmt.Errorf("--%s %s: not a regular file (%s); to write the template there, use the shell: awsboot export > %s", flagOutput, out, fileKind(fi.Mode()), out)
+	}
+	if sf, err := os.Stat(specFile); err == nil && os.SameFile(fi, sf) {
+		return fmt.Errorf("--%s %s is the spec itself: write the template to another file", flagOutput, out)
+	}
+	return nil
+}
+
+// fileKind names a file's type in words.
+func fileKind(m os.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m&os.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&os.ModeSocket != 0:
+		return "a socket"
+	case m&os.ModeDevice != 0:
+		return "a device"
+	}
+	return "not a plain file"
 }

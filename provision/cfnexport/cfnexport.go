@@ -14,11 +14,15 @@
 package cfnexport
 
 import (
+	"bytes"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
+	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -28,6 +32,7 @@ import (
 	"github.com/awslabs/goformation/v7/cloudformation/iam"
 	"github.com/awslabs/goformation/v7/cloudformation/s3"
 	"github.com/awslabs/goformation/v7/cloudformation/tags"
+	"gopkg.in/yaml.v3"
 
 	"github.com/awsboot/awsboot/policies"
 	"github.com/awsboot/awsboot/provision"
@@ -35,6 +40,7 @@ import (
 	"github.com/awsboot/awsboot/provision/awskinds"
 	"github.com/awsboot/awsboot/provision/consumers"
 	"github.com/awsboot/awsboot/provision/engine"
+	"github.com/awsboot/awsboot/provision/spec"
 )
 
 // ErrCannotExport is matched (errors.Is) by every error that says a spec
@@ -51,6 +57,14 @@ const (
 	// maxBucketName is S3's limit on a bucket name's length, in
 	// characters (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html).
 	maxBucketName = 63
+	// maxLogicalID is the longest logical ID the exporter makes, in
+	// characters: CloudFormation allows 255 for logical IDs and parameter
+	// names, and a provider's parameter adds "Create" (6) and a
+	// uniqueness digit may follow.
+	maxLogicalID = 240
+	// maxTags is S3's limit on a bucket's tags
+	// (https://docs.aws.amazon.com/AmazonS3/latest/userguide/tagging-managing.html).
+	maxTags = 50
 	// maxDescription is CloudFormation's limit on a template's
 	// Description, in bytes
 	// (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/template-description-structure.html).
@@ -85,24 +99,56 @@ const keyNote = "Access keys are not in this template (a StackSet cannot deliver
 	"make each machine's key with `awsboot bootstrap` (or `awsboot rotate`) against its account. " +
 	"For fleets, prefer role access (OIDC): no key at all."
 
-// Export builds the template of st, a stack built offline for its spec
-// (provision.Offline: the account ID is awsapi.UnknownAccountID, which
-// every ARN of the account turns back into AWS::AccountId). It makes no
-// network call. Errors match ErrCannotExport when the spec cannot be a
-// template: an S3-compatible endpoint (CloudFormation deploys to AWS), a
-// bucket name too long for the account suffix, a value the template
+// placeholders are the account IDs Offline may build a stack for: the
+// first one the spec does not hold.
+var placeholders = []string{"000000000000", "999999999999", "111111111111", "888888888888", "222222222222"}
+
+// Offline builds the stack of s, as provision.Offline does, for a
+// placeholder account ID that appears nowhere in the spec's file (read
+// again from s.File), so that every ARN of the account, and only those,
+// can turn back into AWS::AccountId. It makes no network call.
+func Offline(s *spec.Spec, o provision.BuildOptions) (*provision.Stack, error) {
+	text, err := os.ReadFile(s.File)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range placeholders {
+		if !bytes.Contains(text, []byte(id)) {
+			acct := awsapi.Offline(s.Region, s.Endpoint, s.IAMEndpoint, s.PathStyle)
+			acct.ID = id
+			return provision.Build(s, acct, o)
+		}
+	}
+	return nil, fmt.Errorf("%w: %s holds every placeholder account ID awsboot could build the template with (%s)", ErrCannotExport, s.File, strings.Join(placeholders, ", "))
+}
+
+// Export builds the template of st, a stack built by Offline (for a
+// placeholder account ID the spec does not hold, which every ARN of the
+// account turns back into AWS::AccountId). It makes no network call.
+// Errors match ErrCannotExport when the spec cannot be a template: an
+// S3-compatible endpoint (CloudFormation deploys to AWS), a bucket name
+// too long for the account suffix, too many tags, a value the template
 // could not make account-independent.
 func Export(st *provision.Stack, files consumers.AWSFiles) (*Result, error) {
 	s, acct := st.Spec, st.Account
 	if acct.Custom() {
 		return nil, fmt.Errorf("%w: the spec's endpoint %s is an S3-compatible service, and CloudFormation deploys only to AWS itself", ErrCannotExport, firstOf(s.Endpoint, s.IAMEndpoint))
 	}
-	if acct.ID != awsapi.UnknownAccountID {
-		return nil, fmt.Errorf("cfnexport: the stack must be built offline (account %s given)", acct.ID)
-	}
-	if n := len(s.Bucket.Name); n > maxBucketName-bucketSuffixLen {
+	if n := len(s.Bucket.BaseName()); n > maxBucketName-bucketSuffixLen {
 		return nil, fmt.Errorf("%w: bucket.name %q has %d characters; with the account ID the template appends (\"-123456789012\") it would pass S3's limit of %d, so it may have at most %d",
-			ErrCannotExport, s.Bucket.Name, n, maxBucketName, maxBucketName-bucketSuffixLen)
+			ErrCannotExport, s.Bucket.BaseName(), n, maxBucketName, maxBucketName-bucketSuffixLen)
+	}
+	// S3 allows 50 tags on a bucket (PutBucketTagging); the template adds
+	// two to the spec's (whose validation counts awsboot:stack).
+	if n := len(s.Bucket.Tags) + 2; n > maxTags {
+		return nil, fmt.Errorf("%w: bucket.tags has %d tags; with awsboot:stack and %s the bucket would have %d, above S3's limit of %d", ErrCannotExport, len(s.Bucket.Tags), engine.CloudFormationStackTag, n, maxTags)
+	}
+	for k, v := range s.Bucket.Tags {
+		if v == "" {
+			// goformation's Tag drops an empty Value (omitempty), and
+			// CloudFormation requires one.
+			return nil, fmt.Errorf("%w: bucket.tags.%s is empty: goformation writes no Value for it, which CloudFormation requires; give it a value", ErrCannotExport, k)
+		}
 	}
 	x := &exporter{
 		st: st, acct: acct, t: cloudformation.NewTemplate(), ids: map[string]string{},
@@ -111,7 +157,7 @@ func Export(st *provision.Stack, files consumers.AWSFiles) (*Result, error) {
 	x.t.Parameters[ParamBucketName] = cloudformation.Parameter{
 		Type:        "String",
 		Description: cloudformation.String("The bucket's name before \"-<account ID>\" (the spec's bucket.name); S3 bucket names are global, so each account's bucket gets its ID."),
-		Default:     s.Bucket.Name,
+		Default:     s.Bucket.BaseName(),
 		// The length bound is in the pattern: the schema goformation
 		// carries types MinLength and MaxLength as strings, CloudFormation's
 		// documentation as integers.
@@ -223,6 +269,12 @@ func whyLeftOut(r engine.Resource) string {
 // "semaphore-ci" give "RoleSemaphoreCi".
 func (x *exporter) id(prefix, name string) string {
 	base := prefix + camel(name)
+	if len(base) > maxLogicalID {
+		// Logical IDs and parameter names have at most 255 characters;
+		// a provider's parameter is "Create" and its ID.
+		sum := sha256.Sum256([]byte(name))
+		base = base[:maxLogicalID-16] + hex.EncodeToString(sum[:8])
+	}
 	id := base
 	for n := 2; ; n++ {
 		if from, taken := x.ids[id]; !taken || from == prefix+"/"+name {
@@ -627,7 +679,11 @@ func (x *exporter) outputValue(o provision.Output) string {
 // note on keys when the stack has user access.
 func (x *exporter) description() {
 	s := x.st.Spec
-	d := fmt.Sprintf("awsboot stack %q: S3 bucket %s-<account ID> and its access, exported by awsboot export for CloudFormation StackSets.", s.Stack, s.Bucket.Name)
+	d := fmt.Sprintf("awsboot stack %q: S3 bucket %s-<account ID> and its access, exported by awsboot export for CloudFormation StackSets.", s.Stack, s.Bucket.BaseName())
+	if s.Bucket.NameSuffix == "" {
+		x.notes = append(x.notes, fmt.Sprintf("the template names the bucket %s-<account ID> (S3 names are global); add name_suffix: %s under bucket in %s so that awsboot plans each account with that name",
+			s.Bucket.BaseName(), spec.NameSuffixAccountID, s.File))
+	}
 	if x.userKeys {
 		d += " " + keyNote
 		x.notes = append(x.notes, keyNote)
@@ -637,3 +693,56 @@ func (x *exporter) description() {
 	}
 	x.t.Description = d
 }
+
+// JSON is the template as JSON (goformation's Template.JSON: two-space
+// indent, intrinsic functions as objects), newline-terminated.
+func (r *Result) JSON() ([]byte, error) {
+	j, err := r.Template.JSON()
+	if err != nil {
+		return nil, err
+	}
+	return append(j, '\n'), nil
+}
+
+// YAML is the template as YAML, with the JSON's keys in the JSON's
+// order (sorted: goformation's JSON passes through a map), every mapping
+// and list in block style, two-space indents. A string that
+// a YAML 1.1 reader (CloudFormation's, cfn-lint's PyYAML) would not read
+// as that string is quoted: yaml.v3 writes YAML 1.2, where "=" is a
+// plain string, while YAML 1.1 reads it as the value type.
+func (r *Result) YAML() ([]byte, error) {
+	j, err := r.Template.JSON()
+	if err != nil {
+		return nil, err
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(j, &doc); err != nil {
+		return nil, err
+	}
+	var walk func(n *yaml.Node)
+	walk = func(n *yaml.Node) {
+		n.Style = 0
+		if n.Kind == yaml.ScalarNode && n.Tag == "!!str" && yaml11Special[n.Value] {
+			n.Style = yaml.DoubleQuotedStyle
+		}
+		for _, c := range n.Content {
+			walk(c)
+		}
+	}
+	walk(&doc)
+	var b bytes.Buffer
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(&doc); err != nil {
+		return nil, err
+	}
+	if err := enc.Close(); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// yaml11Special are the plain scalars YAML 1.1 gives a type of their
+// own that yaml.v3 does not quote: "=" (the value type) and "<<" (the
+// merge key) (https://yaml.org/type/value.html, https://yaml.org/type/merge.html).
+var yaml11Special = map[string]bool{"=": true, "<<": true}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -39,14 +40,24 @@ func examples(t *testing.T) []string {
 	return paths
 }
 
-// offline loads the spec at path and builds its stack as export does.
-func offline(t *testing.T, path string) *provision.Stack {
+// load loads the spec at path; with suffix, as if it said
+// bucket.name_suffix: account_id.
+func load(t *testing.T, path string, suffix bool) *spec.Spec {
 	t.Helper()
 	s, err := provision.LoadSpec(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := provision.Offline(s, provision.BuildOptions{Files: files})
+	if suffix {
+		s.Bucket.NameSuffix = spec.NameSuffixAccountID
+	}
+	return s
+}
+
+// offline builds the spec's stack as export does.
+func offline(t *testing.T, s *spec.Spec) *provision.Stack {
+	t.Helper()
+	st, err := cfnexport.Offline(s, provision.BuildOptions{Files: files})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,11 +66,14 @@ func offline(t *testing.T, path string) *provision.Stack {
 
 func export(t *testing.T, path string) (*spec.Spec, *cfnexport.Result, []byte) {
 	t.Helper()
-	st := offline(t, path)
-	s := st.Spec
-	res, err := cfnexport.Export(st, files)
+	return exportSpec(t, load(t, path, false))
+}
+
+func exportSpec(t *testing.T, s *spec.Spec) (*spec.Spec, *cfnexport.Result, []byte) {
+	t.Helper()
+	res, err := cfnexport.Export(offline(t, s), files)
 	if err != nil {
-		t.Fatalf("Export(%s): %v", path, err)
+		t.Fatalf("Export(%s): %v", s.File, err)
 	}
 	j, err := res.Template.JSON()
 	if err != nil {
@@ -76,7 +90,7 @@ func TestExportGoldens(t *testing.T) {
 		name := strings.TrimSuffix(filepath.Base(path), ".yaml")
 		t.Run(name, func(t *testing.T) {
 			_, res, j := export(t, path)
-			y, err := res.Template.YAML()
+			y, err := res.YAML()
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -164,7 +178,7 @@ func TestExportHoldsNoSecret(t *testing.T) {
 	forbidden := regexp.MustCompile(`(?i)secret_?access_?key|aws_access_key_id|AWS::IAM::AccessKey|AKIA[0-9A-Z]{16}|ASIA[0-9A-Z]{16}|` + awsapi.UnknownAccountID)
 	for _, path := range examples(t) {
 		_, res, j := export(t, path)
-		y, _ := res.Template.YAML()
+		y, _ := res.YAML()
 		for _, text := range []string{string(j), string(y)} {
 			if m := forbidden.FindString(text); m != "" {
 				t.Errorf("%s: the template holds %q", path, m)
@@ -181,13 +195,11 @@ func TestExportDocumentsEqualAwsboot(t *testing.T) {
 	acct := account{ID: "210987654321", Partition: "aws", Region: "us-east-1", Stack: "StackSet-ci-2"}
 	for _, path := range examples(t) {
 		t.Run(filepath.Base(path), func(t *testing.T) {
-			s, _, j := export(t, path)
+			// The same spec, with the bucket named as the template names
+			// it, for the template and for awsboot's own stack.
+			s, _, j := exportSpec(t, load(t, path, true))
 			resolved := resolve(t, j, acct, "true").(map[string]any)
 			resources := resolved["Resources"].(map[string]any)
-
-			// awsboot's own stack for that account, the bucket named as
-			// the template names it.
-			s.Bucket.Name += "-" + acct.ID
 			st, err := provision.Build(s, awsapi.Account{ID: acct.ID, Partition: acct.Partition, Region: acct.Region}, provision.BuildOptions{Files: files})
 			if err != nil {
 				t.Fatal(err)
@@ -251,7 +263,7 @@ func TestExportRefuses(t *testing.T) {
 			if err := os.WriteFile(path, []byte(tc.yaml), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			_, err := cfnexport.Export(offline(t, path), files)
+			_, err := cfnexport.Export(offline(t, load(t, path, false)), files)
 			if !errors.Is(err, cfnexport.ErrCannotExport) || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("Export: %v, want ErrCannotExport saying %q", err, tc.want)
 			}
@@ -272,12 +284,18 @@ func TestExportLeavesOutKeysAndFiles(t *testing.T) {
 			t.Errorf("LeftOut %v lacks %s", what, w)
 		}
 	}
-	if len(res.Notes) != 1 || !strings.Contains(res.Notes[0], "awsboot bootstrap") || !strings.Contains(res.Template.Description, "awsboot bootstrap") {
+	hasNote := func(notes []string, part string) bool {
+		return slices.ContainsFunc(notes, func(n string) bool { return strings.Contains(n, part) })
+	}
+	if !hasNote(res.Notes, "awsboot bootstrap") || !strings.Contains(res.Template.Description, "awsboot bootstrap") {
 		t.Errorf("notes %q, description %q: want the per-machine key note in both", res.Notes, res.Template.Description)
 	}
-	_, res, _ = export(t, "../../examples/github-oidc.yaml")
+	if !hasNote(res.Notes, "add name_suffix: account_id") {
+		t.Errorf("notes %q: want the name_suffix note for a spec without it", res.Notes)
+	}
+	_, res, _ = exportSpec(t, load(t, "../../examples/github-oidc.yaml", true))
 	if len(res.Notes) != 0 {
-		t.Errorf("role access: notes %q, want none", res.Notes)
+		t.Errorf("role access with name_suffix: notes %q, want none", res.Notes)
 	}
 }
 
@@ -481,4 +499,50 @@ func resolveString(t *testing.T, v any, params map[string]any) string {
 		t.Fatalf("%v: not a string", v)
 	}
 	return s
+}
+
+// TestExportYAMLQuotesYAML11Specials: a tag "=" (allowed by the tag
+// rules) is a plain string
+// in YAML 1.2 (yaml.v3) but the value type in YAML 1.1 (CloudFormation's
+// and cfn-lint's readers): it is quoted.
+func TestExportYAMLQuotesYAML11Specials(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "awsboot.yaml")
+	spec := "version: 1\nstack: s\nregion: us-east-1\nbucket: {name: tagged, tags: {\"=\": \"=\"}}\n" +
+		"access: [{name: ci, grant: cache, user: ci, write: {aws_profile: ci}}]\n"
+	if err := os.WriteFile(path, []byte(spec), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, res, _ := export(t, path)
+	y, err := res.YAML()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`- Key: "="`, `Value: "="`} {
+		if !strings.Contains(string(y), want) {
+			t.Errorf("the YAML lacks %s:\n%s", want, y)
+		}
+	}
+}
+
+// TestExportLogicalIDsFit: a long OIDC issuer gives logical IDs and a
+// parameter name within CloudFormation's 255 characters, still unique.
+func TestExportLogicalIDsFit(t *testing.T) {
+	host := strings.Repeat("a", 58) + "." + strings.Repeat("b", 58) + "." + strings.Repeat("c", 58) + "." + strings.Repeat("d", 58) + ".example.com/" + strings.Repeat("p", 40)
+	path := filepath.Join(t.TempDir(), "awsboot.yaml")
+	spec := "version: 1\nstack: s\nregion: us-east-1\nbucket: {name: long-ids}\naccess:\n" +
+		"  - {name: ci, grant: cache, role: ci, oidc: {issuer: \"https://" + host + "\", audience: sts.amazonaws.com, subjects: [\"x\"]}}\n"
+	if err := os.WriteFile(path, []byte(spec), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, res, _ := export(t, path)
+	names := slices.Collect(maps.Keys(res.Template.Resources))
+	names = append(names, slices.Collect(maps.Keys(res.Template.Parameters))...)
+	if longest := slices.MaxFunc(names, func(a, b string) int { return len(a) - len(b) }); len(longest) < 240 {
+		t.Fatalf("the issuer is too short to test the limit: %q", longest)
+	}
+	for _, n := range names {
+		if len(n) > 255 || !regexp.MustCompile(`^[A-Za-z0-9]+$`).MatchString(n) {
+			t.Errorf("logical ID or parameter %q (%d characters)", n, len(n))
+		}
+	}
 }
