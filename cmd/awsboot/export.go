@@ -47,7 +47,12 @@ func exportCmd(e env) *cli.Command {
 		},
 		Action: func(c *cli.Context) error {
 			if f := c.String(flagFormat); f != formatCloudFormation {
-				return cli.Exit(fmt.Sprintf("Error: --format %q: the one format is %s", f, formatCloudFormation), exitError)
+				from := ""
+				if v, ok := os.LookupEnv(envVar(flagFormat)); ok && v == f {
+					// graph's --format reads the same variable.
+					from = " (from " + envVar(flagFormat) + ")"
+				}
+				return cli.Exit(fmt.Sprintf("Error: --format %q%s: the one format is %s", f, from, formatCloudFormation), exitError)
 			}
 			return exportCommand(e, c.String(flagFile), c.String(flagOutput), c.Bool(flagJSON))
 		},
