@@ -88,6 +88,13 @@ func specExit(err error) error {
 	return cli.Exit("Error: "+err.Error(), exitError)
 }
 
+// buildExit is a failed provision.Build of s: what the spec asks cannot
+// be built in this account (a replication destination in another
+// partition), so the message names the spec's file.
+func buildExit(s *spec.Spec, err error) error {
+	return cli.Exit(fmt.Sprintf("Error: %s: %v", s.File, err), exitError)
+}
+
 // prepared is a loaded spec's stack with its clients and plan.
 type prepared struct {
 	stack   *provision.Stack
@@ -153,7 +160,7 @@ func connectAndPlan(ctx context.Context, e env, o options, s *spec.Spec) (*prepa
 	}
 	st, err := provision.Build(s, c.Account, bo)
 	if err != nil {
-		return nil, err
+		return nil, buildExit(s, err)
 	}
 	st.Connect(c)
 	po := engine.PlanOptions{Adopt: o.adopt, Parallelism: o.parallelism}
@@ -378,7 +385,7 @@ func loadOffline(file string, e env) (*provision.Stack, error) {
 	}
 	st, err := provision.Offline(s, provision.BuildOptions{Files: files})
 	if err != nil {
-		return nil, specExit(err)
+		return nil, buildExit(s, err)
 	}
 	return st, nil
 }

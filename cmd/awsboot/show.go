@@ -73,7 +73,7 @@ func showCommand(ctx context.Context, e env, o options, stack string) error {
 		}
 		st, err := provision.Build(s, c.Account, provision.BuildOptions{Files: files})
 		if err != nil {
-			return specExit(err)
+			return buildExit(s, err)
 		}
 		st.Connect(c)
 		if shown, err = st.Show(ctx, po); err != nil {
