@@ -279,6 +279,7 @@ func (b *builder) access(a spec.Access, bucket *awskinds.S3Bucket, providers map
 			PolicyARN: policyARN, InlinePolicy: inlineName, Provider: provider.Addr(), Custom: acct.Custom(),
 		})
 		kind(b, role)
+		provider.AddRole(a.Role)
 		parent, t.RoleARN = role.Addr(), role.ARN()
 	} else {
 		// Every user entry has a key, created right after the user: the

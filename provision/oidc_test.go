@@ -363,3 +363,48 @@ func TestGitHubExample(t *testing.T) {
 		t.Errorf("the workflow step file is still there: %v", err)
 	}
 }
+
+// TestProviderTrustedByAnotherRoleConverges: after bootstrap, a role made
+// by hand (not this stack's) trusts the stack's provider. Teardown deletes
+// the stack's role and says the provider stays because of that role; a
+// second teardown has nothing to do (it used to report the provider
+// destroyed on every run while IAM kept it). Once the other role is
+// gone, teardown deletes the provider.
+func TestProviderTrustedByAnotherRoleConverges(t *testing.T) {
+	e := newTestEnv(t)
+	s := e.spec("semaphore-oidc.yaml")
+	e.apply(s, engine.ModeApply, runOpts{})
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"` + semaphoreProvider + `"},"Action":"sts:AssumeRoleWithWebIdentity"}]}`
+	if _, err := e.iam().CreateRole(e.ctx, &iam.CreateRoleInput{RoleName: aws.String("hand-made"), AssumeRolePolicyDocument: aws.String(trust)}); err != nil {
+		t.Fatal(err)
+	}
+	addr := engine.Address("iam_oidc_provider.acme.semaphoreci.com")
+	p := e.apply(s, engine.ModeDestroy, runOpts{})
+	for _, c := range p.Changes {
+		if c.Addr == addr && (c.Action != engine.Delete || !strings.Contains(c.Reason, "role hand-made, not this stack's, still trusts it")) {
+			t.Errorf("first teardown: provider %v %q", c.Action, c.Reason)
+		}
+	}
+	if _, err := e.iam().GetOpenIDConnectProvider(e.ctx, &iam.GetOpenIDConnectProviderInput{OpenIDConnectProviderArn: aws.String(semaphoreProvider)}); err != nil {
+		t.Fatalf("the provider a role still trusts is gone: %v", err)
+	}
+	p, err := e.plan(s, engine.ModeDestroy, runOpts{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.HasChanges() {
+		t.Errorf("second teardown has changes: %v", allDiffs(p))
+	}
+	for _, c := range p.Changes {
+		if c.Addr == addr && !strings.Contains(c.Reason, "role hand-made, not this stack's, still trusts it: the provider stays until no role does") {
+			t.Errorf("second teardown: provider %v %q", c.Action, c.Reason)
+		}
+	}
+	if _, err := e.iam().DeleteRole(e.ctx, &iam.DeleteRoleInput{RoleName: aws.String("hand-made")}); err != nil {
+		t.Fatal(err)
+	}
+	e.apply(s, engine.ModeDestroy, runOpts{})
+	if _, err := e.iam().GetOpenIDConnectProvider(e.ctx, &iam.GetOpenIDConnectProviderInput{OpenIDConnectProviderArn: aws.String(semaphoreProvider)}); !awsapi.IsNotFound(err) {
+		t.Errorf("the provider stays after the last role that trusted it went: %v", err)
+	}
+}

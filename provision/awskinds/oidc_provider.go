@@ -46,6 +46,9 @@ type OIDCProviderConfig struct {
 	Audiences []string
 	// Thumbprints, when set, are the only ones the provider may have.
 	Thumbprints []string
+	// Roles are this stack's roles that trust the provider (AddRole):
+	// teardown deletes them first, so only other roles keep it.
+	Roles []string
 }
 
 // OIDCProvider is the account's IAM OpenID Connect provider for one
@@ -71,6 +74,9 @@ func (p *OIDCProvider) Merge(audience string, thumbprints []string) {
 	p.cfg.Thumbprints = NormThumbprints(append(p.cfg.Thumbprints, thumbprints...))
 }
 
+// AddRole records that this stack's role name trusts the provider.
+func (p *OIDCProvider) AddRole(name string) { p.cfg.Roles = append(p.cfg.Roles, name) }
+
 // Connect implements Connector.
 func (p *OIDCProvider) Connect(c *awsapi.Clients) { p.api = c.IAM }
 
@@ -81,6 +87,9 @@ type providerState struct {
 	clientIDs   []string
 	thumbprints []string
 	tags        map[string]string
+	// othersTrusting are the roles, not this stack's, that trust the
+	// provider: read by a teardown plan only when it would delete it.
+	othersTrusting []string
 }
 
 func (p *OIDCProvider) usesTag() string { return usesTagPrefix + p.cfg.Stack }
@@ -137,7 +146,27 @@ func (p *OIDCProvider) Read(ctx context.Context) (*engine.Observation, providerS
 	if st.tags[engine.StackTag] == "" {
 		o.Notes = append(o.Notes, "this provider was not created by awsboot: it is reused and never deleted by awsboot")
 	}
+	if mode, planning := engine.PlanMode(ctx); planning && mode == engine.ModeDestroy && o.Owner == p.cfg.Stack && o.ManagedBy == "" && p.deletable(st) {
+		// Delete keeps a provider some role still trusts (IAM would
+		// leave that role unusable): the plan says so now, and a
+		// provider only this keeps is no change at all, so teardown
+		// converges instead of "destroying" it on every run.
+		trusting, err := rolesTrusting(ctx, p.api, p.ARN())
+		if err != nil {
+			return nil, providerState{}, err
+		}
+		st.othersTrusting = slices.DeleteFunc(trusting, func(r string) bool { return slices.Contains(p.cfg.Roles, r) })
+		if len(st.othersTrusting) > 0 && st.tags[p.usesTag()] == "" {
+			o.KeepReason = fmt.Sprintf("role %s, not this stack's, still trusts it: the provider stays until no role does", strings.Join(st.othersTrusting, ", "))
+		}
+	}
 	return o, st, nil
+}
+
+// deletable is whether teardown may delete the provider, as far as its
+// tags say: awsboot created it and no other stack uses it.
+func (p *OIDCProvider) deletable(st providerState) bool {
+	return st.tags[engine.StackTag] != "" && !slices.ContainsFunc(st.users(), func(s string) bool { return s != p.cfg.Stack })
 }
 
 // Diff implements engine.Kind. Thumbprints are compared as a set and only
@@ -215,6 +244,9 @@ func (p *OIDCProvider) DestroyDescription(_ *engine.Observation, st providerStat
 	if st.tags[engine.StackTag] == "" {
 		return "only this stack's use of it ends: the provider was not created by awsboot, so it stays"
 	}
+	if len(st.othersTrusting) > 0 {
+		return fmt.Sprintf("only this stack's use of it ends: role %s, not this stack's, still trusts it, so the provider stays", strings.Join(st.othersTrusting, ", "))
+	}
 	return "deletes the provider unless a role outside this stack still trusts it"
 }
 
@@ -228,7 +260,7 @@ func (p *OIDCProvider) Delete(ctx context.Context, _ *engine.Observation, st pro
 	// its tags), or only this stack's uses tag does. Untagging first and
 	// deleting after would leave, when stopped in between, a provider
 	// nobody uses and no teardown deletes.
-	deletable := st.tags[engine.StackTag] != "" && !slices.ContainsFunc(st.users(), func(s string) bool { return s != p.cfg.Stack })
+	deletable := p.deletable(st)
 	if deletable {
 		trusting, err := rolesTrusting(ctx, p.api, p.ARN())
 		if err != nil {
