@@ -114,6 +114,9 @@ func (b *builder) build() error {
 	if r := s.Bucket.Replication; r != nil {
 		// Replication stays within one partition: S3 cannot replicate
 		// from an aws bucket into an aws-cn one.
+		if r.DestinationBucket() == s.Bucket.Name {
+			return fmt.Errorf("bucket.replication.destination %s is the bucket itself in account %s (bucket.name_suffix): a bucket cannot replicate into itself", r.Destination, acct.ID)
+		}
 		if p := r.DestinationPartition(); p != acct.Partition {
 			return fmt.Errorf("bucket.replication.destination %s is in partition %s, but the account is in %s: replication stays within one partition", r.Destination, p, acct.Partition)
 		}

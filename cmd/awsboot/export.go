@@ -128,6 +128,8 @@ func checkOutputFile(out, specFile string) error {
 		return nil
 	case err != nil:
 		return fmt.Errorf("--%s %s: %w", flagOutput, out, err)
+	case fi.IsDir():
+		return fmt.Errorf("--%s %s is a directory: name the file, such as %s", flagOutput, out, filepath.Join(out, "template.yaml"))
 	case !fi.Mode().IsRegular():
 		return fmt.Errorf("--%s %s: not a regular file (%s); to write the template there, use the shell: awsboot export > %s", flagOutput, out, fileKind(fi.Mode()), out)
 	}
@@ -140,8 +142,6 @@ func checkOutputFile(out, specFile string) error {
 // fileKind names a file's type in words.
 func fileKind(m os.FileMode) string {
 	switch {
-	case m.IsDir():
-		return "a directory"
 	case m&os.ModeNamedPipe != 0:
 		return "a named pipe"
 	case m&os.ModeSocket != 0:

@@ -24,10 +24,10 @@ func outputCmd(e env) *cli.Command {
 		Description: "Without NAME, prints every value as name = \"value\" (or one JSON object with --json). With NAME, prints\n" +
 			"that value alone, raw and newline-terminated, for the shell: aws s3 ls s3://$(awsboot output bucket)\n\n" +
 			"The values come from the spec and the account ID; nothing is read, so they name what bootstrap creates.\n" +
-			"A value that holds the account ID (every IAM ARN, account_id) or a setting the spec leaves to the AWS\n" +
-			"configuration (region, endpoint) costs one sts:GetCallerIdentity; a value from the spec alone (bucket,\n" +
-			"user and role names, profile, file paths) makes no AWS call. No secret is ever printed, nor the access\n" +
-			"key's id (awsboot show lists keys).",
+			"A value that holds the account ID (every IAM ARN, account_id, and the bucket and its ARN with\n" +
+			"bucket.name_suffix) or a setting the spec leaves to the AWS configuration (region, endpoint) costs one\n" +
+			"sts:GetCallerIdentity; a value from the spec alone (bucket, user and role names, profile, file paths)\n" +
+			"makes no AWS call. No secret is ever printed, nor the access key's id (awsboot show lists keys).",
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: flagFile, Aliases: []string{"f"}, Value: "awsboot.yaml", Usage: "the spec file"},
 			&cli.BoolFlag{Name: flagJSON, Usage: "print the values as one JSON object (with NAME: the value as a JSON string)"},

@@ -722,7 +722,7 @@ func (r *Result) YAML() ([]byte, error) {
 	var walk func(n *yaml.Node)
 	walk = func(n *yaml.Node) {
 		n.Style = 0
-		if n.Kind == yaml.ScalarNode && n.Tag == "!!str" && yaml11Special[n.Value] {
+		if n.Kind == yaml.ScalarNode && n.Tag == "!!str" && !yaml11PlainString(n.Value) {
 			n.Style = yaml.DoubleQuotedStyle
 		}
 		for _, c := range n.Content {
@@ -742,7 +742,23 @@ func (r *Result) YAML() ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// yaml11Special are the plain scalars YAML 1.1 gives a type of their
-// own that yaml.v3 does not quote: "=" (the value type) and "<<" (the
-// merge key) (https://yaml.org/type/value.html, https://yaml.org/type/merge.html).
-var yaml11Special = map[string]bool{"=": true, "<<": true}
+// yaml11Words are the plain scalars YAML 1.1 reads as booleans or null
+// (https://yaml.org/type/bool.html, https://yaml.org/type/null.html),
+// compared in lower case.
+var yaml11Words = map[string]bool{
+	"y": true, "yes": true, "n": true, "no": true, "true": true, "false": true,
+	"on": true, "off": true, "null": true, "~": true, "": true,
+}
+
+// yaml11PlainString is whether a YAML 1.1 reader (CloudFormation's,
+// cfn-lint's PyYAML) reads s, written plain, as the string s. It is
+// conservative: a word of yaml11Words in any case, and anything that
+// starts like a number, a timestamp, .inf/.nan, the value type "=" or
+// the merge key "<<" (a digit or one of . + - ~ = <), is quoted. yaml.v3
+// writes YAML 1.2, where most of these are plain strings.
+func yaml11PlainString(s string) bool {
+	if yaml11Words[strings.ToLower(s)] {
+		return false
+	}
+	return !strings.ContainsAny(s[:1], "0123456789.+-~=<")
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -501,13 +502,13 @@ func resolveString(t *testing.T, v any, params map[string]any) string {
 	return s
 }
 
-// TestExportYAMLQuotesYAML11Specials: a tag "=" (allowed by the tag
-// rules) is a plain string
-// in YAML 1.2 (yaml.v3) but the value type in YAML 1.1 (CloudFormation's
-// and cfn-lint's readers): it is quoted.
+// TestExportYAMLQuotesYAML11Specials: strings that are plain strings in
+// YAML 1.2 (yaml.v3) but booleans, numbers, timestamps or the value type
+// in YAML 1.1 (CloudFormation's and cfn-lint's readers) are quoted; a
+// plain word stays plain.
 func TestExportYAMLQuotesYAML11Specials(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "awsboot.yaml")
-	spec := "version: 1\nstack: s\nregion: us-east-1\nbucket: {name: tagged, tags: {\"=\": \"=\"}}\n" +
+	spec := "version: 1\nstack: s\nregion: us-east-1\nbucket: {name: tagged, tags: {\"=\": \"=\", backup: \"yes\", \"on\": \"Off\", at: \"12:30:45\", n: \"0x10\", f: \".inf\"}}\n" +
 		"access: [{name: ci, grant: cache, user: ci, write: {aws_profile: ci}}]\n"
 	if err := os.WriteFile(path, []byte(spec), 0o600); err != nil {
 		t.Fatal(err)
@@ -517,7 +518,7 @@ func TestExportYAMLQuotesYAML11Specials(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{`- Key: "="`, `Value: "="`} {
+	for _, want := range []string{`- Key: "="`, `Value: "="`, `Value: "yes"`, `- Key: "on"`, `Value: "Off"`, `Value: "12:30:45"`, `Value: "0x10"`, `Value: ".inf"`, `- Key: backup`} {
 		if !strings.Contains(string(y), want) {
 			t.Errorf("the YAML lacks %s:\n%s", want, y)
 		}
@@ -544,5 +545,37 @@ func TestExportLogicalIDsFit(t *testing.T) {
 		if len(n) > 255 || !regexp.MustCompile(`^[A-Za-z0-9]+$`).MatchString(n) {
 			t.Errorf("logical ID or parameter %q (%d characters)", n, len(n))
 		}
+	}
+}
+
+// TestExportPassesCfnLint runs AWS's CloudFormation linter (cfn-lint,
+// which carries the current resource specifications) on every example's
+// template, YAML and JSON, when it is installed (pip install cfn-lint);
+// the schema check above runs everywhere.
+func TestExportPassesCfnLint(t *testing.T) {
+	lint, err := exec.LookPath("cfn-lint")
+	if err != nil {
+		t.Skip("cfn-lint is not installed (pip install cfn-lint): the schema check (TestExportMatchesSchema) still runs")
+	}
+	dir := t.TempDir()
+	var paths []string
+	for _, path := range examples(t) {
+		_, res, j := export(t, path)
+		y, err := res.YAML()
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := strings.TrimSuffix(filepath.Base(path), ".yaml")
+		for ext, data := range map[string][]byte{".yaml": y, ".json": j} {
+			p := filepath.Join(dir, name+ext)
+			if err := os.WriteFile(p, data, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			paths = append(paths, p)
+		}
+	}
+	out, err := exec.Command(lint, paths...).CombinedOutput()
+	if err != nil {
+		t.Errorf("cfn-lint: %v\n%s", err, out)
 	}
 }

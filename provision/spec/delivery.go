@@ -54,7 +54,10 @@ func (v *Validator) validateDelivery(s *Spec) {
 		switch {
 		case !bucketARNRe.MatchString(r.Destination) || BucketNameProblem(dest) != "":
 			v.Errorf(p("destination"), "%q: write the destination bucket's ARN (arn:aws:s3:::bucket-name)", r.Destination)
-		case dest == b.Name:
+		case dest == b.Name && b.NameSuffix == "":
+			// With name_suffix the bucket is <name>-<account ID>: the
+			// destination <name> (a central bucket) is another bucket,
+			// and Build checks the name in the account.
 			v.Errorf(p("destination"), "a bucket cannot replicate into itself")
 		}
 		if r.DestinationAccount != "" && !accountRe.MatchString(r.DestinationAccount) {
