@@ -131,23 +131,10 @@ func checkOutputFile(out, specFile string) error {
 	case fi.IsDir():
 		return fmt.Errorf("--%s %s is a directory: name the file, such as %s", flagOutput, out, filepath.Join(out, "template.yaml"))
 	case !fi.Mode().IsRegular():
-		return fmt.Errorf("--%s %s: not a regular file (%s); to write the template there, use the shell: awsboot export > %s", flagOutput, out, fileKind(fi.Mode()), out)
+		return fmt.Errorf("--%s %s: not a regular file (%s); to write the template there, use the shell: awsboot export > %s", flagOutput, out, localfile.FileKind(fi.Mode()), out)
 	}
 	if sf, err := os.Stat(specFile); err == nil && os.SameFile(fi, sf) {
 		return fmt.Errorf("--%s %s is the spec itself: write the template to another file", flagOutput, out)
 	}
 	return nil
-}
-
-// fileKind names a file's type in words.
-func fileKind(m os.FileMode) string {
-	switch {
-	case m&os.ModeNamedPipe != 0:
-		return "a named pipe"
-	case m&os.ModeSocket != 0:
-		return "a socket"
-	case m&os.ModeDevice != 0:
-		return "a device"
-	}
-	return "not a plain file"
 }

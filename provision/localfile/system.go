@@ -325,3 +325,22 @@ func (g *Gate) Remove(path string) error { return g.current().Remove(path) }
 // Lock implements System; a closed gate takes only the in-process lock
 // (nothing is edited under it, and a lock file would be a write).
 func (g *Gate) Lock(path string) (func(), error) { return g.current().Lock(path) }
+
+// FileKind names, in words, the type of a file that is not a regular file
+// or a directory ("a named pipe", "a character device", ...), for
+// messages that refuse it.
+func FileKind(m os.FileMode) string {
+	switch {
+	case m&os.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&os.ModeCharDevice != 0:
+		return "a character device"
+	case m&os.ModeDevice != 0:
+		return "a device"
+	case m&os.ModeSocket != 0:
+		return "a socket"
+	case m&os.ModeSymlink != 0:
+		return "a symbolic link"
+	}
+	return "a special file"
+}

@@ -15,6 +15,8 @@ import (
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/awsboot/awsboot/provision/localfile"
 )
 
 // SpecError is a problem in a spec file, located by line and column.
@@ -116,7 +118,7 @@ func readSpec(path string) ([]byte, error) {
 	case m&os.ModeNamedPipe != 0:
 		return nil, fmt.Errorf("reading spec: %s is a named pipe, not a regular file: awsboot reads a spec only from a file", path)
 	case !m.IsRegular():
-		return nil, fmt.Errorf("reading spec: %s is not a regular file (%s): awsboot reads a spec only from a file", path, fileKind(m))
+		return nil, fmt.Errorf("reading spec: %s is not a regular file (%s): awsboot reads a spec only from a file", path, localfile.FileKind(m))
 	}
 	if fi.Size() > MaxFileSize {
 		return nil, SpecErrors{tooLarge(path, fi.Size())}
@@ -126,18 +128,6 @@ func readSpec(path string) ([]byte, error) {
 		return nil, fmt.Errorf("reading spec: %w", err)
 	}
 	return data, nil
-}
-
-func fileKind(m os.FileMode) string {
-	switch {
-	case m&os.ModeCharDevice != 0:
-		return "a character device"
-	case m&os.ModeDevice != 0:
-		return "a device"
-	case m&os.ModeSocket != 0:
-		return "a socket"
-	}
-	return "a special file"
 }
 
 func tooLarge(path string, size int64) *SpecError {
