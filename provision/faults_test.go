@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -144,6 +145,40 @@ func TestUnknownKeyOfOwnedUserIsDrift(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.assertOneKeyInFile("semaphore")
+}
+
+// TestLostProfileConvergesInOneRun: the credentials file is lost after
+// bootstrap, so the user's key has no secret anywhere awsboot can see.
+// The next bootstrap makes a second key, proves it, then deletes the lost
+// one, and the plan after it has no change (it used to take a second
+// bootstrap to delete the lost key).
+func TestLostProfileConvergesInOneRun(t *testing.T) {
+	e := newTestEnv(t)
+	s := e.spec("semaphore-cache.yaml")
+	e.apply(s, engine.ModeApply, runOpts{})
+	keys, err := e.iam().ListAccessKeys(e.ctx, &iam.ListAccessKeysInput{UserName: aws.String("semaphore")})
+	if err != nil || len(keys.AccessKeyMetadata) != 1 {
+		t.Fatalf("keys after bootstrap: %v %v", keys, err)
+	}
+	lost := aws.ToString(keys.AccessKeyMetadata[0].AccessKeyId)
+	if err := os.Remove(e.files.Credentials); err != nil {
+		t.Fatal(err)
+	}
+	p, err := e.plan(s, engine.ModeApply, runOpts{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := allDiffs(p); !slices.Contains(got, "iam_access_key.semaphore unknown_key") {
+		t.Errorf("the plan does not show the lost key going: %v", got)
+	}
+	if !strings.Contains(planText(p), lost) {
+		t.Errorf("the plan does not name the lost key %s:\n%s", lost, planText(p))
+	}
+	if err := e.applyPlan(p); err != nil {
+		t.Fatal(err)
+	}
+	e.assertOneKeyInFile("semaphore")
+	e.assertRerunIsNoOp(s)
 }
 
 func slicesEqual(a, b []string) bool { return strings.Join(a, "\n") == strings.Join(b, "\n") }

@@ -289,7 +289,7 @@ func (k *IAMAccessKey) Read(ctx context.Context) (*engine.Observation, keyState,
 	}
 	switch {
 	case !st.valid && len(st.unknown) == 1:
-		o.Notes = append(o.Notes, fmt.Sprintf("user %q already has access key %s whose secret is not in %s; it is left alone and a second key is created", k.cfg.User, st.unknown[0], k.cfg.Store.Path()))
+		o.Notes = append(o.Notes, fmt.Sprintf("user %q already has access key %s whose secret is not in %s; a second key is created, and %s is deleted once STS accepts the new one", k.cfg.User, st.unknown[0], k.cfg.Store.Path(), st.unknown[0]))
 	case st.valid && len(st.unknown) > 0:
 		o.Notes = append(o.Notes, fmt.Sprintf("user %q has access key %s besides the one in %s: the stack's user holds exactly that one key, so bootstrap deletes the other",
 			k.cfg.User, strings.Join(st.unknown, ", "), k.cfg.Store.Path()))
@@ -397,6 +397,10 @@ func (k *IAMAccessKey) Diff(_ *engine.Observation, st keyState) ([]engine.FieldD
 			"Either put one of them (id and secret) into that profile, or delete the one you no longer use with "+
 			"`aws iam delete-access-key --user-name %s --access-key-id <id>`, then run again",
 			k.cfg.User, strings.Join(st.unknown, ", "), path, profile, k.cfg.User)
+	}
+	for _, id := range st.unknown {
+		// At most one here: deleted once the new key works.
+		d = append(d, engine.Removed(pathUnknownKey, id))
 	}
 	return append(d,
 		engine.FieldDiff{Path: pathAccessKeyID, Before: st.file.ID, Unknown: true},
@@ -506,7 +510,10 @@ func (k *IAMAccessKey) converge(ctx context.Context, st keyState) error {
 	if err != nil {
 		return err
 	}
-	return k.createKey(ctx, before, st.userARN)
+	// A key whose secret is nowhere (at most one: IAM allows two) goes
+	// once the new key works: deleted before, the user would have no
+	// working key for the wait; left, the next plan would delete it.
+	return k.createKey(ctx, before, st.userARN, st.unknown)
 }
 
 // rotateKey starts (or, after a stop before the save, restarts) a
@@ -534,7 +541,7 @@ func (k *IAMAccessKey) rotateKey(ctx context.Context, st keyState) error {
 	if err := k.markPending(ctx, tag(RetiringKeyTag, st.file.ID))(); err != nil {
 		return err
 	}
-	return k.createKey(ctx, before, st.userARN)
+	return k.createKey(ctx, before, st.userARN, nil)
 }
 
 // markPending returns the write of the pending tag, with the time now,
@@ -564,9 +571,10 @@ func (k *IAMAccessKey) clearPending(ctx context.Context) error {
 // before are the key ids it had), stores the secret in the credentials
 // file at once, then waits until IAM accepts the key and clears the
 // pending tag: deferred (engine.Defer) under an executor, inline
-// otherwise. userARN is the
-// user's ARN as the plan read it, "" for a user created in this run.
-func (k *IAMAccessKey) createKey(ctx context.Context, before []string, userARN string) error {
+// otherwise; then deletes the keys of retire (keys whose secret awsboot
+// cannot see). userARN is the user's ARN as the plan read it, "" for a
+// user created in this run.
+func (k *IAMAccessKey) createKey(ctx context.Context, before []string, userARN string, retire []string) error {
 	out, err := k.createReconciled(ctx, before)
 	if err != nil {
 		return err
@@ -580,7 +588,7 @@ func (k *IAMAccessKey) createKey(ctx context.Context, before []string, userARN s
 		}
 		return err
 	}
-	return k.proveLater(ctx, id, secret, userARN, true)
+	return k.proveLater(ctx, id, secret, userARN, true, retire...)
 }
 
 // proveLater waits until STS accepts the key and, at the same time,
@@ -590,7 +598,7 @@ func (k *IAMAccessKey) createKey(ctx context.Context, before []string, userARN s
 // path (engine.Defer): the files and other entries need the saved
 // secret, not the proof; the executor still waits for them before the
 // run ends.
-func (k *IAMAccessKey) proveLater(ctx context.Context, id string, secret engine.Secret, userARN string, clear bool) error {
+func (k *IAMAccessKey) proveLater(ctx context.Context, id string, secret engine.Secret, userARN string, clear bool, retire ...string) error {
 	prove := func(ctx context.Context) error {
 		wait := func() error {
 			if err := k.waitUsable(ctx, id, secret, userARN); err != nil {
@@ -598,10 +606,18 @@ func (k *IAMAccessKey) proveLater(ctx context.Context, id string, secret engine.
 			}
 			return k.cfg.Store.MarkProven(id, secret)
 		}
-		if !clear {
-			return wait()
+		var err error
+		if clear {
+			err = allOf(func() error { return k.clearPending(ctx) }, wait)
+		} else {
+			err = wait()
 		}
-		return allOf(func() error { return k.clearPending(ctx) }, wait)
+		if err != nil {
+			return err
+		}
+		// After the untag, not beside it: IAM may refuse a change of the
+		// user that meets a tag change (ConcurrentModification).
+		return forEach(retire, func(old string) error { return deleteAccessKey(ctx, k.api, k.cfg.User, old) })
 	}
 	if engine.Defer(ctx, prove) {
 		return nil

@@ -242,8 +242,9 @@ func TestIAMAccessKeyDiff(t *testing.T) {
 			st:   user(keyState{file: storedKey("demo", "AKIAOLD"), pending: keyTestPending, orphans: []string{"AKIA2"}}),
 			want: append([]engine.FieldDiff{{Path: "orphaned_key", Before: "AKIA2"}}, keyCreateDiffs("AKIAOLD")...),
 		},
-		"one unknown key: a second is created": {
-			st: user(keyState{file: storedKey("demo", "AKIAOLD"), unknown: []string{"AKIAX"}}), want: keyCreateDiffs("AKIAOLD"),
+		"one unknown key: a second is created, then that one deleted": {
+			st:   user(keyState{file: storedKey("demo", "AKIAOLD"), unknown: []string{"AKIAX"}}),
+			want: append([]engine.FieldDiff{{Path: pathUnknownKey, Before: "AKIAX"}}, keyCreateDiffs("AKIAOLD")...),
 		},
 		"two unknown keys": {
 			st:      user(keyState{file: storedKey("demo", "AKIAOLD"), unknown: []string{"AKIAX", "AKIAY"}}),
@@ -346,6 +347,7 @@ func TestIAMAccessKeyRead(t *testing.T) {
 			wantObs:  engine.Observation{Exists: true, Owner: "demo", DerivedOwnership: true},
 			wantNote: true, wantUnknown: []string{"AKIA1"},
 			want: []engine.FieldDiff{
+				{Path: pathUnknownKey, Before: "AKIA1"},
 				{Path: pathAccessKeyID, Before: "AKIA1", Unknown: true},
 				{Path: pathSecretAccessKey, Sensitive: true},
 				{Path: pathCredentialsFile, After: keyTestPath},
@@ -367,14 +369,14 @@ func TestIAMAccessKeyRead(t *testing.T) {
 			keys:     []iamtypes.AccessKeyMetadata{keyMeta("AKIA1", created, iamtypes.StatusTypeActive)},
 			wantObs:  engine.Observation{Exists: true, Owner: "demo", DerivedOwnership: true},
 			wantNote: true, wantUnknown: []string{"AKIA1"}, wantCalls: []string{"GetCallerIdentity AKIA1"},
-			want: keyCreateDiffs("AKIA1"),
+			want: append([]engine.FieldDiff{{Path: pathUnknownKey, Before: "AKIA1"}}, keyCreateDiffs("AKIA1")...),
 		},
 		"the profile holds a wrong secret": {
 			store: storedKey("demo", "AKIA1"), user: owned, sts: map[string]stsKey{"AKIA1": {secret: "another", arn: userTestARN}},
 			keys:     []iamtypes.AccessKeyMetadata{keyMeta("AKIA1", created, iamtypes.StatusTypeActive)},
 			wantObs:  engine.Observation{Exists: true, Owner: "demo", DerivedOwnership: true},
 			wantNote: true, wantUnknown: []string{"AKIA1"}, wantCalls: []string{"GetCallerIdentity AKIA1"},
-			want: keyCreateDiffs("AKIA1"),
+			want: append([]engine.FieldDiff{{Path: pathUnknownKey, Before: "AKIA1"}}, keyCreateDiffs("AKIA1")...),
 		},
 		// STS is asked at once, beside the listing, and its answer
 		// counts only for an active key of the user.
@@ -383,7 +385,7 @@ func TestIAMAccessKeyRead(t *testing.T) {
 			keys:     []iamtypes.AccessKeyMetadata{keyMeta("AKIA1", created, iamtypes.StatusTypeInactive)},
 			wantObs:  engine.Observation{Exists: true, Owner: "demo", DerivedOwnership: true},
 			wantNote: true, wantUnknown: []string{"AKIA1"}, wantCalls: []string{"GetCallerIdentity AKIA1"},
-			want: keyCreateDiffs("AKIA1"),
+			want: append([]engine.FieldDiff{{Path: pathUnknownKey, Before: "AKIA1"}}, keyCreateDiffs("AKIA1")...),
 		},
 		"STS fails otherwise: an error": {
 			store: storedKey("demo", "AKIA1"), user: owned,
@@ -418,7 +420,7 @@ func TestIAMAccessKeyRead(t *testing.T) {
 			keys:     []iamtypes.AccessKeyMetadata{keyMeta("AKIA2", created, iamtypes.StatusTypeActive)},
 			wantObs:  engine.Observation{Exists: true, Owner: "demo", DerivedOwnership: true},
 			wantNote: true, wantUnknown: []string{"AKIA2"},
-			want: keyCreateDiffs(""),
+			want: append([]engine.FieldDiff{{Path: pathUnknownKey, Before: "AKIA2"}}, keyCreateDiffs("")...),
 		},
 		"two unknown keys": {
 			user: owned,
@@ -536,9 +538,9 @@ func TestIAMAccessKeyCalls(t *testing.T) {
 			op: "update", st: keyState{file: storedKey("demo", "AKIA1"), valid: true, unknown: []string{"AKIA0"}},
 			want: seq("DeleteAccessKey semaphore AKIA0"),
 		},
-		"one unknown key and none valid: kept, a second created": {
+		"one unknown key and none valid: a second created, then that one deleted": {
 			op: "create", st: keyState{userExists: true, userARN: userTestARN, unknown: []string{"AKIA0"}},
-			want: createCalls, wantSaved: []string{"AKIANEW " + keyTestNewSecret},
+			want: createCalls.then([]string{"DeleteAccessKey semaphore AKIA0"}), wantSaved: []string{"AKIANEW " + keyTestNewSecret},
 		},
 		"pending tag left over: cleared": {
 			op: "update", st: keyState{file: storedKey("demo", "AKIA1"), valid: true, pending: keyTestPending},
