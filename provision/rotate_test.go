@@ -2,7 +2,6 @@ package provision
 
 import (
 	"bytes"
-	"context"
 	"strings"
 	"testing"
 	"time"
@@ -14,22 +13,6 @@ import (
 
 	"github.com/awsboot/awsboot/provision/engine"
 )
-
-// laterClock is the wall clock moved ahead, so keys made now look old.
-type laterClock struct{ ahead time.Duration }
-
-func (c laterClock) Now() time.Time { return time.Now().Add(c.ahead) }
-
-func (c laterClock) Sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
 
 // userKeys lists the ids of a user's access keys.
 func (e *testEnv) userKeys(user string) []string {
@@ -138,7 +121,7 @@ func TestMaxKeyAgeRotates(t *testing.T) {
 		t.Errorf("note %q, want %q", note, want)
 	}
 
-	later := runOpts{clock: laterClock{97 * 24 * time.Hour}}
+	later := runOpts{clock: ShiftedClock(97 * 24 * time.Hour)} // keys made now look 97 days old
 	p, err = e.plan(s, engine.ModeApply, later)
 	if err != nil {
 		t.Fatal(err)
