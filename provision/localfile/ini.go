@@ -551,10 +551,14 @@ type iniLine struct {
 // classify works out the meaning of every line of the section. A header
 // ends the key lines above it, so a section's lines mean the same whatever
 // comes before it, and an edit only redoes its own section.
-func (s *iniSection) classify() {
-	info := make([]iniLine, len(s.lines))
+func (s *iniSection) classify() { s.info = classifyLines(s.lines) }
+
+// classifyLines works out the meaning of each line: blank, comment,
+// header, key, sub-key of the key line above (indented deeper), or other.
+func classifyLines(lines []string) []iniLine {
+	info := make([]iniLine, len(lines))
 	parent := -1 // current top-level key line, or -1
-	for i, raw := range s.lines {
+	for i, raw := range lines {
 		text := strings.TrimRight(raw, "\r\n")
 		trimmed := strings.TrimSpace(text)
 		indent := text[:len(text)-len(strings.TrimLeft(text, " \t"))]
@@ -583,7 +587,7 @@ func (s *iniSection) classify() {
 		}
 		info[i] = l
 	}
-	s.info = info
+	return info
 }
 
 // headerLine returns the section name of a raw line when it is a header,

@@ -282,42 +282,11 @@ func (f *refINI) RemoveSection(name string) bool {
 	return true
 }
 
-// classify works out the meaning of every line. It is cheap enough to be
-// redone after every edit: config files are small.
-func (f *refINI) classify() []iniLine {
-	info := make([]iniLine, len(f.lines))
-	parent := -1 // current top-level key line, or -1
-	for i, raw := range f.lines {
-		text := strings.TrimRight(raw, "\r\n")
-		trimmed := strings.TrimSpace(text)
-		indent := text[:len(text)-len(strings.TrimLeft(text, " \t"))]
-		l := iniLine{indent: indent, parent: -1}
-		switch name, isHeader := parseHeader(trimmed); {
-		case trimmed == "":
-			l.kind = kindBlank
-		case trimmed[0] == '#' || trimmed[0] == ';':
-			l.kind = kindComment
-		case isHeader:
-			l.kind, l.name = kindHeader, name
-			parent = -1
-		case parent >= 0 && len(indent) > len(info[parent].indent):
-			l.kind, l.parent = kindSub, parent
-			l.key, l.value, _ = splitKeyValue(trimmed)
-		default:
-			var ok bool
-			l.key, l.value, ok = splitKeyValue(trimmed)
-			if ok {
-				l.kind = kindKey
-				parent = i
-			} else {
-				l.kind = kindOther
-				parent = -1
-			}
-		}
-		info[i] = l
-	}
-	return info
-}
+// classify works out the meaning of every line, with the line
+// classification the sectioned editor uses (the split into sections is
+// what the two differ in). It is cheap enough to be redone after every
+// edit: config files are small.
+func (f *refINI) classify() []iniLine { return classifyLines(f.lines) }
 
 // section finds the first section called name. It returns the index of its
 // header, the end of its body and the index of the next header (len(lines)
