@@ -8,25 +8,10 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/awsboot/awsboot/provision/engine"
 )
-
-// userKeys lists the ids of a user's access keys.
-func (e *testEnv) userKeys(user string) []string {
-	e.t.Helper()
-	out, err := e.iam().ListAccessKeys(e.ctx, &iam.ListAccessKeysInput{UserName: aws.String(user)})
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	var ids []string
-	for _, k := range out.AccessKeyMetadata {
-		ids = append(ids, aws.ToString(k.AccessKeyId))
-	}
-	return ids
-}
 
 // assertRotated checks that old is gone and the profile's key is the
 // user's one key, in the runner's config.toml too, and that it works:
@@ -37,7 +22,7 @@ func (e *testEnv) assertRotated(old, configPath string) (id string) {
 	if id == old {
 		e.t.Fatalf("the profile still holds the old key %s", old)
 	}
-	if keys := e.userKeys("gitlab-runner"); len(keys) != 1 || keys[0] != id {
+	if keys := e.keyIDs("gitlab-runner"); len(keys) != 1 || keys[0] != id {
 		e.t.Errorf("user's keys %v, want exactly the new %s", keys, id)
 	}
 	s3cfg := runnerIn(e.t.(*testing.T), decodeTOML(e.t.(*testing.T), []byte(readFile(e.t.(*testing.T), configPath))), "docker-runner")["cache"].(map[string]any)["s3"].(map[string]any)
