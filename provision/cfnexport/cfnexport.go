@@ -228,16 +228,17 @@ func (x *exporter) run(files consumers.AWSFiles) error {
 			x.managedPolicy(k, kinds)
 		case *awskinds.IAMInlinePolicy:
 			x.inlinePolicy(k)
+		case *awskinds.OIDCProvider, *awskinds.IAMUser, *awskinds.IAMRole:
+			// Added above.
+		case *awskinds.S3BucketReplication, *awskinds.IAMPolicyAttachment:
+			// Properties of the bucket and of the managed policy.
 		case *awskinds.IAMAccessKey:
 			x.userKeys = true
+			continue
+		default:
+			continue
 		}
-	}
-	for _, k := range kinds {
-		switch k.(type) {
-		case *awskinds.OIDCProvider, *awskinds.IAMUser, *awskinds.IAMRole, *awskinds.S3Bucket, *awskinds.S3BucketPolicy,
-			*awskinds.S3BucketReplication, *awskinds.IAMPolicy, *awskinds.IAMPolicyAttachment, *awskinds.IAMInlinePolicy:
-			exported[k.(interface{ Addr() engine.Address }).Addr()] = true
-		}
+		exported[k.(interface{ Addr() engine.Address }).Addr()] = true
 	}
 	for _, r := range x.st.Graph.Resources() {
 		if exported[r.Addr()] {
@@ -417,14 +418,14 @@ func (x *exporter) bucket(b *awskinds.S3Bucket, kinds []awskinds.Connector) {
 			continue
 		}
 		rc := rep.Config()
-		dest := &s3.Bucket_ReplicationDestination{Bucket: x.substString(rc.Destination)}
+		dest := &s3.Bucket_ReplicationDestination{Bucket: x.subst(rc.Destination)}
 		if rc.DestinationAccount != "" {
 			dest.Account = cloudformation.String(rc.DestinationAccount)
 		}
 		if rc.OwnerOverride {
 			dest.AccessControlTranslation = &s3.Bucket_AccessControlTranslation{Owner: "Destination"}
 		}
-		role := x.substString(rc.RoleARN)
+		role := x.subst(rc.RoleARN)
 		if id, ok := x.principals["role/"+roleName(rc.RoleARN)]; ok {
 			role = fn("Fn::GetAtt", []any{id, "Arn"})
 		}
@@ -585,9 +586,6 @@ func (x *exporter) subst(s string) string {
 	}
 	return fn("Fn::Sub", strings.Join(parts, ":"))
 }
-
-// substString is subst for a string property.
-func (x *exporter) substString(s string) string { return x.subst(s) }
 
 // fn is an intrinsic function in goformation's encoding: the base64 of
 // its JSON object, which Template.JSON turns back into the object (and
